@@ -1,0 +1,52 @@
+"""The pipeline: load -> check -> fonts -> layout -> verify -> write, one function per build."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder.check import Finding, check_document
+from builder.errors import BrochureError
+from builder.layout import layout_document
+from builder.load import load_document
+from builder.output import write_atomically
+from builder.theme import load_theme, theme_path
+from builder.typeset import register_theme_fonts
+from builder.verify import missing_texts
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output: Path
+    pages: int
+    size: int
+    seconds: float
+    sha256: str
+    findings: tuple[Finding, ...]
+
+
+def build(content: Path, output: Path, theme_name: str | None = None) -> BuildResult:
+    """Build one brochure; raises BrochureError (and keeps any old PDF) when it cannot."""
+    started = time.perf_counter()
+    document = load_document(content)
+    theme = load_theme(theme_path(theme_name or document.theme, content.parent))
+    fonts = register_theme_fonts(theme)
+    findings = check_document(document, fonts.faces)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        raise BrochureError(f"[{first.rule}] {first.message}"
+                            + (f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""),
+                            path=content, line=first.line,
+                            hint=f"{first.hint}; run `brochure check {content}` for all findings")
+    laid_out = layout_document(document, theme, fonts)
+    lost = missing_texts(document, laid_out.pdf)
+    if lost:
+        raise BrochureError(f"{len(lost)} text(s) of the content are missing from the PDF, "
+                            f"first: {lost[0][:40]!r}", path=content,
+                            hint="this is a layout fault; please report it with the content file")
+    sha = write_atomically(laid_out.pdf, output)
+    return BuildResult(output=output, pages=laid_out.pages, size=len(laid_out.pdf),
+                       seconds=time.perf_counter() - started, sha256=sha,
+                       findings=tuple(findings))

@@ -1,0 +1,688 @@
+"""Layout stage: a `Document` + `Theme` -> PDF pages (cover, contents, openers, body, back).
+
+ReportLab's platypus flows the blocks; full-page designs (cover, section openers, back cover)
+are drawn by `FullPage` flowables on a frameless page template. The contents page needs the
+page where each part starts, so the story is laid out again until those numbers are stable.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from builder.model import (
+    TRUNCATION_MARK,
+    Block,
+    Document,
+    Figure,
+    Heading,
+    Paragraph,
+    Part,
+    Quote,
+    Scorecard,
+    ScoreRow,
+)
+from builder.theme import Theme
+from builder.typeset import Fonts, Typesetter
+
+MAX_PASSES = 4
+"""Layout passes allowed for the contents page numbers to settle."""
+
+
+@dataclass
+class LayoutState:
+    """What the page callbacks need to know while pages are drawn."""
+
+    part_pages: dict[int, int] = field(default_factory=dict)
+    """Index of each part -> the page where it starts (1-based)."""
+    current_part: Part | None = None
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    pdf: bytes
+    pages: int
+    part_pages: dict[int, int]
+    passes: int
+
+
+def layout_document(document: Document, theme: Theme, fonts: Fonts) -> LaidOut:
+    """Lay out the whole brochure and return the PDF bytes."""
+    expected: dict[int, int] = {}
+    passes = 0
+    while passes < MAX_PASSES:
+        passes += 1
+        pdf, pages, state = _render(document, theme, fonts, expected)
+        if state.part_pages == expected:
+            break
+        expected = state.part_pages
+    return LaidOut(pdf=pdf, pages=pages, part_pages=state.part_pages, passes=passes)
+
+
+def _render(document: Document, theme: Theme, fonts: Fonts,
+            expected: dict[int, int]) -> tuple[bytes, int, LayoutState]:
+    state = LayoutState()
+    buffer = io.BytesIO()
+    meta = document.meta
+    template = BaseDocTemplate(
+        buffer, pagesize=(theme.page_width, theme.page_height), title=meta.title,
+        author=meta.issuer or "", subject=meta.subject or meta.subtitle or meta.title,
+        creator="brochure", producer="brochure (ReportLab)", lang=meta.language,
+        invariant=1, pageCompression=1, initialFontName=fonts.name(theme.style("body")),
+        leftMargin=0, rightMargin=0, topMargin=0, bottomMargin=0)
+    page_frame = Frame(0, 0, theme.page_width, theme.page_height, 0, 0, 0, 0, id="page")
+    text_height = theme.page_height - theme.margin_top - theme.margin_bottom
+    body_frame = Frame(theme.margin_side, theme.margin_bottom, theme.text_width, text_height,
+                       0, 0, 0, 0, id="body")
+    chrome = PageChrome(document, theme, fonts, state)
+    template.addPageTemplates([
+        PageTemplate(id="full", frames=[page_frame]),
+        PageTemplate(id="body", frames=[body_frame], onPageEnd=chrome.draw),
+    ])
+    story = StoryBuilder(document, theme, fonts, state, expected).story()
+    template.build(story)
+    return buffer.getvalue(), template.page, state
+
+
+class FullPage(Flowable):
+    """A flowable that fills a whole page and draws on it with page coordinates."""
+
+    def __init__(self, draw: Callable[[Canvas], None]) -> None:
+        super().__init__()
+        self.draw_page = draw
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return available_width, available_height
+
+    def draw(self) -> None:
+        self.canv.saveState()
+        self.draw_page(self.canv)
+        self.canv.restoreState()
+
+
+class PartStart(Flowable):
+    """Zero-size marker: records the page where a part starts and adds its bookmark."""
+
+    def __init__(self, index: int, part: Part, label: str, state: LayoutState) -> None:
+        super().__init__()
+        self.index, self.part, self.label, self.state = index, part, label, state
+        self.width = self.height = 0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        key = f"part{self.index}"
+        self.canv.bookmarkPage(key)
+        self.canv.addOutlineEntry(self.label, key, level=0, closed=False)
+        self.state.part_pages[self.index] = self.canv.getPageNumber()
+        self.state.current_part = self.part
+
+
+def section_label(document: Document, part: Part) -> str:
+    """'01 文明城市' for numbered sections, the bare title otherwise."""
+    number = document.section_number(part)
+    return f"{number:02d} {part.title}" if number else part.title
+
+
+class PageChrome:
+    """Running header and folio of body pages."""
+
+    def __init__(self, document: Document, theme: Theme, fonts: Fonts,
+                 state: LayoutState) -> None:
+        self.document, self.theme, self.fonts, self.state = document, theme, fonts, state
+
+    def draw(self, canv: Canvas, _doc: BaseDocTemplate) -> None:
+        theme = self.theme
+        left, right = theme.margin_side, theme.page_width - theme.margin_side
+        y = theme.page_height - theme.header_offset
+        header = theme.style("running_header")
+        canv.saveState()
+        canv.setFillColor(theme.color(header.color))
+        canv.setFont(self.fonts.name(header), header.size)
+        canv.drawString(left, y, self.document.meta.title)
+        part = self.state.current_part
+        if part is not None:
+            canv.drawRightString(right, y, section_label(self.document, part))
+        canv.setStrokeColor(theme.color("gold"))
+        canv.setLineWidth(0.6)
+        canv.line(left, y - 5, right, y - 5)
+        folio = theme.style("folio")
+        number = str(canv.getPageNumber())
+        canv.setFont(self.fonts.name(folio), folio.size)
+        canv.setFillColor(theme.color(folio.color))
+        centre = theme.page_width / 2
+        canv.drawCentredString(centre, theme.footer_offset, number)
+        half = canv.stringWidth(number, self.fonts.name(folio), folio.size) / 2
+        canv.setStrokeColor(theme.color("gold"))
+        canv.line(centre - half - 30, theme.footer_offset + 3, centre - half - 8,
+                  theme.footer_offset + 3)
+        canv.line(centre + half + 8, theme.footer_offset + 3, centre + half + 30,
+                  theme.footer_offset + 3)
+        canv.restoreState()
+
+
+class StoryBuilder:
+    """Turns the document into the list of flowables platypus lays out."""
+
+    def __init__(self, document: Document, theme: Theme, fonts: Fonts, state: LayoutState,
+                 expected: dict[int, int]) -> None:
+        self.document, self.theme, self.fonts = document, theme, fonts
+        self.state, self.expected = state, expected
+        self.type = Typesetter(theme, fonts)
+        self.pages = PageArt(document, theme, fonts, self.type)
+
+    def story(self) -> list[Flowable]:
+        story: list[Flowable] = [FullPage(self.pages.cover),
+                                 NextPageTemplate("body"), PageBreak()]
+        story += self.contents()
+        for index, part in enumerate(self.document.parts):
+            story += self.part(index, part)
+        story += [NextPageTemplate("full"), PageBreak(), FullPage(self.pages.back_cover)]
+        return story
+
+    def contents(self) -> list[Flowable]:
+        theme, meta = self.theme, self.document.meta
+        flow: list[Flowable] = [
+            self.type.paragraph(theme.labels["contents"], "contents_title"),
+            Rule(theme.color("gold"), 40, 3, space_before=4, space_after=18),
+        ]
+        if meta.lead:
+            flow += [LeadBox(self.type.paragraph(meta.lead, "lead"), theme),
+                     Spacer(1, 24)]
+        for index, part in enumerate(self.document.parts):
+            flow.append(ContentsEntry(self.document, part, self.expected.get(index, 0),
+                                      theme, self.type))
+        return flow
+
+    def part(self, index: int, part: Part) -> list[Flowable]:
+        label = section_label(self.document, part)
+        marker = PartStart(index, part, label, self.state)
+        if part.layout == "section":
+            head: list[Flowable] = [
+                NextPageTemplate("full"), PageBreak(), marker,
+                FullPage(lambda canv, p=part: self.pages.opener(canv, p)),
+                NextPageTemplate("body"), PageBreak()]
+        elif index > 0 and self.document.parts[index - 1].layout == "plain" \
+                and part.layout == "plain":
+            room = self.theme.page_height * self.theme.spacing["share_page"]
+            head = [CondPageBreak(room), Spacer(1, self.theme.spacing["block"] * 2), marker]
+            head += self.part_title(part)
+        else:
+            head = [NextPageTemplate("body"), PageBreak(), marker] + self.part_title(part)
+        if part.layout == "gallery":
+            figures = [b for b in part.blocks if isinstance(b, Figure)]
+            others = [b for b in part.blocks if not isinstance(b, Figure)]
+            return head + self.gallery(figures) + [
+                f for b in others for f in self.block(b, part)]
+        return head + [flowable for block in part.blocks for flowable in self.block(block, part)]
+
+    def part_title(self, part: Part) -> list[Flowable]:
+        flow: list[Flowable] = [self.type.paragraph(part.title, "part_title"),
+                                Rule(self.theme.color("gold"), 40, 3, 4, 10)]
+        if part.headline:
+            flow.append(self.type.paragraph(part.headline, "part_headline"))
+        flow.append(Spacer(1, self.theme.spacing["part_title_after"]))
+        return flow
+
+    def block(self, block: Block, part: Part) -> list[Flowable]:
+        gap = self.theme.spacing["block"]
+        if isinstance(block, Paragraph):
+            suffix = TRUNCATION_MARK if block.truncated else ""
+            return [self.type.paragraph(block.text, "body", "justify", suffix, "muted")]
+        if isinstance(block, Heading):
+            style = self.theme.style("heading")
+            return [CondPageBreak(style.leading * 4), Spacer(1, gap / 2),
+                    self.type.paragraph(block.text, "heading"), Spacer(1, gap / 3)]
+        if isinstance(block, Quote):
+            return [QuoteBlock(block, self.theme, self.type)]
+        if isinstance(block, Figure):
+            width = self.theme.text_width
+            return [Spacer(1, gap), FigureFrame(block, width, self.theme, self.type),
+                    Spacer(1, gap)]
+        return ScorecardTable(block, self.theme, self.type).flowables(
+            show_title=block.title != part.title)
+
+    def gallery(self, figures: list[Figure]) -> list[Flowable]:
+        if not figures:
+            return []
+        gap = self.theme.spacing["gallery_gap"]
+        width = (self.theme.text_width - gap) / 2
+        cells = [FigureFrame(f, width, self.theme, self.type) for f in figures]
+        rows = [cells[i:i + 2] + [""] * (2 - len(cells[i:i + 2]))
+                for i in range(0, len(cells), 2)]
+        table = Table(rows, colWidths=[width + gap, width], hAlign="LEFT")
+        caption = self.theme.style("caption")
+        table.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), self.fonts.name(caption), caption.size),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), gap),
+            ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return [table]
+
+
+class Rule(Flowable):
+    """A short coloured bar under titles."""
+
+    def __init__(self, color: object, length: float, thickness: float,
+                 space_before: float = 0, space_after: float = 0) -> None:
+        super().__init__()
+        self.color, self.length, self.thickness = color, length, thickness
+        self.spaceBefore, self.spaceAfter = space_before, space_after
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.length, self.thickness
+
+    def draw(self) -> None:
+        self.canv.setFillColor(self.color)
+        self.canv.rect(0, 0, self.length, self.thickness, stroke=0, fill=1)
+
+
+class LeadBox(Flowable):
+    """The lead paragraph in a tinted box with a red bar on its left."""
+
+    PADDING = 14
+
+    def __init__(self, paragraph: Flowable, theme: Theme) -> None:
+        super().__init__()
+        self.paragraph, self.theme = paragraph, theme
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        _, height = self.paragraph.wrap(available_width - 2 * self.PADDING - 4, available_height)
+        self.width, self.height = available_width, height + 2 * self.PADDING
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        canv.setFillColor(self.theme.color("pale_gold"))
+        canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
+        canv.setFillColor(self.theme.color("red"))
+        canv.rect(0, 0, 4, self.height, stroke=0, fill=1)
+        self.paragraph.drawOn(canv, self.PADDING + 4, self.PADDING)
+
+
+class QuoteBlock(LeadBox):
+    """A quotation: gold bar, tinted box, optional source line."""
+
+    def __init__(self, quote: Quote, theme: Theme, typesetter: Typesetter) -> None:
+        from reportlab.platypus import KeepInFrame
+        parts: list[Flowable] = [typesetter.paragraph(quote.text, "quote", "justify")]
+        if quote.source:
+            parts.append(typesetter.paragraph("—— " + quote.source, "quote_source", "right"))
+        super().__init__(KeepInFrame(0, 0, parts, mode="shrink"), theme)
+        self.spaceBefore = self.spaceAfter = theme.spacing["block"]
+
+
+class ContentsEntry(Flowable):
+    """One line of the contents: number, title, headline, dotted leader, page."""
+
+    def __init__(self, document: Document, part: Part, page: int, theme: Theme,
+                 typesetter: Typesetter) -> None:
+        super().__init__()
+        self.document, self.part, self.page = document, part, page
+        self.theme, self.type = theme, typesetter
+        self.number = document.section_number(part)
+        detail = part.headline or ""
+        self.detail = typesetter.paragraph(detail, "contents_detail") if detail else None
+        self.spaceAfter = 12
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width = available_width
+        entry = self.theme.style("contents_entry")
+        self.height = entry.leading
+        if self.detail is not None:
+            _, detail_height = self.detail.wrap(available_width - 80, available_height)
+            self.height += detail_height
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv, theme, fonts = self.canv, self.theme, self.type.fonts
+        entry, number_style = theme.style("contents_entry"), theme.style("contents_number")
+        y = self.height - entry.size
+        canv.setFillColor(theme.color(number_style.color))
+        canv.setFont(fonts.name(number_style), number_style.size)
+        if self.number:
+            canv.drawString(0, y, f"{self.number:02d}")
+        canv.setFillColor(theme.color(entry.color))
+        canv.setFont(fonts.name(entry), entry.size)
+        canv.drawString(34, y, self.part.title)
+        title_end = 34 + canv.stringWidth(self.part.title, fonts.name(entry), entry.size)
+        page = str(self.page)
+        canv.setFont(fonts.name(number_style), number_style.size)
+        canv.setFillColor(theme.color(number_style.color))
+        canv.drawRightString(self.width, y, page)
+        page_start = self.width - canv.stringWidth(page, fonts.name(number_style),
+                                                   number_style.size)
+        canv.setFillColor(theme.color("rule"))
+        dot = title_end + 10
+        while dot < page_start - 8:
+            canv.circle(dot, y + 3, 0.7, stroke=0, fill=1)
+            dot += 5
+        if self.detail is not None:
+            self.detail.drawOn(canv, 34, 0)
+
+
+class FigureFrame(Flowable):
+    """A picture (or a framed placeholder when the content names no image) with its caption."""
+
+    def __init__(self, figure: Figure, width: float, theme: Theme,
+                 typesetter: Typesetter) -> None:
+        super().__init__()
+        self.figure, self.theme = figure, theme
+        self.frame_width = width
+        self.frame_height = width * theme.spacing["figure_ratio"]
+        self.caption = typesetter.paragraph(figure.caption, "caption", "center")
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        _, caption_height = self.caption.wrap(self.frame_width, available_height)
+        self.caption_height = caption_height
+        self.width, self.height = self.frame_width, self.frame_height + 8 + caption_height
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv, theme = self.canv, self.theme
+        top = self.caption_height + 8
+        w, h = self.frame_width, self.frame_height
+        if self.figure.image is not None and self.figure.image.exists():
+            image = ImageReader(str(self.figure.image))
+            iw, ih = image.getSize()
+            scale = min(w / iw, h / ih)
+            canv.drawImage(image, (w - iw * scale) / 2, top + (h - ih * scale) / 2,
+                           iw * scale, ih * scale)
+        else:
+            canv.setFillColor(theme.color("pale_gold"))
+            canv.setStrokeColor(theme.color("gold"))
+            canv.setLineWidth(0.8)
+            canv.rect(0, top, w, h, stroke=1, fill=1)
+            _draw_picture_icon(canv, w / 2, top + h / 2, min(w, h) * 0.22, theme)
+        canv.setFillColor(theme.color("red"))
+        canv.rect(0, top - 4, 24, 2, stroke=0, fill=1)
+        self.caption.drawOn(canv, 0, 0)
+
+
+def _draw_picture_icon(canv: Canvas, cx: float, cy: float, size: float, theme: Theme) -> None:
+    """A simple mountain-and-sun pictogram marking a picture still to come."""
+    canv.saveState()
+    canv.setStrokeColor(theme.color("gold"))
+    canv.setFillColor(theme.color("gold"))
+    canv.setLineWidth(1.2)
+    canv.roundRect(cx - size, cy - size * 0.7, 2 * size, 1.4 * size, 4, stroke=1, fill=0)
+    path = canv.beginPath()
+    path.moveTo(cx - size * 0.8, cy - size * 0.5)
+    path.lineTo(cx - size * 0.25, cy + size * 0.15)
+    path.lineTo(cx + size * 0.1, cy - size * 0.2)
+    path.lineTo(cx + size * 0.4, cy + size * 0.05)
+    path.lineTo(cx + size * 0.8, cy - size * 0.5)
+    path.close()
+    canv.drawPath(path, stroke=0, fill=1)
+    canv.circle(cx + size * 0.45, cy + size * 0.38, size * 0.13, stroke=0, fill=1)
+    canv.restoreState()
+
+
+class ScorecardTable:
+    """A scorecard block as a table: header row repeated on each page, rows never split."""
+
+    def __init__(self, card: Scorecard, theme: Theme, typesetter: Typesetter) -> None:
+        self.card, self.theme, self.type = card, theme, typesetter
+
+    def columns(self) -> list[str]:
+        rows = self.card.rows
+        wanted = ["metric"]
+        if any(r.start for r in rows):
+            wanted.append("from")
+        wanted += ["value"]
+        if any(r.unit for r in rows):
+            wanted.append("unit")
+        if any(r.change for r in rows):
+            wanted.append("change")
+        if any(r.remark for r in rows):
+            wanted.append("remark")
+        return wanted
+
+    def cell(self, row: ScoreRow, column: str) -> str:
+        if column == "metric":
+            return row.metric
+        if column == "from":
+            return f"{row.start} →" if row.start else ""
+        if column == "value":
+            return f"{row.qualifier} {row.value}" if row.qualifier else row.value
+        if column == "unit":
+            return row.unit
+        if column == "change":
+            if row.change is None:
+                return ""
+            value = float(row.change)
+            arrow = "▲" if value >= 0 else "▼"
+            return f"{arrow}{row.change.lstrip('+-')}%"
+        return row.remark
+
+    def widths(self, columns: list[str]) -> list[float]:
+        fixed = {"from": 64, "value": 78, "unit": 50, "change": 66, "remark": 92}
+        widths = [fixed.get(c, 0.0) for c in columns]
+        widths[0] = self.theme.text_width - sum(widths)
+        return widths
+
+    def decimal_padding(self, texts: list[str], role: str) -> float:
+        """Right padding that keeps the widest fraction ('.28%') inside a decimal column."""
+        fractions = [t[t.index("."):] for t in texts if "." in t]
+        widest = max((self.type.width(f, role) for f in fractions), default=0.0)
+        return widest + 6
+
+    def flowables(self, show_title: bool = True) -> list[Flowable]:
+        theme, labels = self.theme, self.theme.labels
+        columns = self.columns()
+        widths = self.widths(columns)
+        header_names = {"metric": labels["table_metric"], "from": labels["table_from"],
+                        "value": labels["table_value"], "unit": labels["table_unit"],
+                        "change": labels["table_change"], "remark": labels["table_remark"]}
+        header_style = theme.style("table_header")
+        cell_style, number_style = theme.style("table_cell"), theme.style("table_number")
+        commands: list[tuple] = [
+            ("FONT", (0, 0), (-1, 0), self.type.fonts.name(header_style), header_style.size),
+            ("TEXTCOLOR", (0, 0), (-1, 0), theme.color(header_style.color)),
+            ("BACKGROUND", (0, 0), (-1, 0), theme.color("red")),
+            ("FONT", (0, 1), (-1, -1), self.type.fonts.name(cell_style), cell_style.size,
+             cell_style.leading),
+            ("TEXTCOLOR", (0, 1), (-1, -1), theme.color(cell_style.color)),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [theme.color("paper"), theme.color("zebra")]),
+            ("LINEBELOW", (0, 0), (-1, -1), theme.spacing["table_rule"] / 2,
+             theme.color("rule")),
+            ("LINEBELOW", (0, -1), (-1, -1), theme.spacing["table_rule"] * 2,
+             theme.color("red")),
+            ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+            ("LEFTPADDING", (0, 0), (0, -1), 8),
+            ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ]
+        body = [[self.cell(row, c) for c in columns] for row in self.card.rows]
+        for index, name in enumerate(columns):
+            if name not in ("value", "from", "change"):
+                continue
+            role = "table_number" if name == "value" else "table_cell"
+            padding = self.decimal_padding([cells[index] for cells in body], role)
+            commands += [("ALIGN", (index, 0), (index, 0), "RIGHT"),
+                         ("ALIGN", (index, 1), (index, -1), "DECIMAL"),
+                         ("RIGHTPADDING", (index, 1), (index, -1), padding)]
+            if name == "value":
+                commands.append(("FONT", (index, 1), (index, -1),
+                                 self.type.fonts.name(number_style), number_style.size,
+                                 number_style.leading))
+        data: list[list[object]] = [[header_names[c] for c in columns]]
+        for number, (row, cells) in enumerate(zip(self.card.rows, body, strict=True), start=1):
+            row_cells: list[object] = list(cells)
+            if self.type.width(row.metric, "table_cell") > widths[0] - 16:
+                # a wrapped label: its number sits on the label's last line
+                row_cells[0] = self.type.paragraph(row.metric, "table_cell")
+                commands.append(("VALIGN", (0, number), (-1, number), "BOTTOM"))
+            if row.change is not None:
+                index = columns.index("change")
+                color = "rise" if float(row.change) >= 0 else "fall"
+                commands.append(("TEXTCOLOR", (index, number), (index, number),
+                                 theme.color(color)))
+            data.append(row_cells)
+        table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", splitByRow=1)
+        table.setStyle(TableStyle(commands))
+        flow: list[Flowable] = [Spacer(1, theme.spacing["block"] / 2)]
+        if show_title:
+            flow += [self.type.paragraph(self.card.title, "table_title"), Spacer(1, 6)]
+        flow.append(table)
+        if self.card.note:
+            flow += [Spacer(1, 6), self.type.paragraph(self.card.note, "note")]
+        flow.append(Spacer(1, theme.spacing["block"]))
+        return flow
+
+
+class PageArt:
+    """Full-page designs: cover, section openers, back cover."""
+
+    def __init__(self, document: Document, theme: Theme, fonts: Fonts,
+                 typesetter: Typesetter) -> None:
+        self.document, self.theme, self.fonts, self.type = document, theme, fonts, typesetter
+
+    def _text(self, canv: Canvas, text: str, role: str, x: float, y: float,
+              align: str = "left", max_width: float | None = None) -> float:
+        """Draw one line of text; shrinks it to max_width if needed. Returns its size."""
+        style = self.theme.style(role)
+        font = self.fonts.name(style)
+        size = style.size
+        if max_width is not None:
+            natural = canv.stringWidth(text, font, size)
+            if natural > max_width:
+                size = size * max_width / natural
+        canv.setFont(font, size)
+        canv.setFillColor(self.theme.color(style.color))
+        if align == "center":
+            canv.drawCentredString(x, y, text)
+        elif align == "right":
+            canv.drawRightString(x, y, text)
+        else:
+            canv.drawString(x, y, text)
+        return size
+
+    def _block(self, canv: Canvas, text: str, role: str, x: float, top: float, width: float,
+               align: str = "left") -> float:
+        """Draw a wrapped paragraph whose top is at `top`; returns its height."""
+        paragraph = self.type.paragraph(text, role, align)
+        _, height = paragraph.wrap(width, self.theme.page_height)
+        paragraph.drawOn(canv, x, top - height)
+        return height
+
+    def _background(self, canv: Canvas, color: str) -> None:
+        canv.setFillColor(self.theme.color(color))
+        canv.rect(0, 0, self.theme.page_width, self.theme.page_height, stroke=0, fill=1)
+
+    def _rings(self, canv: Canvas, cx: float, cy: float, count: int, step: float,
+               color: str, width: float) -> None:
+        """Concentric rings, the decoration of covers and openers."""
+        canv.saveState()
+        clip = canv.beginPath()
+        clip.rect(0, 0, self.theme.page_width, self.theme.page_height)
+        canv.clipPath(clip, stroke=0, fill=0)
+        canv.setStrokeColor(self.theme.color(color))
+        canv.setLineWidth(width)
+        for ring in range(1, count + 1):
+            canv.circle(cx, cy, ring * step, stroke=1, fill=0)
+        canv.restoreState()
+
+    def cover(self, canv: Canvas) -> None:
+        theme, meta = self.theme, self.document.meta
+        width, height = theme.page_width, theme.page_height
+        self._background(canv, "red")
+        self._rings(canv, width / 2, -height * 0.1, 14, 34, "deep_red", 12)
+        canv.setStrokeColor(theme.color("gold"))
+        canv.setLineWidth(1.2)
+        canv.circle(width / 2, -height * 0.1, 34 * 9.5, stroke=1, fill=0)
+        side = theme.margin_side
+        y = height - 70
+        if meta.kicker:
+            banner = theme.style("cover_kicker")
+            canv.setFillColor(theme.color("gold"))
+            canv.rect(0, y - 14, width, banner.leading + 14, stroke=0, fill=1)
+            self._text(canv, meta.kicker, "cover_kicker", width / 2, y - 2, "center")
+            y -= 110
+        title = theme.style("cover_title")
+        lines = _split_title(meta.title)
+        for line in lines:
+            self._text(canv, line, "cover_title", width / 2, y, "center", width - 2 * side)
+            y -= title.leading
+        canv.setFillColor(theme.color("gold"))
+        canv.rect(width / 2 - 30, y + 6, 60, 3, stroke=0, fill=1)
+        y -= 30
+        if meta.subtitle:
+            self._text(canv, meta.subtitle, "cover_subtitle", width / 2, y, "center",
+                       width - 2 * side)
+        issuer = "　".join(t for t in (meta.issuer, meta.date) if t)
+        self._text(canv, issuer, "cover_issuer", width / 2, 60, "center")
+
+    def opener(self, canv: Canvas, part: Part) -> None:
+        theme = self.theme
+        width, height = theme.page_width, theme.page_height
+        band = height * 0.58
+        self._background(canv, "paper")
+        canv.setFillColor(theme.color("red"))
+        canv.rect(0, height - band, width, band, stroke=0, fill=1)
+        self._rings(canv, width, height - band, 9, 26, "pale_gold", 7)
+        canv.setFillColor(theme.color("deep_red"))
+        canv.rect(0, height - band, width, 10, stroke=0, fill=1)
+        side = theme.margin_side
+        number = self.document.section_number(part) or 0
+        y = height - 150
+        self._text(canv, f"{number:02d}", "opener_number", side, y)
+        canv.setFillColor(theme.color("gold"))
+        canv.rect(side, y - 22, 60, 3, stroke=0, fill=1)
+        y -= 78
+        self._text(canv, part.title, "opener_title", side, y, max_width=width - 2 * side)
+        y -= theme.style("opener_title").leading
+        if part.headline:
+            self._block(canv, part.headline, "opener_headline", side, y + 14, width - 2 * side)
+        if part.tag:
+            tag = theme.style("opener_tag")
+            tag_width = self.type.width(part.tag, "opener_tag") + 36
+            top = height - band - 60
+            canv.setStrokeColor(theme.color("gold"))
+            canv.setLineWidth(1.2)
+            canv.roundRect(side, top - 30, tag_width, 30, 15, stroke=1, fill=0)
+            self._text(canv, part.tag, "opener_tag", side + 18, top - 15 - tag.size * 0.35)
+
+    def back_cover(self, canv: Canvas) -> None:
+        theme, meta = self.theme, self.document.meta
+        width = theme.page_width
+        self._background(canv, "deep_red")
+        canv.setFillColor(theme.color("gold"))
+        canv.rect(0, 0, width, 8, stroke=0, fill=1)
+        side = theme.margin_side
+        y = 200
+        for line in _split_title(meta.title):
+            self._text(canv, line, "back_title", width / 2, y, "center", width - 2 * side)
+            y -= theme.style("back_title").leading
+        y -= 8
+        issuer = "　".join(t for t in (meta.issuer, meta.date) if t)
+        if issuer:
+            self._text(canv, issuer, "back_text", width / 2, y, "center")
+            y -= theme.style("back_text").leading
+        if any(isinstance(b, Paragraph) and b.truncated
+               for p in self.document.parts for b in p.blocks):
+            self._text(canv, theme.labels["truncated_note"], "back_text", width / 2, y,
+                       "center")
+
+
+def _split_title(title: str) -> list[str]:
+    """Break a display title after its first full-width colon, where Chinese titles pause."""
+    head, colon, rest = title.partition("：")
+    return [head + colon, rest] if colon and rest else [title]

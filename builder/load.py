@@ -1,0 +1,242 @@
+"""Load stage: a YAML content file -> a checked `Document` (see docs/content-schema.md).
+
+YAML is parsed with PyYAML's safe loader into nodes, so every error can name its line.
+Unknown keys, wrong types and missing fields raise `BrochureError` with file:line and a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from builder.errors import BrochureError
+from builder.model import (
+    LAYOUTS,
+    Block,
+    Document,
+    Figure,
+    Heading,
+    Meta,
+    Paragraph,
+    Part,
+    Quote,
+    Scorecard,
+    ScoreRow,
+)
+
+MAX_FILE_BYTES = 2_000_000
+"""Content files larger than this are refused before parsing."""
+
+META_KEYS = {"title": True, "date": True, "language": True, "kicker": False,
+             "subtitle": False, "lead": False, "issuer": False, "subject": False}
+PART_KEYS = {"title": True, "blocks": True, "layout": False, "headline": False, "tag": False}
+ROW_KEYS = {"metric": True, "value": True, "unit": False, "change": False, "from": False,
+            "qualifier": False, "remark": False}
+BLOCK_KEYS: dict[str, dict[str, bool]] = {
+    "paragraph": {"truncated": False},
+    "heading": {},
+    "quote": {"source": False},
+    "figure": {"image": False},
+    "scorecard": {"rows": True, "note": False},
+}
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """Safe loader that refuses aliases, so a small file cannot expand into a huge one."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise BrochureError("YAML aliases (*name) are not allowed in content",
+                                line=mark.line + 1, hint="write the text out in full")
+        return super().compose_node(parent, index)
+
+
+def read_yaml_nodes(path: Path) -> yaml.Node:
+    """Parse a YAML file into a node tree, turning every failure into a BrochureError."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise BrochureError("file not found", path=path,
+                            hint="check the path; content files live in content/") from None
+    if size > MAX_FILE_BYTES:
+        raise BrochureError(f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed",
+                            path=path, hint="split the content into several brochures")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BrochureError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path,
+                            hint="save the file as UTF-8") from None
+    try:
+        node = yaml.compose(text, Loader=_SafeLoader)
+    except BrochureError as exc:
+        exc.path = path
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise BrochureError(f"invalid YAML: {exc.problem or exc.context}", path=path,
+                            line=mark.line + 1 if mark else None,
+                            hint="check indentation and quote text that contains ': ' or"
+                                 " starts with a quote mark") from None
+    except yaml.YAMLError as exc:
+        raise BrochureError(f"invalid YAML: {exc}", path=path) from None
+    if node is None:
+        raise BrochureError("file is empty", path=path, hint="see docs/content-schema.md")
+    return node
+
+
+class NodeReader:
+    """Reads typed values out of YAML nodes, raising errors that point at the node."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, node: yaml.Node, message: str, hint: str | None = None) -> BrochureError:
+        return BrochureError(message, path=self.path, line=node.start_mark.line + 1, hint=hint)
+
+    def mapping(self, node: yaml.Node, what: str,
+                keys: dict[str, bool]) -> dict[str, yaml.Node]:
+        """The entries of a mapping node; `keys` maps each allowed key to 'required'."""
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"{what} must be a mapping of keys to values",
+                            hint=f"allowed keys: {', '.join(keys)}")
+        entries: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key not in keys:
+                close = difflib.get_close_matches(str(key), list(keys), n=1)
+                hint = (f"did you mean '{close[0]}'?" if close
+                        else f"allowed keys: {', '.join(keys)}")
+                raise self.fail(key_node, f"unknown key '{key}' in {what}", hint)
+            if key in entries:
+                raise self.fail(key_node, f"key '{key}' appears twice in {what}",
+                                hint="keep one of them")
+            entries[key] = value_node
+        missing = [k for k, required in keys.items() if required and k not in entries]
+        if missing:
+            raise self.fail(node, f"{what} is missing '{missing[0]}'",
+                            hint="see docs/content-schema.md for the required fields")
+        return entries
+
+    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.fail(node, f"{what} must be a non-empty list",
+                            hint="write each item on its own line starting with '- '")
+        return list(node.value)
+
+    def text(self, node: yaml.Node, what: str) -> str:
+        """A non-empty scalar as written in the file (numbers keep their spelling)."""
+        if not isinstance(node, yaml.ScalarNode) or node.tag.endswith((":null", ":bool")):
+            raise self.fail(node, f"{what} must be text", hint="write it on the same line,"
+                            " in quotes if it contains ': '")
+        value = node.value.strip()
+        if not value:
+            raise self.fail(node, f"{what} is empty", hint="write the text or remove the key")
+        return value
+
+    def flag(self, node: yaml.Node, what: str) -> bool:
+        if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith(":bool"):
+            raise self.fail(node, f"{what} must be true or false")
+        return node.value.lower() in ("true", "yes", "on")
+
+    def optional_text(self, entries: dict[str, yaml.Node], key: str, what: str) -> str | None:
+        return self.text(entries[key], f"{what} '{key}'") if key in entries else None
+
+
+def load_document(path: Path) -> Document:
+    """Read and check a content file."""
+    path = Path(path)
+    root = read_yaml_nodes(path)
+    reader = NodeReader(path)
+    top = reader.mapping(root, "the document", {"meta": True, "parts": True, "theme": False})
+    meta = _meta(reader, top["meta"])
+    parts = tuple(_part(reader, node) for node in reader.sequence(top["parts"], "'parts'"))
+    theme = reader.optional_text(top, "theme", "document") or "default"
+    return Document(meta=meta, parts=parts, source=path, theme=theme)
+
+
+def _meta(reader: NodeReader, node: yaml.Node) -> Meta:
+    entries = reader.mapping(node, "'meta'", META_KEYS)
+    values = {key: reader.text(value, f"meta '{key}'") for key, value in entries.items()}
+    return Meta(**values)
+
+
+def _part(reader: NodeReader, node: yaml.Node) -> Part:
+    entries = reader.mapping(node, "a part", PART_KEYS)
+    layout = reader.optional_text(entries, "layout", "part") or "plain"
+    if layout not in LAYOUTS:
+        raise reader.fail(entries["layout"], f"unknown layout '{layout}'",
+                          hint=f"use one of: {', '.join(LAYOUTS)}")
+    blocks = tuple(_block(reader, b) for b in reader.sequence(entries["blocks"], "'blocks'"))
+    return Part(title=reader.text(entries["title"], "part 'title'"), blocks=blocks,
+                layout=layout,  # type: ignore[arg-type]
+                headline=reader.optional_text(entries, "headline", "part"),
+                tag=reader.optional_text(entries, "tag", "part"),
+                line=node.start_mark.line + 1)
+
+
+def _block(reader: NodeReader, node: yaml.Node) -> Block:
+    if not isinstance(node, yaml.MappingNode) or not node.value:
+        raise reader.fail(node, "a block must be a mapping such as 'paragraph: text'",
+                          hint=f"block types: {', '.join(BLOCK_KEYS)}")
+    kinds = [k.value for k, _ in node.value if getattr(k, "value", None) in BLOCK_KEYS]
+    if len(kinds) != 1:
+        first = node.value[0][0]
+        close = difflib.get_close_matches(str(first.value), list(BLOCK_KEYS), n=1)
+        hint = (f"did you mean '{close[0]}'?" if close and not kinds
+                else f"start the block with one of: {', '.join(BLOCK_KEYS)}")
+        raise reader.fail(node, "a block needs exactly one type key"
+                          + (f" (found {', '.join(kinds)})" if kinds else ""), hint)
+    kind = kinds[0]
+    entries = reader.mapping(node, f"a {kind} block", {kind: True, **BLOCK_KEYS[kind]})
+    main = reader.text(entries[kind], kind)
+    line = node.start_mark.line + 1
+    if kind == "paragraph":
+        truncated = reader.flag(entries["truncated"], "'truncated'") \
+            if "truncated" in entries else False
+        return Paragraph(main, truncated=truncated, line=line)
+    if kind == "heading":
+        return Heading(main, line=line)
+    if kind == "quote":
+        return Quote(main, source=reader.optional_text(entries, "source", "quote"), line=line)
+    if kind == "figure":
+        return Figure(main, image=_image_path(reader, entries.get("image")), line=line)
+    rows = tuple(_row(reader, r) for r in reader.sequence(entries["rows"], "'rows'"))
+    return Scorecard(main, rows=rows, note=reader.optional_text(entries, "note", "scorecard"),
+                     line=line)
+
+
+def _row(reader: NodeReader, node: yaml.Node) -> ScoreRow:
+    entries = reader.mapping(node, "a scorecard row", ROW_KEYS)
+    texts = {key: reader.text(value, f"row '{key}'") for key, value in entries.items()}
+    for key in ("value", "from", "change"):
+        if key in texts and not _is_number(texts[key]):
+            raise reader.fail(entries[key], f"row '{key}' is not a number: {texts[key]!r}",
+                              hint="write digits only (e.g. 7.96); put words such as 超 in"
+                                   " 'qualifier' and 以上 in 'remark'")
+    return ScoreRow(metric=texts["metric"], value=texts["value"], unit=texts.get("unit", ""),
+                    change=texts.get("change"), start=texts.get("from"),
+                    qualifier=texts.get("qualifier", ""), remark=texts.get("remark", ""),
+                    line=node.start_mark.line + 1)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def _image_path(reader: NodeReader, node: yaml.Node | None) -> Path | None:
+    if node is None:
+        return None
+    folder = reader.path.resolve().parent
+    image = (folder / reader.text(node, "figure 'image'")).resolve()
+    if not image.is_relative_to(folder):
+        raise reader.fail(node, "image path leaves the content's folder",
+                          hint="put the image next to the content file or in a subfolder")
+    return image
