@@ -390,9 +390,9 @@ def register_family(family: str, regular: Path, bold: Path) -> tuple[FontFace, F
                             path=bold, hint="give the bold face's file")
     pdfmetrics.registerFontFamily(family, normal=regular_face.name, bold=bold_face.name,
                                   italic=regular_face.name, boldItalic=bold_face.name)
-    # registerFontFamily maps italic to the regular face last, so ReportLab would take the
-    # regular face for the italic one; record regular -> (family, upright) and bold -> (family,
-    # bold) last so that <b> in a paragraph set in either face picks the bold face.
+    # addMapping also records face -> (family, bold, italic), last call wins: after
+    # registerFontFamily the regular face reads as italic and the bold one as bold italic.
+    # Map them back to the upright styles so <b> in either face picks the bold face.
     addMapping(family, 0, 0, regular_face.name)
     addMapping(family, 1, 0, bold_face.name)
     return regular_face, bold_face

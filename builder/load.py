@@ -139,7 +139,8 @@ class NodeReader:
 
     def flag(self, node: yaml.Node, what: str) -> bool:
         if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith(":bool"):
-            raise self.fail(node, f"{what} must be true or false")
+            raise self.fail(node, f"{what} must be true or false",
+                            hint="write true or false without quotes")
         return node.value.lower() in ("true", "yes", "on")
 
     def optional_text(self, entries: dict[str, yaml.Node], key: str, what: str) -> str | None:

@@ -11,7 +11,9 @@ import pytest
 from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.areaPen import AreaPen
 from fontTools.pens.t2CharStringPen import T2CharStringPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
+from fontTools.ttLib.tables.TupleVariation import TupleVariation
 from pypdf import PdfReader
 from reportlab.lib.fonts import ps2tt, tt2ps
 from reportlab.pdfgen import canvas
@@ -207,6 +209,46 @@ def test_convert_to_truetype_converts_cff_outlines(tmp_path: Path) -> None:
         assert font["name"].getDebugName(2) == "Bold"
         assert font["name"].getDebugName(4) == "Brochure Square Bold"
     assert load_face(dst).codepoints == frozenset({ord("A")})
+
+
+def make_variable_font(path: Path) -> None:
+    """Write a TrueType variable font: one 'wght' axis that widens the glyph 'A'."""
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "A"])
+    builder.setupCharacterMap({ord("A"): "A"})
+    pen = TTGlyphPen(None)
+    pen.moveTo((100, 0))
+    pen.lineTo((100, 700))
+    pen.lineTo((500, 700))
+    pen.lineTo((500, 0))
+    pen.closePath()
+    builder.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "A": pen.glyph()})
+    builder.setupHorizontalMetrics({".notdef": (600, 0), "A": (600, 100)})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "BrochureTest VF", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    builder.setupFvar([("wght", 100, 400, 900, "Weight")], [])
+    # At wght 900 the right edge moves 100 units right (4 points + 4 phantom points).
+    deltas = [(0, 0), (0, 0), (100, 0), (100, 0), (0, 0), (0, 0), (0, 0), (0, 0)]
+    builder.setupGvar({"A": [TupleVariation({"wght": (0.0, 1.0, 1.0)}, deltas)]})
+    builder.save(path)
+
+
+def test_convert_to_truetype_pins_variable_fonts(tmp_path: Path) -> None:
+    src = tmp_path / "vf.ttf"
+    make_variable_font(src)
+    pinned, default = tmp_path / "pinned.ttf", tmp_path / "default.ttf"
+    convert_to_truetype(src, pinned, axes={"wght": 900}, ps_name=unique_ps_name())
+    convert_to_truetype(src, default, ps_name=unique_ps_name())
+    with TTFont(pinned) as font:
+        assert "fvar" not in font and "gvar" not in font
+        assert font["glyf"]["A"].xMax == 600
+    with TTFont(default) as font:
+        assert "fvar" not in font
+        assert font["glyf"]["A"].xMax == 500
+    with pytest.raises(BrochureError, match="axes"):
+        convert_to_truetype(src, tmp_path / "bad.ttf", axes={"wdth": 50})
 
 
 # --------------------------------------------------------------------------- errors
