@@ -1,22 +1,21 @@
-"""Typeset stage: theme text styles + fonts -> ReportLab paragraph flowables.
+"""Typeset stage: theme text styles + fonts -> paragraph flowables set by the clreq composer.
 
-User text is always escaped: it is data, never ReportLab markup.
-Stopgap: lines are broken by ReportLab's `wordWrap='CJK'` (the clreq composer is issue #3).
+User text is always data: the only markup is **bold** (see compose.parse_emphasis).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable
 
+from builder.compose import Line, Run, TextStyle, compose, draw_lines, parse_emphasis
 from builder.fonts import FontFace, register_family
-from builder.theme import TextStyle, Theme
+from builder.theme import Theme
 
-ALIGNMENTS = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA_JUSTIFY}
+ORPHANS = WIDOWS = 2
+"""Fewest lines of a paragraph left at the foot or carried to the head of a page."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class Fonts:
     names: dict[tuple[str, bool], str]
     faces: tuple[FontFace, ...]
 
-    def name(self, style: TextStyle) -> str:
+    def name(self, style) -> str:
         return self.names[(style.family, style.bold)]
 
 
@@ -42,37 +41,67 @@ def register_theme_fonts(theme: Theme) -> Fonts:
     return Fonts(names=names, faces=tuple(faces))
 
 
+class ComposedParagraph(Flowable):
+    """A paragraph set by the composer; splits between lines across pages."""
+
+    def __init__(self, runs: list[Run], style: TextStyle, lines: list[Line] | None = None,
+                 space_after: float = 0.0) -> None:
+        super().__init__()
+        self.runs, self.style = runs, style
+        self.lines = lines
+        self._width: float | None = None if lines is None else -1.0
+        self.spaceAfter = space_after
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        if self._width != available_width and self._width != -1.0:
+            self.lines = compose(self.runs, self.style, available_width)
+            self._width = available_width
+        self.width = available_width
+        self.height = len(self.lines or []) * self.style.leading
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        self.wrap(available_width, available_height)
+        lines = self.lines or []
+        fit = int((available_height + 1e-6) // self.style.leading)
+        if fit >= len(lines):
+            return [self]
+        fit = min(fit, len(lines) - WIDOWS)
+        if fit < ORPHANS:
+            return []
+        head = ComposedParagraph(self.runs, self.style, lines[:fit])
+        tail = ComposedParagraph(self.runs, self.style, lines[fit:], self.spaceAfter)
+        return [head, tail]
+
+    def draw(self) -> None:
+        draw_lines(self.canv, self.lines or [], self.style, 0, self.height)
+
+
 class Typesetter:
     """Makes paragraph flowables in the theme's styles."""
 
     def __init__(self, theme: Theme, fonts: Fonts) -> None:
         self.theme = theme
         self.fonts = fonts
-        self._styles: dict[tuple[str, str], ParagraphStyle] = {}
 
-    def paragraph_style(self, role: str, align: str = "left") -> ParagraphStyle:
-        key = (role, align)
-        if key not in self._styles:
-            style = self.theme.style(role)
-            self._styles[key] = ParagraphStyle(
-                f"{role}-{align}", fontName=self.fonts.name(style), fontSize=style.size,
-                leading=style.leading, textColor=self.theme.color(style.color),
-                firstLineIndent=style.indent * style.size, alignment=ALIGNMENTS[align],
-                wordWrap="CJK", allowWidows=0, allowOrphans=0,
-                spaceAfter=self.theme.spacing["paragraph"] if role == "body" else 0)
-        return self._styles[key]
+    def text_style(self, role: str, align: str = "left") -> TextStyle:
+        style = self.theme.style(role)
+        return TextStyle(
+            font=self.fonts.name(style), bold_font=self.fonts.names[(style.family, True)],
+            size=style.size, leading=style.leading, color=self.theme.color(style.color),
+            indent=style.indent, align=align)
 
-    def paragraph(self, text: str, role: str, align: str = "left",
-                  suffix: str = "", suffix_color: str | None = None) -> Paragraph:
-        """A paragraph of user text; `suffix` is an editorial mark in another colour."""
-        markup = escape(text)
+    def paragraph(self, text: str, role: str, align: str = "left", suffix: str = "",
+                  suffix_color: str | None = None) -> ComposedParagraph:
+        """A paragraph of user text in a theme role; `suffix` is an editorial mark."""
+        runs = parse_emphasis(text)
         if suffix:
-            color = self.theme.color(suffix_color or self.theme.style(role).color)
-            markup += f'<font color="{color.hexval()}">{escape(suffix)}</font>'
-        return Paragraph(markup, self.paragraph_style(role, align))
+            runs.append(Run(suffix, color=self.theme.color(suffix_color) if suffix_color
+                            else None))
+        space = self.theme.spacing["paragraph"] if role == "body" else 0.0
+        return ComposedParagraph(runs, self.text_style(role, align), space_after=space)
 
     def width(self, text: str, role: str) -> float:
         """Natural width of text set on one line in a style."""
-        from reportlab.pdfbase.pdfmetrics import stringWidth
         style = self.theme.style(role)
         return stringWidth(text, self.fonts.name(style), style.size)

@@ -1,0 +1,446 @@
+"""Chinese line composition to clreq: atoms, break rules, total-fit line breaking, drawing.
+
+A paragraph is cut into atoms (a Han character, a Latin word or number, a punctuation mark, a
+space). Between two atoms lies a gap whose natural width, shrink and stretch follow clreq:
+¼ em between Han and Latin, −½ em between two marks whose empty halves meet (compression).
+Breaks are allowed only where the prohibition rules allow them; the breaks of a whole
+paragraph are chosen together (dynamic programming) so that every line but the last is
+justified to the measure and the last line never holds a single character.
+
+Glyphs are drawn one text object per line, with TJ position adjustments (never inserted
+space characters), so text extraction returns the characters exactly as written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+
+from builder.clreq import (
+    BLANK_LEFT,
+    BLANK_RIGHT,
+    LATIN_RUN,
+    LINE_END_FORBIDDEN,
+    LINE_START_FORBIDDEN,
+    PUNCTUATION,
+    UNBREAKABLE_PAIRS,
+    is_han,
+    is_latin,
+)
+
+HAN_LATIN_GAP = 0.25      # em, natural gap between Han and Latin (clreq: up to ¼ em)
+HAN_LATIN_MIN = 0.125     # em, the gap may shrink to this
+HAN_LATIN_MAX = 0.3       # em, the gap may stretch to this before other gaps stretch
+COMPRESSION = 0.5         # em removed where two empty halves of marks meet
+LONELY_PENALTY = 10_000.0  # cost of a last line with one character (孤字)
+TJ_STEP = 80              # largest rightward TJ move in 1/1000 em written at once
+EMPHASIS = re.compile(r"\*\*(.+?)\*\*")
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of paragraph text in one style variant."""
+
+    text: str
+    bold: bool = False
+    color: object | None = None
+    """None: the paragraph's colour."""
+
+
+def parse_emphasis(text: str) -> list[Run]:
+    """Split text on the one inline markup authors have: **bold**. Everything else is literal."""
+    runs: list[Run] = []
+    position = 0
+    for match in EMPHASIS.finditer(text):
+        if match.start() > position:
+            runs.append(Run(text[position:match.start()]))
+        runs.append(Run(match.group(1), bold=True))
+        position = match.end()
+    if position < len(text):
+        runs.append(Run(text[position:]))
+    return runs
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    """What the composer needs to know of a paragraph style."""
+
+    font: str
+    bold_font: str
+    size: float
+    leading: float
+    color: object
+    indent: float = 0.0          # first-line indent in em
+    align: str = "justify"       # justify | left | center | right
+
+
+@dataclass
+class Atom:
+    text: str
+    font: str
+    width: float
+    kind: str  # han | latin | mark | space | other
+    color: object | None = None
+
+
+@dataclass
+class Gap:
+    natural: float = 0.0
+    shrink_latin: float = 0.0    # first to give: Han–Latin gaps down to ⅛ em
+    shrink_mark: float = 0.0     # then: the empty half of a mark
+    widen_latin: float = 0.0     # stretch taken first: Han–Latin gaps up to ½ em
+    stretchable: bool = True
+
+
+@dataclass
+class Glyph:
+    char: str
+    font: str
+    x: float
+    width: float
+    color: object | None = None
+
+
+@dataclass
+class Line:
+    glyphs: list[Glyph]
+    width: float          # the measure this line was set to
+    last: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(g.char for g in self.glyphs)
+
+
+def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
+    """Cut styled runs into atoms."""
+    atoms: list[Atom] = []
+    for run in runs:
+        font = style.bold_font if run.bold else style.font
+        position = 0
+        text = run.text
+        while position < len(text):
+            match = LATIN_RUN.match(text, position)
+            if match and match.end() > position:
+                piece, kind = match.group(), "latin"
+            else:
+                piece = text[position]
+                kind = ("han" if is_han(piece) else "space" if piece.isspace()
+                        else "mark" if piece in PUNCTUATION else
+                        "latin" if is_latin(piece) else "other")
+                if kind == "space":
+                    piece = " "
+            position += len(piece) if kind != "space" else _space_run(text, position)
+            atoms.append(Atom(piece, font, stringWidth(piece, font, style.size), kind,
+                              run.color))
+    return _collapse_spaces(atoms, style.size)
+
+
+def _space_run(text: str, position: int) -> int:
+    end = position
+    while end < len(text) and text[end].isspace():
+        end += 1
+    return end - position
+
+
+def _collapse_spaces(atoms: list[Atom], size: float) -> list[Atom]:
+    """A space next to Han takes the Han–Latin gap's width; spaces at the ends are dropped."""
+    while atoms and atoms[0].kind == "space":
+        atoms.pop(0)
+    while atoms and atoms[-1].kind == "space":
+        atoms.pop()
+    for index, atom in enumerate(atoms):
+        if atom.kind != "space":
+            continue
+        neighbours = (atoms[index - 1].kind, atoms[index + 1].kind)
+        if "han" in neighbours or "mark" in neighbours:
+            atom.width = HAN_LATIN_GAP * size
+    return atoms
+
+
+def gap_between(a: Atom, b: Atom, em: float) -> Gap:
+    """The gap between two neighbouring atoms."""
+    last, first = a.text[-1], b.text[0]
+    if a.text + b.text in UNBREAKABLE_PAIRS or (last == first and last in "—…"):
+        return Gap(stretchable=False)
+    if last in PUNCTUATION and first in PUNCTUATION and (last in BLANK_RIGHT
+                                                         or first in BLANK_LEFT):
+        return Gap(natural=-COMPRESSION * em)
+    if {a.kind, b.kind} == {"han", "latin"}:
+        return Gap(natural=HAN_LATIN_GAP * em, shrink_latin=(HAN_LATIN_GAP - HAN_LATIN_MIN) * em,
+                   widen_latin=(HAN_LATIN_MAX - HAN_LATIN_GAP) * em)
+    if a.kind == "space" or b.kind == "space":
+        return Gap(widen_latin=(HAN_LATIN_MAX - HAN_LATIN_GAP) * em / 2)
+    if last in BLANK_RIGHT:
+        return Gap(shrink_mark=COMPRESSION * em)
+    return Gap()
+
+
+def may_break(a: Atom, b: Atom) -> bool:
+    """True if a line may end after atom a and start with atom b."""
+    if b.text[0] in LINE_START_FORBIDDEN or a.text[-1] in LINE_END_FORBIDDEN:
+        return False
+    if b.kind == "space" or (a.kind == "latin" and b.kind == "latin"):
+        return False
+    return not (a.kind == "latin" and b.kind == "other" or a.kind == "other" == b.kind)
+
+
+@dataclass
+class _Sums:
+    """Prefix sums over atoms and gaps, so any line's widths cost O(1)."""
+
+    width: list[float] = field(default_factory=lambda: [0.0])
+    natural: list[float] = field(default_factory=lambda: [0.0])
+    shrink: list[float] = field(default_factory=lambda: [0.0])
+    widen: list[float] = field(default_factory=lambda: [0.0])
+    slots: list[int] = field(default_factory=lambda: [0])
+    letters: list[int] = field(default_factory=lambda: [0])
+
+
+class Composer:
+    """Sets one paragraph's atoms into justified lines."""
+
+    def __init__(self, atoms: list[Atom], style: TextStyle) -> None:
+        self.atoms, self.style, self.em = atoms, style, style.size
+        self.gaps = [gap_between(a, b, self.em) for a, b in zip(atoms, atoms[1:], strict=False)]
+        self.sums = _Sums()
+        for index, atom in enumerate(atoms):
+            gap = self.gaps[index] if index < len(self.gaps) else Gap(stretchable=False)
+            s = self.sums
+            s.width.append(s.width[-1] + atom.width)
+            s.natural.append(s.natural[-1] + gap.natural)
+            s.shrink.append(s.shrink[-1] + gap.shrink_latin + gap.shrink_mark)
+            s.widen.append(s.widen[-1] + gap.widen_latin)
+            s.slots.append(s.slots[-1] + int(gap.stretchable))
+            s.letters.append(s.letters[-1] + int(atom.kind not in ("mark", "space")))
+
+    def measure(self, start: int, end: int) -> tuple[float, float, float, int]:
+        """Natural width, shrink, Han–Latin widening and stretch slots of atoms[start:end]."""
+        s, last = self.sums, end - 1
+        natural = s.width[end] - s.width[start] + s.natural[last] - s.natural[start]
+        shrink = s.shrink[last] - s.shrink[start]
+        if self.atoms[last].text[-1] in BLANK_RIGHT:
+            shrink += COMPRESSION * self.em  # a line-end mark may be set half width
+        return natural, shrink, s.widen[last] - s.widen[start], s.slots[last] - s.slots[start]
+
+    def line_cost(self, start: int, end: int, measure: float, last: bool) -> float:
+        """Badness of a line; infinite when it cannot be set to the measure."""
+        natural, shrink, widen, slots = self.measure(start, end)
+        if natural > measure + 0.01:
+            excess = natural - measure
+            if excess > shrink + 0.01:
+                return math.inf
+            return 50 * (excess / self.em) ** 2 + 1
+        if last:
+            single = self.sums.letters[end] - self.sums.letters[start] <= 1 and start > 0
+            return LONELY_PENALTY if single else 0.0
+        spare = measure - natural - widen
+        if spare <= 0.01:
+            return 0.1 * ((measure - natural) / self.em)
+        if slots == 0:
+            return 1000 + spare
+        return 100 * (spare / slots / (0.1 * self.em)) ** 2
+
+    def breaks(self, width: float, first_width: float) -> list[int]:
+        """Line ends (atom indexes) minimizing the paragraph's total badness."""
+        atoms, count = self.atoms, len(self.atoms)
+        allowed = [i for i in range(1, count) if may_break(atoms[i - 1], atoms[i])] + [count]
+        best: dict[int, tuple[float, int]] = {0: (0.0, -1)}
+        starts = [0]
+        for end in allowed:
+            candidates = []
+            for start in reversed(starts):
+                measure = first_width if start == 0 else width
+                natural, shrink, _, _ = self.measure(start, end)
+                if natural - shrink > measure + 2 * self.em:
+                    break  # earlier starts only make the line longer
+                cost = best[start][0] + self.line_cost(start, end, measure, end == count)
+                candidates.append((cost, start))
+            if candidates:
+                cost, start = min(candidates)
+                if cost < math.inf:
+                    best[end] = (cost, start)
+                    starts.append(end)
+        if count not in best:
+            raise OverflowError("no way to set this paragraph within the measure")
+        ends, end = [], count
+        while end > 0:
+            ends.append(end)
+            end = best[end][1]
+        return ends[::-1]
+
+    def place(self, start: int, end: int, measure: float, indent: float, last: bool) -> Line:
+        """Glyph positions for atoms[start:end] set to the measure."""
+        natural, shrink, widen, slots = self.measure(start, end)
+        gaps = [self.gaps[i] for i in range(start, end - 1)]
+        adjust = [g.natural for g in gaps]
+        align = self.style.align
+        offset = indent
+        if natural > measure:  # shrink: the line-end mark's half first, then gaps
+            excess = natural - measure - (COMPRESSION * self.em
+                                          if self.atoms[end - 1].text[-1] in BLANK_RIGHT else 0)
+            for attribute in ("shrink_latin", "shrink_mark"):
+                pool = sum(getattr(g, attribute) for g in gaps)
+                if excess > 0 and pool > 0:
+                    take = min(1.0, excess / pool)
+                    adjust = [a - getattr(g, attribute) * take for a, g in zip(adjust, gaps,
+                                                                              strict=True)]
+                    excess -= pool * take
+        elif align == "justify" and not last:
+            spare = measure - natural
+            if widen > 0:
+                take = min(1.0, spare / widen)
+                adjust = [a + g.widen_latin * take for a, g in zip(adjust, gaps, strict=True)]
+                spare -= widen * take
+            if spare > 0 and slots:
+                each = spare / slots
+                adjust = [a + (each if g.stretchable else 0) for a, g in zip(adjust, gaps,
+                                                                            strict=True)]
+        elif align == "center":
+            offset += (measure - natural) / 2
+        elif align == "right":
+            offset += measure - natural
+        glyphs: list[Glyph] = []
+        x = offset
+        for index in range(start, end):
+            atom = self.atoms[index]
+            if atom.kind == "space" and index == end - 1:
+                break
+            if atom.kind == "space":
+                glyphs.append(Glyph(" ", atom.font, x, atom.width, atom.color))
+            else:
+                for char in atom.text:
+                    advance = stringWidth(char, atom.font, self.em)
+                    glyphs.append(Glyph(char, atom.font, x, advance, atom.color))
+                    x += advance
+                x -= atom.width
+            x += atom.width + (adjust[index - start] if index < end - 1 else 0)
+        return Line(glyphs=glyphs, width=measure + indent, last=last)
+
+
+def compose(runs: Sequence[Run], style: TextStyle, width: float) -> list[Line]:
+    """Set a paragraph's runs into lines of the given width."""
+    atoms = atomize(runs, style)
+    if not atoms:
+        return []
+    indent = style.indent * style.size
+    composer = Composer(atoms, style)
+    try:
+        ends = composer.breaks(width, width - indent)
+    except OverflowError:
+        composer = Composer(_split_wide_atoms(atoms, width, style), style)
+        ends = _greedy(composer, width, width - indent)
+    lines, start = [], 0
+    for number, end in enumerate(ends):
+        first = number == 0
+        lines.append(composer.place(start, end, width - (indent if first else 0),
+                                    indent if first else 0, end == len(composer.atoms)))
+        start = end
+    return lines
+
+
+def _split_wide_atoms(atoms: list[Atom], width: float, style: TextStyle) -> list[Atom]:
+    """Last resort for a word wider than the line (a long URL): cut it into characters."""
+    result: list[Atom] = []
+    for atom in atoms:
+        if atom.width <= width:
+            result.append(atom)
+        else:
+            result += [Atom(c, atom.font, stringWidth(c, atom.font, style.size), "other",
+                            atom.color) for c in atom.text]
+    return result
+
+
+def _greedy(composer: Composer, width: float, first_width: float) -> list[int]:
+    """Fill lines greedily, breaking anywhere: used only when the rules leave no solution."""
+    ends, start = [], 0
+    count = len(composer.atoms)
+    while start < count:
+        end = start + 1
+        measure = first_width if not ends else width
+        while end < count and composer.measure(start, end + 1)[0] <= measure:
+            end += 1
+        ends.append(end)
+        start = end
+    return ends
+
+
+def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: float) -> None:
+    """Draw composed lines; the first baseline sits in the first line box of height `leading`."""
+    size, leading = style.size, style.leading
+    baseline = top - (leading - size) / 2 - 0.88 * size
+    canvas.setFillColor(style.color)
+    document = canvas._doc
+    for line in lines:
+        if not line.glyphs:
+            baseline -= leading
+            continue
+        parts = [f"BT 1 0 0 1 {x + line.glyphs[0].x:.3f} {baseline:.3f} Tm"]
+        pen = line.glyphs[0].x
+        current_font, current_color = None, style.color
+        tj: list[str] = []
+        for (font_name, color), glyphs in _groups(line.glyphs, style.color):
+            if color != current_color:
+                if tj:
+                    parts.append(f"[{' '.join(tj)}] TJ")
+                    tj = []
+                parts.append(_fill_operator(color))
+                current_color = color
+            font = getFont(font_name)
+            index = 0
+            for subset, encoded in font.splitString("".join(g.char for g in glyphs), document):
+                name = font.getSubsetInternalName(subset, document)
+                if name != current_font:
+                    if tj:
+                        parts.append(f"[{' '.join(tj)}] TJ")
+                        tj = []
+                    parts.append(f"{name} {size:.2f} Tf")
+                    current_font = name
+                for byte in encoded:
+                    glyph = glyphs[index]
+                    index += 1
+                    tj += _moves(glyph.x - pen, size)
+                    tj.append(f"({canvas._escape(bytes([byte]))})")
+                    pen = glyph.x + glyph.width
+        if tj:
+            parts.append(f"[{' '.join(tj)}] TJ")
+        if current_color != style.color:
+            parts.append(_fill_operator(style.color))
+        parts.append("ET")
+        canvas._code.append(" ".join(parts))
+        baseline -= leading
+
+
+def _groups(glyphs: list[Glyph], default_color: object) -> list[tuple[tuple, list[Glyph]]]:
+    """Consecutive glyphs sharing font and colour."""
+    groups: list[tuple[tuple, list[Glyph]]] = []
+    for glyph in glyphs:
+        key = (glyph.font, glyph.color if glyph.color is not None else default_color)
+        if groups and groups[-1][0] == key:
+            groups[-1][1].append(glyph)
+        else:
+            groups.append((key, [glyph]))
+    return groups
+
+
+def _fill_operator(color) -> str:
+    """The PDF fill-colour operator for a ReportLab colour (device CMYK or RGB)."""
+    if hasattr(color, "cyan"):
+        return f"{color.cyan:.4f} {color.magenta:.4f} {color.yellow:.4f} {color.black:.4f} k"
+    return f"{color.red:.4f} {color.green:.4f} {color.blue:.4f} rg"
+
+
+def _moves(distance: float, size: float) -> list[str]:
+    """TJ numbers moving the pen by `distance` points; rightward moves in small steps so that
+    text extraction does not mistake a Han–Latin gap for a word space."""
+    units = -distance * 1000 / size
+    if abs(units) < 0.05:
+        return []
+    if units > 0:
+        return [f"{units:.2f}"]
+    steps = math.ceil(-units / TJ_STEP)
+    return [f"{units / steps:.2f}"] * steps
