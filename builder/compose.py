@@ -242,7 +242,7 @@ class Composer:
         if spare <= 0.01:
             return 0.1 * ((measure - natural) / self.em)
         if slots == 0:
-            return 1000 + spare
+            return 1e6 + spare  # a lone word cannot be justified: only as a last resort
         return 100 * (spare / slots / (0.1 * self.em)) ** 2
 
     def breaks(self, width: float, first_width: float) -> list[int]:
