@@ -149,7 +149,7 @@ class PageChrome:
         self.document, self.theme, self.fonts, self.state = document, theme, fonts, state
 
     def draw(self, canv: Canvas, _doc: BaseDocTemplate) -> None:
-        theme = self.theme
+        theme, d = self.theme, self.theme.decor
         left, right = theme.margin_side, theme.page_width - theme.margin_side
         y = theme.page_height - theme.header_offset
         header = theme.style("running_header")
@@ -161,8 +161,8 @@ class PageChrome:
         if part is not None:
             canv.drawRightString(right, y, section_label(self.document, part))
         canv.setStrokeColor(theme.color("gold"))
-        canv.setLineWidth(0.6)
-        canv.line(left, y - 5, right, y - 5)
+        canv.setLineWidth(d["header_rule_width"])
+        canv.line(left, y - d["header_rule_gap"], right, y - d["header_rule_gap"])
         folio = theme.style("folio")
         number = str(canv.getPageNumber())
         canv.setFont(self.fonts.name(folio), folio.size)
@@ -170,11 +170,11 @@ class PageChrome:
         centre = theme.page_width / 2
         canv.drawCentredString(centre, theme.footer_offset, number)
         half = canv.stringWidth(number, self.fonts.name(folio), folio.size) / 2
+        gap, length = d["folio_rule_gap"], d["folio_rule_length"]
+        rule_y = theme.footer_offset + folio.size / 3
         canv.setStrokeColor(theme.color("gold"))
-        canv.line(centre - half - 30, theme.footer_offset + 3, centre - half - 8,
-                  theme.footer_offset + 3)
-        canv.line(centre + half + 8, theme.footer_offset + 3, centre + half + 30,
-                  theme.footer_offset + 3)
+        canv.line(centre - half - gap - length, rule_y, centre - half - gap, rule_y)
+        canv.line(centre + half + gap, rule_y, centre + half + gap + length, rule_y)
         canv.restoreState()
 
 
@@ -201,11 +201,11 @@ class StoryBuilder:
         theme, meta = self.theme, self.document.meta
         flow: list[Flowable] = [
             self.type.paragraph(theme.labels["contents"], "contents_title"),
-            Rule(theme.color("gold"), 40, 3, space_before=4, space_after=18),
+            accent_bar(theme, space_after=theme.decor["contents_title_after"]),
         ]
         if meta.lead:
-            flow += [LeadBox(self.type.paragraph(meta.lead, "lead"), theme),
-                     Spacer(1, 24)]
+            flow += [LeadBox(self.type.paragraph(meta.lead, "lead", "justify"), theme),
+                     Spacer(1, theme.decor["contents_lead_after"])]
         for index, part in enumerate(self.document.parts):
             flow.append(ContentsEntry(self.document, part, self.expected.get(index, 0),
                                       theme, self.type))
@@ -235,7 +235,7 @@ class StoryBuilder:
 
     def part_title(self, part: Part) -> list[Flowable]:
         flow: list[Flowable] = [self.type.paragraph(part.title, "part_title"),
-                                Rule(self.theme.color("gold"), 40, 3, 4, 10)]
+                                accent_bar(self.theme, space_after=self.theme.spacing["block"])]
         if part.headline:
             flow.append(self.type.paragraph(part.headline, "part_headline"))
         flow.append(Spacer(1, self.theme.spacing["part_title_after"]))
@@ -294,18 +294,25 @@ class Rule(Flowable):
         self.canv.rect(0, 0, self.length, self.thickness, stroke=0, fill=1)
 
 
+def accent_bar(theme: Theme, space_after: float) -> Rule:
+    """The short gold bar under titles."""
+    return Rule(theme.color("gold"), theme.decor["accent_bar_length"],
+                theme.decor["accent_bar_thickness"], theme.decor["accent_bar_thickness"],
+                space_after)
+
+
 class LeadBox(Flowable):
     """The lead paragraph in a tinted box with a red bar on its left."""
-
-    PADDING = 14
 
     def __init__(self, paragraph: Flowable, theme: Theme) -> None:
         super().__init__()
         self.paragraph, self.theme = paragraph, theme
+        self.padding, self.bar = theme.decor["box_padding"], theme.decor["box_bar"]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        _, height = self.paragraph.wrap(available_width - 2 * self.PADDING - 4, available_height)
-        self.width, self.height = available_width, height + 2 * self.PADDING
+        inner = available_width - 2 * self.padding - self.bar
+        _, height = self.paragraph.wrap(inner, available_height)
+        self.width, self.height = available_width, height + 2 * self.padding
         return self.width, self.height
 
     def draw(self) -> None:
@@ -313,8 +320,8 @@ class LeadBox(Flowable):
         canv.setFillColor(self.theme.color("pale_gold"))
         canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
         canv.setFillColor(self.theme.color("red"))
-        canv.rect(0, 0, 4, self.height, stroke=0, fill=1)
-        self.paragraph.drawOn(canv, self.PADDING + 4, self.PADDING)
+        canv.rect(0, 0, self.bar, self.height, stroke=0, fill=1)
+        self.paragraph.drawOn(canv, self.padding + self.bar, self.padding)
 
 
 class QuoteBlock(LeadBox):
@@ -340,14 +347,16 @@ class ContentsEntry(Flowable):
         self.number = document.section_number(part)
         detail = part.headline or ""
         self.detail = typesetter.paragraph(detail, "contents_detail") if detail else None
-        self.spaceAfter = 12
+        self.indent = theme.decor["contents_indent"]
+        self.spaceAfter = theme.decor["contents_entry_after"]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self.width = available_width
         entry = self.theme.style("contents_entry")
         self.height = entry.leading
         if self.detail is not None:
-            _, detail_height = self.detail.wrap(available_width - 80, available_height)
+            _, detail_height = self.detail.wrap(available_width - 2 * self.indent,
+                                                available_height)
             self.height += detail_height
         return self.width, self.height
 
@@ -361,8 +370,8 @@ class ContentsEntry(Flowable):
             canv.drawString(0, y, f"{self.number:02d}")
         canv.setFillColor(theme.color(entry.color))
         canv.setFont(fonts.name(entry), entry.size)
-        canv.drawString(34, y, self.part.title)
-        title_end = 34 + canv.stringWidth(self.part.title, fonts.name(entry), entry.size)
+        canv.drawString(self.indent, y, self.part.title)
+        title_end = self.indent + canv.stringWidth(self.part.title, fonts.name(entry), entry.size)
         page = str(self.page)
         canv.setFont(fonts.name(number_style), number_style.size)
         canv.setFillColor(theme.color(number_style.color))
@@ -370,12 +379,13 @@ class ContentsEntry(Flowable):
         page_start = self.width - canv.stringWidth(page, fonts.name(number_style),
                                                    number_style.size)
         canv.setFillColor(theme.color("rule"))
-        dot = title_end + 10
-        while dot < page_start - 8:
-            canv.circle(dot, y + 3, 0.7, stroke=0, fill=1)
-            dot += 5
+        step = theme.decor["leader_step"]
+        dot = title_end + 2 * step
+        while dot < page_start - step:
+            canv.circle(dot, y + entry.size / 4, theme.decor["leader_dot"], stroke=0, fill=1)
+            dot += step
         if self.detail is not None:
-            self.detail.drawOn(canv, 34, 0)
+            self.detail.drawOn(canv, self.indent, 0)
 
 
 class FigureFrame(Flowable):
@@ -392,12 +402,14 @@ class FigureFrame(Flowable):
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         _, caption_height = self.caption.wrap(self.frame_width, available_height)
         self.caption_height = caption_height
-        self.width, self.height = self.frame_width, self.frame_height + 8 + caption_height
+        self.caption_gap = self.theme.decor["caption_gap"]
+        self.width = self.frame_width
+        self.height = self.frame_height + self.caption_gap + caption_height
         return self.width, self.height
 
     def draw(self) -> None:
         canv, theme = self.canv, self.theme
-        top = self.caption_height + 8
+        top = self.caption_height + self.caption_gap
         w, h = self.frame_width, self.frame_height
         if self.figure.image is not None and self.figure.image.exists():
             image = ImageReader(str(self.figure.image))
@@ -408,11 +420,9 @@ class FigureFrame(Flowable):
         else:
             canv.setFillColor(theme.color("pale_gold"))
             canv.setStrokeColor(theme.color("gold"))
-            canv.setLineWidth(0.8)
+            canv.setLineWidth(theme.decor["frame_line"])
             canv.rect(0, top, w, h, stroke=1, fill=1)
             _draw_picture_icon(canv, w / 2, top + h / 2, min(w, h) * 0.22, theme)
-        canv.setFillColor(theme.color("red"))
-        canv.rect(0, top - 4, 24, 2, stroke=0, fill=1)
         self.caption.drawOn(canv, 0, 0)
 
 
@@ -473,7 +483,7 @@ class ScorecardTable:
         return row.remark
 
     def widths(self, columns: list[str]) -> list[float]:
-        fixed = {"from": 64, "value": 78, "unit": 50, "change": 66, "remark": 92}
+        fixed = self.theme.table_columns
         widths = [fixed.get(c, 0.0) for c in columns]
         widths[0] = self.theme.text_width - sum(widths)
         return widths
@@ -482,7 +492,7 @@ class ScorecardTable:
         """Right padding that keeps the widest fraction ('.28%') inside a decimal column."""
         fractions = [t[t.index("."):] for t in texts if "." in t]
         widest = max((self.type.width(f, role) for f in fractions), default=0.0)
-        return widest + 6
+        return widest + self.theme.decor["cell_padding"]
 
     def flowables(self, show_title: bool = True) -> list[Flowable]:
         theme, labels = self.theme, self.theme.labels
@@ -492,6 +502,7 @@ class ScorecardTable:
                         "value": labels["table_value"], "unit": labels["table_unit"],
                         "change": labels["table_change"], "remark": labels["table_remark"]}
         header_style = theme.style("table_header")
+        padding = theme.decor["cell_padding"]
         cell_style, number_style = theme.style("table_cell"), theme.style("table_number")
         commands: list[tuple] = [
             ("FONT", (0, 0), (-1, 0), self.type.fonts.name(header_style), header_style.size),
@@ -506,9 +517,10 @@ class ScorecardTable:
              theme.color("rule")),
             ("LINEBELOW", (0, -1), (-1, -1), theme.spacing["table_rule"] * 2,
              theme.color("red")),
-            ("LEFTPADDING", (0, 0), (-1, -1), 6), ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-            ("LEFTPADDING", (0, 0), (0, -1), 8),
-            ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ("LEFTPADDING", (0, 0), (-1, -1), padding),
+            ("RIGHTPADDING", (0, 0), (-1, -1), padding),
+            ("TOPPADDING", (0, 0), (-1, -1), padding * 0.7),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), padding * 0.85),
         ]
         body = [[self.cell(row, c) for c in columns] for row in self.card.rows]
         for index, name in enumerate(columns):
@@ -526,7 +538,7 @@ class ScorecardTable:
         data: list[list[object]] = [[header_names[c] for c in columns]]
         for number, (row, cells) in enumerate(zip(self.card.rows, body, strict=True), start=1):
             row_cells: list[object] = list(cells)
-            if self.type.width(row.metric, "table_cell") > widths[0] - 16:
+            if self.type.width(row.metric, "table_cell") > widths[0] - 2 * padding:
                 # a wrapped label: its number sits on the label's last line
                 row_cells[0] = self.type.paragraph(row.metric, "table_cell")
                 commands.append(("VALIGN", (0, number), (-1, number), "BOTTOM"))
@@ -540,10 +552,10 @@ class ScorecardTable:
         table.setStyle(TableStyle(commands))
         flow: list[Flowable] = [Spacer(1, theme.spacing["block"] / 2)]
         if show_title:
-            flow += [self.type.paragraph(self.card.title, "table_title"), Spacer(1, 6)]
+            flow += [self.type.paragraph(self.card.title, "table_title"), Spacer(1, padding)]
         flow.append(table)
         if self.card.note:
-            flow += [Spacer(1, 6), self.type.paragraph(self.card.note, "note")]
+            flow += [Spacer(1, padding), self.type.paragraph(self.card.note, "note")]
         flow.append(Spacer(1, theme.spacing["block"]))
         return flow
 
@@ -601,77 +613,87 @@ class PageArt:
         canv.restoreState()
 
     def cover(self, canv: Canvas) -> None:
-        theme, meta = self.theme, self.document.meta
+        theme, meta, d = self.theme, self.document.meta, self.theme.decor
         width, height = theme.page_width, theme.page_height
         self._background(canv, "red")
-        self._rings(canv, width / 2, -height * 0.1, 14, 34, "deep_red", 12)
+        centre_y = -height * d["rings_centre"]
+        self._rings(canv, width / 2, centre_y, int(d["rings_count"]), d["rings_step"],
+                    "deep_red", d["rings_width"])
         canv.setStrokeColor(theme.color("gold"))
-        canv.setLineWidth(1.2)
-        canv.circle(width / 2, -height * 0.1, 34 * 9.5, stroke=1, fill=0)
+        canv.setLineWidth(d["gold_line"])
+        canv.circle(width / 2, centre_y, d["rings_step"] * (d["rings_count"] * 2 // 3 + 0.5),
+                    stroke=1, fill=0)
         side = theme.margin_side
-        y = height - 70
+        y = height - d["cover_kicker_top"]
         if meta.kicker:
             banner = theme.style("cover_kicker")
+            pad = banner.leading - banner.size
             canv.setFillColor(theme.color("gold"))
-            canv.rect(0, y - 14, width, banner.leading + 14, stroke=0, fill=1)
-            self._text(canv, meta.kicker, "cover_kicker", width / 2, y - 2, "center")
-            y -= 110
+            canv.rect(0, y - pad * 2, width, banner.leading + pad * 2, stroke=0, fill=1)
+            self._text(canv, meta.kicker, "cover_kicker", width / 2, y - pad / 2, "center")
+        y -= d["cover_title_gap"]
         title = theme.style("cover_title")
-        lines = _split_title(meta.title)
-        for line in lines:
+        for line in _split_title(meta.title):
             self._text(canv, line, "cover_title", width / 2, y, "center", width - 2 * side)
             y -= title.leading
+        bar = d["accent_bar_length"] * 1.5
         canv.setFillColor(theme.color("gold"))
-        canv.rect(width / 2 - 30, y + 6, 60, 3, stroke=0, fill=1)
-        y -= 30
+        canv.rect(width / 2 - bar / 2, y + title.leading / 2 - d["accent_bar_thickness"], bar,
+                  d["accent_bar_thickness"], stroke=0, fill=1)
+        y -= theme.style("cover_subtitle").leading
         if meta.subtitle:
             self._text(canv, meta.subtitle, "cover_subtitle", width / 2, y, "center",
                        width - 2 * side)
         issuer = "　".join(t for t in (meta.issuer, meta.date) if t)
-        self._text(canv, issuer, "cover_issuer", width / 2, 60, "center")
+        self._text(canv, issuer, "cover_issuer", width / 2, d["cover_issuer_bottom"], "center")
 
     def opener(self, canv: Canvas, part: Part) -> None:
-        theme = self.theme
+        theme, d = self.theme, self.theme.decor
         width, height = theme.page_width, theme.page_height
-        band = height * 0.58
+        band = height * d["opener_band"]
         self._background(canv, "paper")
         canv.setFillColor(theme.color("red"))
         canv.rect(0, height - band, width, band, stroke=0, fill=1)
-        self._rings(canv, width, height - band, 9, 26, "pale_gold", 7)
+        self._rings(canv, width, height - band, int(d["rings_count"] * 2 // 3),
+                    d["rings_step"] * 0.75, "pale_gold", d["rings_width"] / 2)
         canv.setFillColor(theme.color("deep_red"))
-        canv.rect(0, height - band, width, 10, stroke=0, fill=1)
+        canv.rect(0, height - band, width, d["opener_band_edge"], stroke=0, fill=1)
         side = theme.margin_side
         number = self.document.section_number(part) or 0
-        y = height - 150
+        number_style = theme.style("opener_number")
+        y = height - d["opener_number_top"]
         self._text(canv, f"{number:02d}", "opener_number", side, y)
+        y -= number_style.leading - number_style.size + d["accent_bar_thickness"] * 4
         canv.setFillColor(theme.color("gold"))
-        canv.rect(side, y - 22, 60, 3, stroke=0, fill=1)
-        y -= 78
+        canv.rect(side, y, d["accent_bar_length"] * 1.5, d["accent_bar_thickness"], stroke=0,
+                  fill=1)
+        y -= theme.style("opener_title").leading * 1.2
         self._text(canv, part.title, "opener_title", side, y, max_width=width - 2 * side)
-        y -= theme.style("opener_title").leading
         if part.headline:
-            self._block(canv, part.headline, "opener_headline", side, y + 14, width - 2 * side)
+            y -= theme.style("opener_title").leading * 0.5
+            self._block(canv, part.headline, "opener_headline", side, y, width - 2 * side)
         if part.tag:
             tag = theme.style("opener_tag")
-            tag_width = self.type.width(part.tag, "opener_tag") + 36
-            top = height - band - 60
+            pill = tag.leading * 2
+            tag_width = self.type.width(part.tag, "opener_tag") + pill * 1.2
+            top = height - band - d["opener_tag_gap"]
             canv.setStrokeColor(theme.color("gold"))
-            canv.setLineWidth(1.2)
-            canv.roundRect(side, top - 30, tag_width, 30, 15, stroke=1, fill=0)
-            self._text(canv, part.tag, "opener_tag", side + 18, top - 15 - tag.size * 0.35)
+            canv.setLineWidth(d["gold_line"])
+            canv.roundRect(side, top - pill, tag_width, pill, pill / 2, stroke=1, fill=0)
+            self._text(canv, part.tag, "opener_tag", side + pill * 0.6,
+                       top - pill / 2 - tag.size * 0.35)
 
     def back_cover(self, canv: Canvas) -> None:
-        theme, meta = self.theme, self.document.meta
+        theme, meta, d = self.theme, self.document.meta, self.theme.decor
         width = theme.page_width
         self._background(canv, "deep_red")
         canv.setFillColor(theme.color("gold"))
-        canv.rect(0, 0, width, 8, stroke=0, fill=1)
+        canv.rect(0, 0, width, d["back_band"], stroke=0, fill=1)
         side = theme.margin_side
-        y = 200
+        y = d["back_title_bottom"]
         for line in _split_title(meta.title):
             self._text(canv, line, "back_title", width / 2, y, "center", width - 2 * side)
             y -= theme.style("back_title").leading
-        y -= 8
         issuer = "　".join(t for t in (meta.issuer, meta.date) if t)
         if issuer:
             self._text(canv, issuer, "back_text", width / 2, y, "center")

@@ -24,7 +24,27 @@ PAGE_SIZES_MM: dict[str, tuple[float, float]] = {
 }
 
 TOP_KEYS = {"name": True, "page": True, "fonts": True, "colors": True, "styles": True,
-            "spacing": True, "labels": True}
+            "spacing": True, "table_columns": True, "decor": True, "labels": True}
+DECOR_KEYS = (
+    "accent_bar_length", "accent_bar_thickness", "gold_line", "header_rule_gap",
+    "header_rule_width", "folio_rule_gap", "folio_rule_length", "contents_title_after",
+    "contents_lead_after", "contents_indent", "contents_entry_after", "leader_step", "leader_dot",
+    "box_padding", "box_bar", "caption_gap", "frame_line", "cell_padding", "rings_count",
+    "rings_step", "rings_width", "rings_centre", "cover_kicker_top", "cover_title_gap",
+    "cover_issuer_bottom", "opener_band", "opener_band_edge", "opener_number_top",
+    "opener_tag_gap", "back_band", "back_title_bottom")
+SPACING_KEYS = ("paragraph", "block", "part_title_after", "table_rule", "gallery_gap",
+                "figure_ratio", "share_page")
+STYLE_ROLES = (
+    "body", "lead", "heading", "quote", "quote_source", "caption", "note", "running_header",
+    "folio", "part_title", "part_headline", "contents_title", "contents_entry",
+    "contents_number", "contents_detail", "cover_kicker", "cover_title", "cover_subtitle",
+    "cover_issuer", "opener_number", "opener_title", "opener_headline", "opener_tag",
+    "table_title", "table_header", "table_cell", "table_number", "back_title", "back_text")
+COLOR_NAMES = ("red", "deep_red", "gold", "pale_gold", "zebra", "ink", "muted", "rule", "rise",
+               "fall", "paper")
+LABEL_KEYS = ("contents", "table_metric", "table_from", "table_value", "table_unit",
+              "table_change", "table_remark", "truncated_note")
 PAGE_KEYS = {"size": True, "margin_top": True, "margin_bottom": True, "chars_per_line": True,
              "header_offset": True, "footer_offset": True}
 STYLE_KEYS = {"font": True, "size": True, "leading": True, "color": True, "bold": False,
@@ -63,6 +83,8 @@ class Theme:
     colors: dict[str, tuple[float, float, float, float]]
     styles: dict[str, TextStyle]
     spacing: dict[str, float]
+    table_columns: dict[str, float]
+    decor: dict[str, float]
     labels: dict[str, str]
 
     @property
@@ -111,9 +133,14 @@ def load_theme(path: Path) -> Theme:
         if style.family not in fonts:
             raise reader.fail(top["styles"], f"style '{name}' uses unknown font '{style.family}'",
                               hint=f"fonts defined: {', '.join(fonts)}")
-    missing = {"body"} - styles.keys()
-    if missing:
-        raise reader.fail(top["styles"], "the theme has no 'body' style")
+    spacing = _numbers(reader, top["spacing"], "spacing", SPACING_KEYS)
+    decor = _numbers(reader, top["decor"], "decor", DECOR_KEYS)
+    labels = {name: reader.text(node, name)
+              for name, node in _named(reader, top["labels"], "'labels'").items()}
+    for section, have, needed in (("styles", styles, STYLE_ROLES),
+                                  ("colors", colors, COLOR_NAMES),
+                                  ("labels", labels, LABEL_KEYS)):
+        _require(reader, top[section], section, have, needed)
     return Theme(
         name=reader.text(top["name"], "theme 'name'"), path=path,
         page_width=width, page_height=height,
@@ -122,12 +149,27 @@ def load_theme(path: Path) -> Theme:
         chars_per_line=int(_number(reader, page["chars_per_line"], "chars_per_line")),
         header_offset=_number(reader, page["header_offset"], "header_offset") * MM,
         footer_offset=_number(reader, page["footer_offset"], "footer_offset") * MM,
-        fonts=fonts, colors=colors, styles=styles,
-        spacing={name: _number(reader, node, name)
-                 for name, node in _named(reader, top["spacing"], "'spacing'").items()},
-        labels={name: reader.text(node, name)
-                for name, node in _named(reader, top["labels"], "'labels'").items()},
+        fonts=fonts, colors=colors, styles=styles, spacing=spacing,
+        table_columns=_numbers(reader, top["table_columns"], "table_columns",
+                               ("from", "value", "unit", "change", "remark")),
+        decor=decor, labels=labels,
     )
+
+
+def _numbers(reader: NodeReader, node: yaml.Node, section: str,
+             needed: tuple[str, ...]) -> dict[str, float]:
+    values = {name: _number(reader, value, f"{section}.{name}")
+              for name, value in _named(reader, node, f"'{section}'").items()}
+    _require(reader, node, section, values, needed)
+    return values
+
+
+def _require(reader: NodeReader, node: yaml.Node, section: str, have: dict,
+             needed: tuple[str, ...]) -> None:
+    missing = [name for name in needed if name not in have]
+    if missing:
+        raise reader.fail(node, f"'{section}' lacks {', '.join(missing)}",
+                          hint="copy the missing entries from builder/themes/default.yaml")
 
 
 def _named(reader: NodeReader, node: yaml.Node, what: str) -> dict[str, yaml.Node]:
