@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -37,6 +38,7 @@ HAN_LATIN_MIN = 0.125     # em, the gap may shrink to this
 HAN_LATIN_MAX = 0.3       # em, the gap may stretch to this before other gaps stretch
 COMPRESSION = 0.5         # em removed where two empty halves of marks meet
 LONELY_PENALTY = 10_000.0  # cost of a last line with one character (孤字)
+LOOSEST = 4.0             # em of stretch beyond which a line is costed only if nothing fits
 TJ_STEP = 80              # largest rightward TJ move in 1/1000 em written at once
 EMPHASIS = re.compile(r"\*\*(.+?)\*\*")
 
@@ -247,24 +249,27 @@ class Composer:
 
     def breaks(self, width: float, first_width: float) -> list[int]:
         """Line ends (atom indexes) minimizing the paragraph's total badness."""
-        atoms, count = self.atoms, len(self.atoms)
+        atoms, count, em = self.atoms, len(self.atoms), self.em
         allowed = [i for i in range(1, count) if may_break(atoms[i - 1], atoms[i])] + [count]
+        s = self.sums
+        # a line's natural width is ends[end] - begins[start]; begins grows with start
+        begins = [s.width[k] + s.natural[k] for k in range(count)]
         best: dict[int, tuple[float, int]] = {0: (0.0, -1)}
-        starts = [0]
+        starts, start_begins = [0], [begins[0]]
         for end in allowed:
-            candidates = []
-            for start in reversed(starts):
-                measure = first_width if start == 0 else width
-                natural, shrink, _, _ = self.measure(start, end)
-                if natural - shrink > measure + 2 * self.em:
-                    break  # earlier starts only make the line longer
-                cost = best[start][0] + self.line_cost(start, end, measure, end == count)
-                candidates.append((cost, start))
-            if candidates:
-                cost, start = min(candidates)
-                if cost < math.inf:
-                    best[end] = (cost, start)
-                    starts.append(end)
+            reach = s.width[end] + s.natural[end - 1]
+            # starts whose line is at most 2 em too long and, unless last, at most
+            # LOOSEST em too short: the only ones worth costing
+            low = bisect_left(start_begins, reach - width - 2 * em - (first_width - width))
+            high = len(starts) if end == count else bisect_right(
+                start_begins, reach - min(width, first_width) + LOOSEST * em)
+            found = self._cheapest(starts[low:high], end, width, first_width, best)
+            if found is None and end != count:
+                found = self._cheapest(starts, end, width, first_width, best)
+            if found is not None:
+                best[end] = found
+                starts.append(end)
+                start_begins.append(begins[end] if end < count else math.inf)
         if count not in best:
             raise OverflowError("no way to set this paragraph within the measure")
         ends, end = [], count
@@ -272,6 +277,18 @@ class Composer:
             ends.append(end)
             end = best[end][1]
         return ends[::-1]
+
+    def _cheapest(self, starts: list[int], end: int, width: float, first_width: float,
+                  best: dict[int, tuple[float, int]]) -> tuple[float, int] | None:
+        """The best (cost, start) for a line ending at `end`, or None if none fits."""
+        last = end == len(self.atoms)
+        found: tuple[float, int] | None = None
+        for start in starts:
+            cost = best[start][0] + self.line_cost(start, end, first_width if start == 0
+                                                   else width, last)
+            if cost < math.inf and (found is None or cost < found[0]):
+                found = (cost, start)
+        return found
 
     def place(self, start: int, end: int, measure: float, indent: float, last: bool) -> Line:
         """Glyph positions for atoms[start:end] set to the measure."""
@@ -322,8 +339,23 @@ class Composer:
         return Line(glyphs=glyphs, width=measure + indent, last=last)
 
 
+_CACHE: dict[tuple, list[Line]] = {}
+_CACHE_LIMIT = 20_000
+
+
 def compose(runs: Sequence[Run], style: TextStyle, width: float) -> list[Line]:
-    """Set a paragraph's runs into lines of the given width."""
+    """Set a paragraph's runs into lines of the given width (memoized: layout passes and
+    page splits ask for the same paragraph again)."""
+    key = (tuple(runs), style, round(width, 3))
+    lines = _CACHE.get(key)
+    if lines is None:
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        lines = _CACHE[key] = _compose(runs, style, width)
+    return lines
+
+
+def _compose(runs: Sequence[Run], style: TextStyle, width: float) -> list[Line]:
     atoms = atomize(runs, style)
     if not atoms:
         return []

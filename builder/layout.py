@@ -1,8 +1,9 @@
 """Layout stage: a `Document` + `Theme` -> PDF pages (cover, contents, openers, body, back).
 
 ReportLab's platypus flows the blocks; full-page designs (cover, section openers, back cover)
-are drawn by `FullPage` flowables on a frameless page template. The contents page needs the
-page where each part starts, so the story is laid out again until those numbers are stable.
+are drawn by `FullPage` flowables on a frameless page template. The contents page shows each
+part's page number through a PDF form XObject that is filled in once the part has been laid
+out, so one layout pass is enough.
 """
 
 from __future__ import annotations
@@ -41,9 +42,6 @@ from builder.model import (
 from builder.theme import Theme
 from builder.typeset import Fonts, Typesetter
 
-MAX_PASSES = 4
-"""Layout passes allowed for the contents page numbers to settle."""
-
 
 @dataclass
 class LayoutState:
@@ -59,24 +57,10 @@ class LaidOut:
     pdf: bytes
     pages: int
     part_pages: dict[int, int]
-    passes: int
 
 
 def layout_document(document: Document, theme: Theme, fonts: Fonts) -> LaidOut:
     """Lay out the whole brochure and return the PDF bytes."""
-    expected: dict[int, int] = {}
-    passes = 0
-    while passes < MAX_PASSES:
-        passes += 1
-        pdf, pages, state = _render(document, theme, fonts, expected)
-        if state.part_pages == expected:
-            break
-        expected = state.part_pages
-    return LaidOut(pdf=pdf, pages=pages, part_pages=state.part_pages, passes=passes)
-
-
-def _render(document: Document, theme: Theme, fonts: Fonts,
-            expected: dict[int, int]) -> tuple[bytes, int, LayoutState]:
     state = LayoutState()
     buffer = io.BytesIO()
     meta = document.meta
@@ -95,9 +79,9 @@ def _render(document: Document, theme: Theme, fonts: Fonts,
         PageTemplate(id="full", frames=[page_frame]),
         PageTemplate(id="body", frames=[body_frame], onPageEnd=chrome.draw),
     ])
-    story = StoryBuilder(document, theme, fonts, state, expected).story()
+    story = StoryBuilder(document, theme, fonts, state).story()
     template.build(story)
-    return buffer.getvalue(), template.page, state
+    return LaidOut(pdf=buffer.getvalue(), pages=template.page, part_pages=state.part_pages)
 
 
 class FullPage(Flowable):
@@ -181,10 +165,10 @@ class PageChrome:
 class StoryBuilder:
     """Turns the document into the list of flowables platypus lays out."""
 
-    def __init__(self, document: Document, theme: Theme, fonts: Fonts, state: LayoutState,
-                 expected: dict[int, int]) -> None:
+    def __init__(self, document: Document, theme: Theme, fonts: Fonts,
+                 state: LayoutState) -> None:
         self.document, self.theme, self.fonts = document, theme, fonts
-        self.state, self.expected = state, expected
+        self.state = state
         self.type = Typesetter(theme, fonts)
         self.pages = PageArt(document, theme, fonts, self.type)
 
@@ -194,7 +178,8 @@ class StoryBuilder:
         story += self.contents()
         for index, part in enumerate(self.document.parts):
             story += self.part(index, part)
-        story += [NextPageTemplate("full"), PageBreak(), FullPage(self.pages.back_cover)]
+        story += [ContentsNumbers(self.state, self.theme, self.fonts), NextPageTemplate("full"),
+                  PageBreak(), FullPage(self.pages.back_cover)]
         return story
 
     def contents(self) -> list[Flowable]:
@@ -206,9 +191,8 @@ class StoryBuilder:
         if meta.lead:
             flow += [LeadBox(self.type.paragraph(meta.lead, "lead", "justify"), theme),
                      Spacer(1, theme.decor["contents_lead_after"])]
-        for index, part in enumerate(self.document.parts):
-            flow.append(ContentsEntry(self.document, part, self.expected.get(index, 0),
-                                      theme, self.type))
+        flow += [ContentsEntry(self.document, index, theme, self.type)
+                 for index in range(len(self.document.parts))]
         return flow
 
     def part(self, index: int, part: Part) -> list[Flowable]:
@@ -339,10 +323,11 @@ class QuoteBlock(LeadBox):
 class ContentsEntry(Flowable):
     """One line of the contents: number, title, headline, dotted leader, page."""
 
-    def __init__(self, document: Document, part: Part, page: int, theme: Theme,
+    def __init__(self, document: Document, index: int, theme: Theme,
                  typesetter: Typesetter) -> None:
         super().__init__()
-        self.document, self.part, self.page = document, part, page
+        part = document.parts[index]
+        self.document, self.part, self.index = document, part, index
         self.theme, self.type = theme, typesetter
         self.number = document.section_number(part)
         detail = part.headline or ""
@@ -372,11 +357,11 @@ class ContentsEntry(Flowable):
         canv.setFont(fonts.name(entry), entry.size)
         canv.drawString(self.indent, y, self.part.title)
         title_end = self.indent + canv.stringWidth(self.part.title, fonts.name(entry), entry.size)
-        page = str(self.page)
-        canv.setFont(fonts.name(number_style), number_style.size)
-        canv.setFillColor(theme.color(number_style.color))
-        canv.drawRightString(self.width, y, page)
-        page_start = self.width - canv.stringWidth(page, fonts.name(number_style),
+        canv.saveState()
+        canv.translate(self.width, y)
+        canv.doForm(ContentsNumbers.form_name(self.index))
+        canv.restoreState()
+        page_start = self.width - canv.stringWidth("888", fonts.name(number_style),
                                                    number_style.size)
         canv.setFillColor(theme.color("rule"))
         step = theme.decor["leader_step"]
@@ -386,6 +371,34 @@ class ContentsEntry(Flowable):
             dot += step
         if self.detail is not None:
             self.detail.drawOn(canv, self.indent, 0)
+
+
+class ContentsNumbers(Flowable):
+    """Zero-size flowable after the last part: defines the contents page's number forms."""
+
+    def __init__(self, state: LayoutState, theme: Theme, fonts: Fonts) -> None:
+        super().__init__()
+        self.state, self.theme, self.fonts = state, theme, fonts
+        self.width = self.height = 0
+
+    @staticmethod
+    def form_name(index: int) -> str:
+        return f"contents-page-{index}"
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        style = self.theme.style("contents_number")
+        font = self.fonts.name(style)
+        for index, page in self.state.part_pages.items():
+            text = str(page)
+            width = self.canv.stringWidth(text, font, style.size)
+            self.canv.beginForm(self.form_name(index), -width, -style.size / 2, 0, style.size)
+            self.canv.setFont(font, style.size)
+            self.canv.setFillColor(self.theme.color(style.color))
+            self.canv.drawRightString(0, 0, text)
+            self.canv.endForm()
 
 
 class FigureFrame(Flowable):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -44,15 +43,16 @@ BLOCK_KEYS: dict[str, dict[str, bool]] = {
 }
 
 
-class _SafeLoader(yaml.SafeLoader):
-    """Safe loader that refuses aliases, so a small file cannot expand into a huge one."""
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when available (about 10x faster), else PyYAML's own."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
+
+def _refuse_aliases(text: str) -> None:
+    """Aliases let a small file expand into a huge one ("billion laughs"): content has none."""
+    for event in yaml.parse(text, Loader=SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
             raise BrochureError("YAML aliases (*name) are not allowed in content",
-                                line=mark.line + 1, hint="write the text out in full")
-        return super().compose_node(parent, index)
+                                line=event.start_mark.line + 1, hint="write the text out in full")
 
 
 def read_yaml_nodes(path: Path) -> yaml.Node:
@@ -71,7 +71,8 @@ def read_yaml_nodes(path: Path) -> yaml.Node:
         raise BrochureError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path,
                             hint="save the file as UTF-8") from None
     try:
-        node = yaml.compose(text, Loader=_SafeLoader)
+        _refuse_aliases(text)
+        node = yaml.compose(text, Loader=SafeLoader)
     except BrochureError as exc:
         exc.path = path
         raise
