@@ -1,4 +1,5 @@
-"""Command line: `brochure build [CONTENT]`, `brochure check CONTENT`. Parses arguments only."""
+"""Command line: `brochure build [CONTENT]`, `brochure check CONTENT`,
+`brochure check --typography PDF`. Parses arguments only."""
 
 from __future__ import annotations
 
@@ -25,7 +26,18 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--theme", help="theme name or .yaml path (overrides the content's)")
     check_cmd = commands.add_parser("check", help="check content without building")
     check_cmd.add_argument("content", nargs="?", type=Path, default=DEFAULT_CONTENT)
+    check_cmd.add_argument("--typography", type=Path, metavar="PDF",
+                           help="instead of content checks, report how the PDF's Chinese body "
+                                "text is set (clreq); exit 1 on forbidden line starts/ends, "
+                                "孤字 or ragged lines")
+    check_cmd.add_argument("--body-size", type=float, metavar="PT",
+                           help="with --typography: body type size (default: the most common)")
+    check_cmd.add_argument("--format", choices=("text", "json"), default="text",
+                           help="with --typography: output format (default: text)")
     args = parser.parse_args(argv)
+    if args.command == "check" and args.typography is None and (
+            args.body_size is not None or args.format != "text"):
+        check_cmd.error("--body-size and --format need --typography")
     try:
         if args.command == "build":
             return _build(args)
@@ -49,6 +61,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.typography is not None:
+        return _check_typography(args)
     from builder.check import check_document
     from builder.load import load_document
     from builder.theme import load_theme, theme_path
@@ -61,3 +75,10 @@ def _check(args: argparse.Namespace) -> int:
     errors = sum(f.severity == "error" for f in findings)
     print(f"{len(findings)} findings, {errors} errors")
     return 1 if errors else 0
+
+
+def _check_typography(args: argparse.Namespace) -> int:
+    from builder.typography import analyze_pdf, format_json, format_report
+    report = analyze_pdf(args.typography, args.body_size)
+    print(format_json(report) if args.format == "json" else format_report(report))
+    return 0 if report.ok else 1

@@ -35,7 +35,7 @@ from builder.clreq import (
 
 HAN_LATIN_GAP = 0.25      # em, natural gap between Han and Latin (clreq: up to ¼ em)
 HAN_LATIN_MIN = 0.125     # em, the gap may shrink to this
-HAN_LATIN_MAX = 0.3       # em, the gap may stretch to this before other gaps stretch
+HAN_LATIN_WEIGHT = 1.5    # a Han–Latin gap takes this many shares of a line's stretch
 COMPRESSION = 0.5         # em removed where two empty halves of marks meet
 LONELY_PENALTY = 10_000.0  # cost of a last line with one character (孤字)
 LOOSEST = 4.0             # em of stretch beyond which a line is costed only if nothing fits
@@ -94,8 +94,7 @@ class Gap:
     natural: float = 0.0
     shrink_latin: float = 0.0    # first to give: Han–Latin gaps down to ⅛ em
     shrink_mark: float = 0.0     # then: the empty half of a mark
-    widen_latin: float = 0.0     # stretch taken first: Han–Latin gaps up to ½ em
-    stretchable: bool = True
+    weight: float = 1.0          # shares of the line's stretch this gap takes (0: none)
 
 
 @dataclass
@@ -168,15 +167,15 @@ def gap_between(a: Atom, b: Atom, em: float) -> Gap:
     """The gap between two neighbouring atoms."""
     last, first = a.text[-1], b.text[0]
     if a.text + b.text in UNBREAKABLE_PAIRS or (last == first and last in "—…"):
-        return Gap(stretchable=False)
+        return Gap(weight=0)
     if last in PUNCTUATION and first in PUNCTUATION and (last in BLANK_RIGHT
                                                          or first in BLANK_LEFT):
-        return Gap(natural=-COMPRESSION * em)
+        return Gap(natural=-COMPRESSION * em, weight=0)  # a compressed pair stays 1.5 em
     if {a.kind, b.kind} == {"han", "latin"}:
         return Gap(natural=HAN_LATIN_GAP * em, shrink_latin=(HAN_LATIN_GAP - HAN_LATIN_MIN) * em,
-                   widen_latin=(HAN_LATIN_MAX - HAN_LATIN_GAP) * em)
+                   weight=HAN_LATIN_WEIGHT)
     if a.kind == "space" or b.kind == "space":
-        return Gap(widen_latin=(HAN_LATIN_MAX - HAN_LATIN_GAP) * em / 2)
+        return Gap(weight=HAN_LATIN_WEIGHT)
     if last in BLANK_RIGHT:
         return Gap(shrink_mark=COMPRESSION * em)
     return Gap()
@@ -198,8 +197,7 @@ class _Sums:
     width: list[float] = field(default_factory=lambda: [0.0])
     natural: list[float] = field(default_factory=lambda: [0.0])
     shrink: list[float] = field(default_factory=lambda: [0.0])
-    widen: list[float] = field(default_factory=lambda: [0.0])
-    slots: list[int] = field(default_factory=lambda: [0])
+    slots: list[float] = field(default_factory=lambda: [0.0])
     letters: list[int] = field(default_factory=lambda: [0])
 
 
@@ -211,27 +209,26 @@ class Composer:
         self.gaps = [gap_between(a, b, self.em) for a, b in zip(atoms, atoms[1:], strict=False)]
         self.sums = _Sums()
         for index, atom in enumerate(atoms):
-            gap = self.gaps[index] if index < len(self.gaps) else Gap(stretchable=False)
+            gap = self.gaps[index] if index < len(self.gaps) else Gap(weight=0)
             s = self.sums
             s.width.append(s.width[-1] + atom.width)
             s.natural.append(s.natural[-1] + gap.natural)
             s.shrink.append(s.shrink[-1] + gap.shrink_latin + gap.shrink_mark)
-            s.widen.append(s.widen[-1] + gap.widen_latin)
-            s.slots.append(s.slots[-1] + int(gap.stretchable))
+            s.slots.append(s.slots[-1] + gap.weight)
             s.letters.append(s.letters[-1] + int(atom.kind not in ("mark", "space")))
 
-    def measure(self, start: int, end: int) -> tuple[float, float, float, int]:
-        """Natural width, shrink, Han–Latin widening and stretch slots of atoms[start:end]."""
+    def measure(self, start: int, end: int) -> tuple[float, float, float]:
+        """Natural width, shrink and stretch shares of atoms[start:end]."""
         s, last = self.sums, end - 1
         natural = s.width[end] - s.width[start] + s.natural[last] - s.natural[start]
         shrink = s.shrink[last] - s.shrink[start]
         if self.atoms[last].text[-1] in BLANK_RIGHT:
             shrink += COMPRESSION * self.em  # a line-end mark may be set half width
-        return natural, shrink, s.widen[last] - s.widen[start], s.slots[last] - s.slots[start]
+        return natural, shrink, s.slots[last] - s.slots[start]
 
     def line_cost(self, start: int, end: int, measure: float, last: bool) -> float:
         """Badness of a line; infinite when it cannot be set to the measure."""
-        natural, shrink, widen, slots = self.measure(start, end)
+        natural, shrink, slots = self.measure(start, end)
         if natural > measure + 0.01:
             excess = natural - measure
             if excess > shrink + 0.01:
@@ -240,9 +237,9 @@ class Composer:
         if last:
             single = self.sums.letters[end] - self.sums.letters[start] <= 1 and start > 0
             return LONELY_PENALTY if single else 0.0
-        spare = measure - natural - widen
+        spare = measure - natural
         if spare <= 0.01:
-            return 0.1 * ((measure - natural) / self.em)
+            return 0.0
         if slots == 0:
             return 1e6 + spare  # a lone word cannot be justified: only as a last resort
         return 100 * (spare / slots / (0.1 * self.em)) ** 2
@@ -292,7 +289,7 @@ class Composer:
 
     def place(self, start: int, end: int, measure: float, indent: float, last: bool) -> Line:
         """Glyph positions for atoms[start:end] set to the measure."""
-        natural, shrink, widen, slots = self.measure(start, end)
+        natural, shrink, slots = self.measure(start, end)
         gaps = [self.gaps[i] for i in range(start, end - 1)]
         adjust = [g.natural for g in gaps]
         align = self.style.align
@@ -309,14 +306,9 @@ class Composer:
                     excess -= pool * take
         elif align == "justify" and not last:
             spare = measure - natural
-            if widen > 0:
-                take = min(1.0, spare / widen)
-                adjust = [a + g.widen_latin * take for a, g in zip(adjust, gaps, strict=True)]
-                spare -= widen * take
             if spare > 0 and slots:
                 each = spare / slots
-                adjust = [a + (each if g.stretchable else 0) for a, g in zip(adjust, gaps,
-                                                                            strict=True)]
+                adjust = [a + each * g.weight for a, g in zip(adjust, gaps, strict=True)]
         elif align == "center":
             offset += (measure - natural) / 2
         elif align == "right":

@@ -6,6 +6,7 @@ from conftest import Built, flat
 
 from builder.layout import section_label
 from builder.model import Paragraph, Scorecard
+from builder.typography import analyze_pdf
 
 
 def _page_of(built: Built, text: str, start: int = 0) -> int:
@@ -152,3 +153,14 @@ def test_the_cover_has_no_page_number_and_body_pages_have_one(built: Built) -> N
     body_numbers = sum(1 for n, t in enumerate(texts, 1)
                        if t.strip().split("\n")[-1].strip() == str(n))
     assert body_numbers >= len(texts) // 2
+
+
+def test_body_text_meets_the_clreq_targets(built: Built) -> None:
+    report = analyze_pdf(built.pdf)
+    assert report.body_lines >= 50 and report.nonfinal_lines >= 30
+    assert not report.forbidden_starts and not report.forbidden_ends
+    assert report.flush_share == 1.0, report.ragged_lines
+    assert not report.orphans
+    assert report.han_latin_gaps.count >= 40
+    assert 0.2 <= report.han_latin_gaps.median <= 0.3
+    assert report.punctuation_pairs.max <= 1.5 + 1e-6
