@@ -11,7 +11,8 @@ from builder.errors import BrochureError
 from builder.layout import layout_document
 from builder.load import load_document
 from builder.output import write_atomically
-from builder.theme import load_theme, theme_path
+from builder.printing import finish_pdf
+from builder.theme import SIZE_HINT, load_theme, theme_path
 from builder.typeset import register_theme_fonts
 from builder.verify import missing_texts
 
@@ -26,11 +27,25 @@ class BuildResult:
     findings: tuple[Finding, ...]
 
 
-def build(content: Path, output: Path, theme_name: str | None = None) -> BuildResult:
-    """Build one brochure; raises BrochureError (and keeps any old PDF) when it cannot."""
+PROFILES = ("print", "screen")
+
+
+def build(content: Path, output: Path, theme_name: str | None = None, *,
+          profile: str = "print", page_size: str | None = None) -> BuildResult:
+    """Build one brochure; raises BrochureError (and keeps any old PDF) when it cannot.
+
+    profile 'print': trim + bleed + crop marks, CMYK, PDF/X-4 output intent;
+    'screen': RGB, no marks, clickable contents."""
     started = time.perf_counter()
     document = load_document(content)
     theme = load_theme(theme_path(theme_name or document.theme, content.parent))
+    if page_size:
+        try:
+            theme = theme.with_page_size(page_size)
+        except ValueError as error:
+            raise BrochureError(str(error), hint=SIZE_HINT) from None
+    if profile == "screen":
+        theme = theme.for_screen()
     fonts = register_theme_fonts(theme)
     findings = check_document(document, fonts.faces)
     errors = [f for f in findings if f.severity == "error"]
@@ -46,7 +61,8 @@ def build(content: Path, output: Path, theme_name: str | None = None) -> BuildRe
         raise BrochureError(f"{len(lost)} text(s) of the content are missing from the PDF, "
                             f"first: {lost[0][:40]!r}", path=content,
                             hint="this is a layout fault; please report it with the content file")
-    sha = write_atomically(laid_out.pdf, output)
-    return BuildResult(output=output, pages=laid_out.pages, size=len(laid_out.pdf),
+    pdf = finish_pdf(laid_out.pdf, document.meta, print_profile=profile == "print")
+    sha = write_atomically(pdf, output)
+    return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),
                        seconds=time.perf_counter() - started, sha256=sha,
                        findings=tuple(findings))

@@ -24,6 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("-o", "--output", type=Path,
                            help="output PDF (default: dist/NAME.pdf)")
     build_cmd.add_argument("--theme", help="theme name or .yaml path (overrides the content's)")
+    build_cmd.add_argument("--profile", choices=("print", "screen"), default="print",
+                           help="print: bleed, crop marks, CMYK, PDF/X-4 (default); "
+                                "screen: RGB, no marks, clickable contents")
+    build_cmd.add_argument("--page-size", metavar="SIZE",
+                           help="trim size overriding the theme's: A4, A5, B5, 16开, 大16开, "
+                                "32开, 大32开 or 'W×H mm'")
     check_cmd = commands.add_parser("check", help="check content without building")
     check_cmd.add_argument("content", nargs="?", type=Path, default=DEFAULT_CONTENT)
     check_cmd.add_argument("--typography", type=Path, metavar="PDF",
@@ -52,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     from builder.build import build
     output = args.output or DIST / f"{args.content.stem}.pdf"
-    result = build(args.content, output, args.theme)
+    result = build(args.content, output, args.theme, profile=args.profile,
+                   page_size=args.page_size)
     for finding in result.findings:
         print(finding.format(str(args.content)), file=sys.stderr)
     print(f"built {result.output}: {result.pages} pages, {result.size / 1024:.0f} KB, "

@@ -39,7 +39,8 @@ from builder.model import (
     Scorecard,
     ScoreRow,
 )
-from builder.theme import Theme
+from builder.printing import Sheet, draw_marks
+from builder.theme import MM, Theme
 from builder.typeset import Fonts, Typesetter
 
 
@@ -64,20 +65,28 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts) -> LaidOut:
     state = LayoutState()
     buffer = io.BytesIO()
     meta = document.meta
+    sheet = Sheet.of(theme)
+    boxes = ({"trimBox": sheet.trim_box, "bleedBox": sheet.bleed_box} if sheet.slug else {})
     template = BaseDocTemplate(
-        buffer, pagesize=(theme.page_width, theme.page_height), title=meta.title,
+        buffer, pagesize=sheet.media, title=meta.title,
         author=meta.issuer or "", subject=meta.subject or meta.subtitle or meta.title,
         creator="brochure", producer="brochure (ReportLab)", lang=meta.language,
         invariant=1, pageCompression=1, initialFontName=fonts.name(theme.style("body")),
-        leftMargin=0, rightMargin=0, topMargin=0, bottomMargin=0)
-    page_frame = Frame(0, 0, theme.page_width, theme.page_height, 0, 0, 0, 0, id="page")
+        leftMargin=0, rightMargin=0, topMargin=0, bottomMargin=0, **boxes)
+    origin = sheet.slug  # the trim's lower left corner on the PDF page
+    page_frame = Frame(origin, origin, theme.page_width, theme.page_height, 0, 0, 0, 0,
+                       id="page")
     text_height = theme.page_height - theme.margin_top - theme.margin_bottom
-    body_frame = Frame(theme.margin_side, theme.margin_bottom, theme.text_width, text_height,
-                       0, 0, 0, 0, id="body")
+    body_frame = Frame(origin + theme.margin_side, origin + theme.margin_bottom,
+                       theme.text_width, text_height, 0, 0, 0, 0, id="body")
     chrome = PageChrome(document, theme, fonts, state)
+
+    def marks(canv: Canvas, _doc: BaseDocTemplate) -> None:
+        draw_marks(canv, theme)
+
     template.addPageTemplates([
-        PageTemplate(id="full", frames=[page_frame]),
-        PageTemplate(id="body", frames=[body_frame], onPageEnd=chrome.draw),
+        PageTemplate(id="full", frames=[page_frame], onPage=marks),
+        PageTemplate(id="body", frames=[body_frame], onPage=marks, onPageEnd=chrome.draw),
     ])
     story = StoryBuilder(document, theme, fonts, state).story()
     template.build(story)
@@ -138,6 +147,7 @@ class PageChrome:
         y = theme.page_height - theme.header_offset
         header = theme.style("running_header")
         canv.saveState()
+        canv.translate(theme.print["slug"], theme.print["slug"])
         canv.setFillColor(theme.color(header.color))
         canv.setFont(self.fonts.name(header), header.size)
         canv.drawString(left, y, self.document.meta.title)
@@ -361,6 +371,9 @@ class ContentsEntry(Flowable):
         canv.translate(self.width, y)
         canv.doForm(ContentsNumbers.form_name(self.index))
         canv.restoreState()
+        if theme.color_mode == "rgb":  # screen files: the entry links to its part
+            canv.linkRect("", f"part{self.index}", (0, 0, self.width, self.height),
+                          relative=1, thickness=0)
         page_start = self.width - canv.stringWidth("888", fonts.name(number_style),
                                                    number_style.size)
         canv.setFillColor(theme.color("rule"))
@@ -496,9 +509,10 @@ class ScorecardTable:
         return row.remark
 
     def widths(self, columns: list[str]) -> list[float]:
-        fixed = self.theme.table_columns
-        widths = [fixed.get(c, 0.0) for c in columns]
-        widths[0] = self.theme.text_width - sum(widths)
+        """Column widths: theme shares of the measure; the metric column takes the rest."""
+        measure = self.theme.text_width
+        widths = [self.theme.table_columns.get(c, 0.0) * measure for c in columns]
+        widths[0] = measure - sum(widths)
         return widths
 
     def decimal_padding(self, texts: list[str], role: str) -> float:
@@ -579,6 +593,8 @@ class PageArt:
     def __init__(self, document: Document, theme: Theme, fonts: Fonts,
                  typesetter: Typesetter) -> None:
         self.document, self.theme, self.fonts, self.type = document, theme, fonts, typesetter
+        self.scale = theme.page_width / (210 * MM)
+        """Decoration drawn for A4 shrinks or grows with the page width."""
 
     def _text(self, canv: Canvas, text: str, role: str, x: float, y: float,
               align: str = "left", max_width: float | None = None) -> float:
@@ -609,15 +625,30 @@ class PageArt:
         return height
 
     def _background(self, canv: Canvas, color: str) -> None:
+        """Fill the page up to the bleed edge."""
+        bleed = self.theme.print["bleed"]
         canv.setFillColor(self.theme.color(color))
-        canv.rect(0, 0, self.theme.page_width, self.theme.page_height, stroke=0, fill=1)
+        canv.rect(-bleed, -bleed, self.theme.page_width + 2 * bleed,
+                  self.theme.page_height + 2 * bleed, stroke=0, fill=1)
+
+    def _band(self, canv: Canvas, color: str, y: float, height: float) -> None:
+        """A full-width band, run into the bleed at the sides (and at the top or foot
+        when it touches them)."""
+        bleed = self.theme.print["bleed"]
+        bottom = y - bleed if y <= 0 else y
+        top = y + height + (bleed if y + height >= self.theme.page_height else 0)
+        canv.setFillColor(self.theme.color(color))
+        canv.rect(-bleed, bottom, self.theme.page_width + 2 * bleed, top - bottom, stroke=0,
+                  fill=1)
 
     def _rings(self, canv: Canvas, cx: float, cy: float, count: int, step: float,
                color: str, width: float) -> None:
         """Concentric rings, the decoration of covers and openers."""
         canv.saveState()
+        bleed = self.theme.print["bleed"]
         clip = canv.beginPath()
-        clip.rect(0, 0, self.theme.page_width, self.theme.page_height)
+        clip.rect(-bleed, -bleed, self.theme.page_width + 2 * bleed,
+                  self.theme.page_height + 2 * bleed)
         canv.clipPath(clip, stroke=0, fill=0)
         canv.setStrokeColor(self.theme.color(color))
         canv.setLineWidth(width)
@@ -630,19 +661,19 @@ class PageArt:
         width, height = theme.page_width, theme.page_height
         self._background(canv, "red")
         centre_y = -height * d["rings_centre"]
-        self._rings(canv, width / 2, centre_y, int(d["rings_count"]), d["rings_step"],
-                    "deep_red", d["rings_width"])
+        step = d["rings_step"] * self.scale
+        self._rings(canv, width / 2, centre_y, int(d["rings_count"]), step,
+                    "deep_red", d["rings_width"] * self.scale)
         canv.setStrokeColor(theme.color("gold"))
         canv.setLineWidth(d["gold_line"])
-        canv.circle(width / 2, centre_y, d["rings_step"] * (d["rings_count"] * 2 // 3 + 0.5),
+        canv.circle(width / 2, centre_y, step * (d["rings_count"] * 2 // 3 + 0.5),
                     stroke=1, fill=0)
         side = theme.margin_side
         y = height - d["cover_kicker_top"]
         if meta.kicker:
             banner = theme.style("cover_kicker")
             pad = banner.leading - banner.size
-            canv.setFillColor(theme.color("gold"))
-            canv.rect(0, y - pad * 2, width, banner.leading + pad * 2, stroke=0, fill=1)
+            self._band(canv, "gold", y - pad * 2, banner.leading + pad * 2)
             self._text(canv, meta.kicker, "cover_kicker", width / 2, y - pad / 2, "center")
         y -= d["cover_title_gap"]
         title = theme.style("cover_title")
@@ -665,12 +696,11 @@ class PageArt:
         width, height = theme.page_width, theme.page_height
         band = height * d["opener_band"]
         self._background(canv, "paper")
-        canv.setFillColor(theme.color("red"))
-        canv.rect(0, height - band, width, band, stroke=0, fill=1)
+        self._band(canv, "red", height - band, band)
         self._rings(canv, width, height - band, int(d["rings_count"] * 2 // 3),
-                    d["rings_step"] * 0.75, "pale_gold", d["rings_width"] / 2)
-        canv.setFillColor(theme.color("deep_red"))
-        canv.rect(0, height - band, width, d["opener_band_edge"], stroke=0, fill=1)
+                    d["rings_step"] * 0.75 * self.scale, "pale_gold",
+                    d["rings_width"] / 2 * self.scale)
+        self._band(canv, "deep_red", height - band, d["opener_band_edge"])
         side = theme.margin_side
         number = self.document.section_number(part) or 0
         number_style = theme.style("opener_number")
@@ -700,8 +730,7 @@ class PageArt:
         theme, meta, d = self.theme, self.document.meta, self.theme.decor
         width = theme.page_width
         self._background(canv, "deep_red")
-        canv.setFillColor(theme.color("gold"))
-        canv.rect(0, 0, width, d["back_band"], stroke=0, fill=1)
+        self._band(canv, "gold", 0, d["back_band"])
         side = theme.margin_side
         y = d["back_title_bottom"]
         for line in _split_title(meta.title):

@@ -5,11 +5,12 @@ The default theme is builder/themes/default.yaml. Layout code reads values only 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
-from reportlab.lib.colors import CMYKColor
+from reportlab.lib.colors import CMYKColor, Color
 
 from builder.errors import BrochureError
 from builder.load import NodeReader, read_yaml_nodes
@@ -21,10 +22,14 @@ MM = 72 / 25.4
 
 PAGE_SIZES_MM: dict[str, tuple[float, float]] = {
     "A4": (210, 297), "A5": (148, 210), "B5": (176, 250),
+    "16开": (185, 260), "大16开": (210, 285), "32开": (130, 184), "大32开": (140, 203),
 }
+"""Trim sizes by name (GB/T 788 names as Chinese print shops use them); or 'W×H mm'."""
+CUSTOM_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[x×*]\s*(\d+(?:\.\d+)?)\s*(?:mm)?\s*$")
 
-TOP_KEYS = {"name": True, "page": True, "fonts": True, "colors": True, "styles": True,
-            "spacing": True, "table_columns": True, "decor": True, "labels": True}
+TOP_KEYS = {"name": True, "page": True, "print": True, "fonts": True, "colors": True,
+            "styles": True, "spacing": True, "table_columns": True, "decor": True,
+            "labels": True}
 DECOR_KEYS = (
     "accent_bar_length", "accent_bar_thickness", "gold_line", "header_rule_gap",
     "header_rule_width", "folio_rule_gap", "folio_rule_length", "contents_title_after",
@@ -46,7 +51,8 @@ COLOR_NAMES = ("red", "deep_red", "gold", "pale_gold", "zebra", "ink", "muted", 
 LABEL_KEYS = ("contents", "table_metric", "table_from", "table_value", "table_unit",
               "table_change", "table_remark", "truncated_note")
 PAGE_KEYS = {"size": True, "margin_top": True, "margin_bottom": True, "chars_per_line": True,
-             "header_offset": True, "footer_offset": True}
+             "min_margin_side": True, "header_offset": True, "footer_offset": True}
+PRINT_KEYS = ("bleed", "crop_mark_offset", "crop_mark_length", "crop_mark_width", "slug")
 STYLE_KEYS = {"font": True, "size": True, "leading": True, "color": True, "bold": False,
               "indent": False}
 
@@ -77,6 +83,7 @@ class Theme:
     margin_top: float
     margin_bottom: float
     chars_per_line: int
+    min_margin_side: float
     header_offset: float
     footer_offset: float
     fonts: dict[str, FontFamily]
@@ -86,11 +93,18 @@ class Theme:
     table_columns: dict[str, float]
     decor: dict[str, float]
     labels: dict[str, str]
+    print: dict[str, float]
+    """Bleed and crop marks, in points."""
+    color_mode: str = "cmyk"
+    """'cmyk' for print, 'rgb' for screen files."""
 
     @property
     def text_width(self) -> float:
-        """Width of the text block: a whole number of body characters (clreq)."""
-        return self.chars_per_line * self.styles["body"].size
+        """Width of the text block: a whole number of body characters (clreq), as many as the
+        theme asks for or as fit between the smallest side margins."""
+        size = self.styles["body"].size
+        fitting = int((self.page_width - 2 * self.min_margin_side) // size)
+        return min(self.chars_per_line, fitting) * size
 
     @property
     def margin_side(self) -> float:
@@ -99,10 +113,22 @@ class Theme:
     def style(self, role: str) -> TextStyle:
         return self.styles[role]
 
-    def color(self, name: str) -> CMYKColor:
-        """A palette colour as a device-CMYK ReportLab colour."""
-        c, m, y, k = self.colors[name]
-        return CMYKColor(c / 100, m / 100, y / 100, k / 100)
+    def color(self, name: str) -> Color:
+        """A palette colour: device CMYK for print, its naive RGB equivalent for screen."""
+        c, m, y, k = (v / 100 for v in self.colors[name])
+        if self.color_mode == "rgb":
+            return Color((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
+        return CMYKColor(c, m, y, k)
+
+    def with_page_size(self, size: str) -> Theme:
+        """The same theme on another trim size ('A5', '大16开', '200×280 mm')."""
+        width, height = page_size_mm(size)
+        return replace(self, page_width=width * MM, page_height=height * MM)
+
+    def for_screen(self) -> Theme:
+        """The same theme for a screen file: RGB colours, no bleed, no marks."""
+        return replace(self, color_mode="rgb",
+                       print={**self.print, "bleed": 0.0, "slug": 0.0, "crop_mark_length": 0.0})
 
 
 def theme_path(name_or_path: str, relative_to: Path | None = None) -> Path:
@@ -147,12 +173,15 @@ def load_theme(path: Path) -> Theme:
         margin_top=_number(reader, page["margin_top"], "margin_top") * MM,
         margin_bottom=_number(reader, page["margin_bottom"], "margin_bottom") * MM,
         chars_per_line=int(_number(reader, page["chars_per_line"], "chars_per_line")),
+        min_margin_side=_number(reader, page["min_margin_side"], "min_margin_side") * MM,
         header_offset=_number(reader, page["header_offset"], "header_offset") * MM,
         footer_offset=_number(reader, page["footer_offset"], "footer_offset") * MM,
         fonts=fonts, colors=colors, styles=styles, spacing=spacing,
         table_columns=_numbers(reader, top["table_columns"], "table_columns",
                                ("from", "value", "unit", "change", "remark")),
         decor=decor, labels=labels,
+        print={k: v * MM if k != "crop_mark_width" else v
+               for k, v in _numbers(reader, top["print"], "print", PRINT_KEYS).items()},
     )
 
 
@@ -191,12 +220,24 @@ def _page_size(reader: NodeReader, node: yaml.Node) -> tuple[float, float]:
     if isinstance(node, yaml.SequenceNode) and len(node.value) == 2:
         width, height = (_number(reader, n, "page size") for n in node.value)
         return width * MM, height * MM
-    name = reader.text(node, "page 'size'")
-    if name not in PAGE_SIZES_MM:
-        raise reader.fail(node, f"unknown page size '{name}'",
-                          hint=f"use one of {', '.join(PAGE_SIZES_MM)} or [width_mm, height_mm]")
-    width, height = PAGE_SIZES_MM[name]
+    try:
+        width, height = page_size_mm(reader.text(node, "page 'size'"))
+    except ValueError as error:
+        raise reader.fail(node, str(error), hint=SIZE_HINT) from None
     return width * MM, height * MM
+
+
+SIZE_HINT = f"use one of {', '.join(PAGE_SIZES_MM)}, 'W×H mm' or [width_mm, height_mm]"
+
+
+def page_size_mm(size: str) -> tuple[float, float]:
+    """Trim width and height in mm of a named or 'W×H mm' size; ValueError if unknown."""
+    if size in PAGE_SIZES_MM:
+        return PAGE_SIZES_MM[size]
+    match = CUSTOM_SIZE.match(size)
+    if match and 50 <= float(match.group(1)) <= 1000 and 50 <= float(match.group(2)) <= 1000:
+        return float(match.group(1)), float(match.group(2))
+    raise ValueError(f"unknown page size '{size}'")
 
 
 def _cmyk(reader: NodeReader, node: yaml.Node, name: str) -> tuple[float, float, float, float]:
