@@ -30,6 +30,19 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--page-size", metavar="SIZE",
                            help="trim size overriding the theme's: A4, A5, B5, 16开, 大16开, "
                                 "32开, 大32开 or 'W×H mm'")
+    impose_cmd = commands.add_parser("impose", help="impose a PDF as a saddle-stitch booklet")
+    impose_cmd.add_argument("pdf", type=Path)
+    impose_cmd.add_argument("-o", "--output", type=Path,
+                            help="booklet PDF (default: NAME-booklet.pdf beside the input)")
+    impose_cmd.add_argument("--sheet", help="sheet size (default: twice the page, e.g. A3)")
+    preflight_cmd = commands.add_parser("preflight", help="check a PDF as a print shop does")
+    preflight_cmd.add_argument("pdf", type=Path)
+    preflight_cmd.add_argument("--profile", choices=("print", "screen"), default="print")
+    preflight_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    release_cmd = commands.add_parser(
+        "release", help="print PDF, screen PDF, booklet, preflight report and SHA256SUMS")
+    release_cmd.add_argument("content", nargs="?", type=Path, default=DEFAULT_CONTENT)
+    release_cmd.add_argument("--theme")
     check_cmd = commands.add_parser("check", help="check content without building")
     check_cmd.add_argument("content", nargs="?", type=Path, default=DEFAULT_CONTENT)
     check_cmd.add_argument("--typography", type=Path, metavar="PDF",
@@ -39,15 +52,19 @@ def main(argv: list[str] | None = None) -> int:
     check_cmd.add_argument("--body-size", type=float, metavar="PT",
                            help="with --typography: body type size (default: the most common)")
     check_cmd.add_argument("--format", choices=("text", "json"), default="text",
-                           help="with --typography: output format (default: text)")
+                           help="output format (default: text)")
+    check_cmd.add_argument("--fix", action="store_true",
+                           help="rewrite the content file, replacing half-width punctuation "
+                                "in Chinese text and full-width digits (comments stay)")
     args = parser.parse_args(argv)
-    if args.command == "check" and args.typography is None and (
-            args.body_size is not None or args.format != "text"):
-        check_cmd.error("--body-size and --format need --typography")
+    if args.command == "check" and args.typography is None and args.body_size is not None:
+        check_cmd.error("--body-size needs --typography")
+    if args.command == "check" and args.typography is not None and args.fix:
+        check_cmd.error("--fix works on content files, not with --typography")
     try:
-        if args.command == "build":
-            return _build(args)
-        return _check(args)
+        commands_run = {"build": _build, "check": _check, "impose": _impose,
+                        "preflight": _preflight, "release": _release}
+        return commands_run[args.command](args)
     except BrochureError as error:
         if args.debug:
             raise
@@ -70,18 +87,16 @@ def _build(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     if args.typography is not None:
         return _check_typography(args)
-    from builder.check import check_document
-    from builder.load import load_document
-    from builder.theme import load_theme, theme_path
-    from builder.typeset import register_theme_fonts
-    document = load_document(args.content)
-    fonts = register_theme_fonts(load_theme(theme_path(document.theme, args.content.parent)))
-    findings = check_document(document, fonts.faces)
-    for finding in findings:
-        print(finding.format(str(args.content)))
-    errors = sum(f.severity == "error" for f in findings)
-    print(f"{len(findings)} findings, {errors} errors")
-    return 1 if errors else 0
+    from builder.check import check_file, format_json, format_text, summary
+    _, findings = check_file(args.content)
+    if args.fix:
+        from builder.fix import apply_fixes
+        changed = apply_fixes(args.content, [f.fix for f in findings if f.fix])
+        print(f"fixed {changed} characters in {args.content}", file=sys.stderr)
+        _, findings = check_file(args.content)
+    path = str(args.content)
+    print(format_json(findings, path) if args.format == "json" else format_text(findings, path))
+    return 1 if summary(findings)[0] else 0
 
 
 def _check_typography(args: argparse.Namespace) -> int:
@@ -89,3 +104,34 @@ def _check_typography(args: argparse.Namespace) -> int:
     report = analyze_pdf(args.typography, args.body_size)
     print(format_json(report) if args.format == "json" else format_report(report))
     return 0 if report.ok else 1
+
+
+def _impose(args: argparse.Namespace) -> int:
+    from builder.impose import impose
+    from builder.output import write_atomically
+    output = args.output or args.pdf.with_name(f"{args.pdf.stem}-booklet.pdf")
+    imposed = impose(args.pdf, args.sheet)
+    sha = write_atomically(imposed.pdf, output)
+    order = "  ".join(f"[{left or '-'}|{right or '-'}]" for left, right in imposed.sides)
+    print(f"imposed {output}: {imposed.pages} pages + {imposed.blanks} blank on "
+          f"{len(imposed.sides) // 2} sheets, sha256 {sha}")
+    print(f"sheet sides (front, back, ...): {order}")
+    return 0
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    from builder.preflight import preflight
+    report = preflight(args.pdf, args.profile)
+    print(report.to_json() if args.format == "json" else report.to_text())
+    return 1 if report.errors else 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from builder.release import release
+    made = release(args.content, DIST, args.theme)
+    for path in made.files:
+        print(f"  {path}")
+    print(f"released {made.folder}: preflight "
+          f"{'PASS' if not made.preflight.errors else 'FAIL'}, "
+          f"{made.blanks} blank page(s) added for the booklet")
+    return 1 if made.preflight.errors else 0

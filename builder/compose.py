@@ -294,9 +294,12 @@ class Composer:
         adjust = [g.natural for g in gaps]
         align = self.style.align
         offset = indent
-        if natural > measure:  # shrink: the line-end mark's half first, then gaps
-            excess = natural - measure - (COMPRESSION * self.em
-                                          if self.atoms[end - 1].text[-1] in BLANK_RIGHT else 0)
+        if natural > measure and self.atoms[end - 1].text[-1] in BLANK_RIGHT:
+            # the line-end mark is set half width: its empty half hangs past the measure
+            # and the line is justified to the mark's ink (GB/T 15834 §5.1.10)
+            natural -= COMPRESSION * self.em
+        if natural > measure:  # shrink gaps: Han–Latin first, then the empty halves of marks
+            excess = natural - measure
             for attribute in ("shrink_latin", "shrink_mark"):
                 pool = sum(getattr(g, attribute) for g in gaps)
                 if excess > 0 and pool > 0:
@@ -304,7 +307,7 @@ class Composer:
                     adjust = [a - getattr(g, attribute) * take for a, g in zip(adjust, gaps,
                                                                               strict=True)]
                     excess -= pool * take
-        elif align == "justify" and not last:
+        elif align == "justify" and (not last or natural > measure - 0.01):
             spare = measure - natural
             if spare > 0 and slots:
                 each = spare / slots

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    ActionFlowable,
     BaseDocTemplate,
     CondPageBreak,
     Flowable,
@@ -39,7 +40,7 @@ from builder.model import (
     Scorecard,
     ScoreRow,
 )
-from builder.printing import Sheet, draw_marks
+from builder.printing import Sheet, cmyk_image, draw_marks
 from builder.theme import MM, Theme
 from builder.typeset import Fonts, Typesetter
 
@@ -107,6 +108,21 @@ class FullPage(Flowable):
         self.canv.saveState()
         self.draw_page(self.canv)
         self.canv.restoreState()
+
+
+class PadPages(ActionFlowable):
+    """Blank pages before the back cover, so the page count is a multiple of `multiple`
+    (4 for a saddle-stitched booklet)."""
+
+    def __init__(self, multiple: int) -> None:
+        super().__init__(("pad",))
+        self.multiple = max(1, multiple)
+
+    def apply(self, doc: BaseDocTemplate) -> None:
+        # called on the (still empty) page the back cover would take
+        blanks = -doc.page % self.multiple
+        for _ in range(blanks):  # a zero-size mark makes the page count as used
+            doc._hanging.extend([Spacer(0, 0), PageBreak()])
 
 
 class PartStart(Flowable):
@@ -189,7 +205,8 @@ class StoryBuilder:
         for index, part in enumerate(self.document.parts):
             story += self.part(index, part)
         story += [ContentsNumbers(self.state, self.theme, self.fonts), NextPageTemplate("full"),
-                  PageBreak(), FullPage(self.pages.back_cover)]
+                  PageBreak(), PadPages(int(self.theme.print["page_multiple"])),
+                  FullPage(self.pages.back_cover)]
         return story
 
     def contents(self) -> list[Flowable]:
@@ -265,6 +282,7 @@ class StoryBuilder:
         caption = self.theme.style("caption")
         table.setStyle(TableStyle([
             ("FONT", (0, 0), (-1, -1), self.fonts.name(caption), caption.size),
+            ("TEXTCOLOR", (0, 0), (-1, -1), self.theme.color(caption.color)),
             ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
             ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), gap),
             ("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -438,7 +456,8 @@ class FigureFrame(Flowable):
         top = self.caption_height + self.caption_gap
         w, h = self.frame_width, self.frame_height
         if self.figure.image is not None and self.figure.image.exists():
-            image = ImageReader(str(self.figure.image))
+            image = (cmyk_image(self.figure.image) if theme.color_mode == "cmyk"
+                     else ImageReader(str(self.figure.image)))
             iw, ih = image.getSize()
             scale = min(w / iw, h / ih)
             canv.drawImage(image, (w - iw * scale) / 2, top + (h - ih * scale) / 2,

@@ -52,7 +52,9 @@ LABEL_KEYS = ("contents", "table_metric", "table_from", "table_value", "table_un
               "table_change", "table_remark", "truncated_note")
 PAGE_KEYS = {"size": True, "margin_top": True, "margin_bottom": True, "chars_per_line": True,
              "min_margin_side": True, "header_offset": True, "footer_offset": True}
-PRINT_KEYS = ("bleed", "crop_mark_offset", "crop_mark_length", "crop_mark_width", "slug")
+PRINT_KEYS = ("bleed", "crop_mark_offset", "crop_mark_length", "crop_mark_width", "slug",
+              "page_multiple")
+UNSCALED_PRINT_KEYS = ("crop_mark_width", "page_multiple")
 STYLE_KEYS = {"font": True, "size": True, "leading": True, "color": True, "bold": False,
               "indent": False}
 
@@ -128,7 +130,8 @@ class Theme:
     def for_screen(self) -> Theme:
         """The same theme for a screen file: RGB colours, no bleed, no marks."""
         return replace(self, color_mode="rgb",
-                       print={**self.print, "bleed": 0.0, "slug": 0.0, "crop_mark_length": 0.0})
+                       print={**self.print, "bleed": 0.0, "slug": 0.0, "crop_mark_length": 0.0,
+                              "page_multiple": 1})
 
 
 def theme_path(name_or_path: str, relative_to: Path | None = None) -> Path:
@@ -180,7 +183,7 @@ def load_theme(path: Path) -> Theme:
         table_columns=_numbers(reader, top["table_columns"], "table_columns",
                                ("from", "value", "unit", "change", "remark")),
         decor=decor, labels=labels,
-        print={k: v * MM if k != "crop_mark_width" else v
+        print={k: v * MM if k not in UNSCALED_PRINT_KEYS else v
                for k, v in _numbers(reader, top["print"], "print", PRINT_KEYS).items()},
     )
 

@@ -1,0 +1,251 @@
+"""Print production: boxes, bleed, marks, colour, page sizes, imposition, preflight, releases."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pypdfium2
+import pytest
+from conftest import DEFAULT_CONTENT, ROOT, Built, flat
+from PIL import Image
+from reportlab.pdfgen.canvas import Canvas
+
+from builder.build import build
+from builder.impose import impose, saddle_order
+from builder.preflight import preflight
+from builder.theme import MM, THEMES_DIR
+from builder.typography import analyze_pdf
+
+A4 = (210 * MM, 297 * MM)
+
+
+def boxes(page) -> dict[str, tuple[float, ...]]:
+    return {name: tuple(float(v) for v in page.obj[f"/{name}"])
+            for name in ("MediaBox", "TrimBox", "BleedBox")}
+
+
+def pixel(pdf: Path, page: int, x: float, y: float, scale: float = 2.0) -> tuple[int, ...]:
+    """Colour of the rendered page at PDF point (x, y) (origin bottom left of the MediaBox)."""
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        image = document[page].render(scale=scale).to_pil().convert("RGB")
+        return image.getpixel((int(x * scale), int(image.height - y * scale)))
+    finally:
+        document.close()
+
+
+@pytest.fixture(scope="module")
+def screen(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("screen") / "screen.pdf"
+    build(DEFAULT_CONTENT, output, profile="screen")
+    return output
+
+
+def test_every_print_page_has_trim_and_bleed_boxes_and_room_for_marks(built: Built) -> None:
+    with pikepdf.open(built.pdf) as document:
+        assert len(document.pages) % 4 == 0, "print file is padded for saddle stitch"
+        for number, page in enumerate(document.pages, start=1):
+            b = boxes(page)
+            trim, bleed, media = b["TrimBox"], b["BleedBox"], b["MediaBox"]
+            assert abs(trim[2] - trim[0] - A4[0]) < 0.1 and abs(trim[3] - trim[1] - A4[1]) < 0.1
+            for side in range(2):
+                assert abs(trim[side] - bleed[side] - 3 * MM) < 0.01, number
+                assert abs(bleed[side + 2] - trim[side + 2] - 3 * MM) < 0.01, number
+                assert trim[side] - media[side] >= 8 * MM  # bleed plus 5 mm crop marks
+
+
+def test_backgrounds_run_into_the_bleed_and_marks_sit_outside_it(built: Built) -> None:
+    with pikepdf.open(built.pdf) as document:
+        x0, y0, x1, y1 = boxes(document.pages[0])["TrimBox"]
+    middle = (y0 + y1) / 2
+    red = pixel(built.pdf, 0, x0 - 1.5 * MM, middle)     # in the bleed, left of the cover
+    assert red[0] > 150 and red[1] < 80, f"cover background stops at the trim: {red}"
+    white = pixel(built.pdf, 0, x0 - 4 * MM, y0 + 40 * MM)  # beyond the bleed, no mark
+    assert min(white) > 245, white
+    mark = pixel(built.pdf, 0, x0 - 6 * MM, y0, scale=4)   # the horizontal crop mark
+    assert max(mark) < 120, f"no crop mark at the lower left corner: {mark}"
+
+
+def test_marks_use_the_registration_colour(built: Built) -> None:
+    with pikepdf.open(built.pdf) as document:
+        spaces = document.pages[3].Resources.get("/ColorSpace", {})
+        separations = [str(space[1]) for space in spaces.values()
+                       if str(space[0]) == "/Separation"]
+    assert "/All" in separations
+
+
+def test_print_file_is_cmyk_with_body_text_in_black_only(built: Built) -> None:
+    report = preflight(built.pdf)
+    assert not [i for i in report.issues if i.rule == "rgb"]
+    with pdfplumber.open(built.pdf) as pdf:
+        body = [c for c in pdf.pages[3].chars if round(c["size"], 1) == 10.5]
+    assert len(body) > 200
+    assert {tuple(c["non_stroking_color"]) for c in body} == {(0.0, 0.0, 0.0, 1.0)}
+
+
+def test_screen_file_is_rgb_without_marks_and_its_contents_link_to_the_parts(
+        screen: Path, built: Built) -> None:
+    with pikepdf.open(screen) as document:
+        assert all("/TrimBox" not in page.obj for page in document.pages)
+        assert "/OutputIntents" not in document.Root
+        links = document.pages[1].obj.get("/Annots", [])
+        assert len(links) == len(built.document.parts)
+        page_numbers = {page.objgen: n for n, page in enumerate(document.pages, start=1)}
+        targets = []
+        for link in links:
+            destination = link.get("/Dest")
+            if destination is None:
+                destination = link.A.D
+            if isinstance(destination, (pikepdf.String, pikepdf.Name)):
+                destination = document.Root.Names.Dests.Names[
+                    list(document.Root.Names.Dests.Names).index(destination) + 1]
+            targets.append(page_numbers[destination[0].objgen])
+    texts = [p.extract_text() for p in __import__("pypdf").PdfReader(screen).pages]
+    for part, target in zip(built.document.parts, targets, strict=True):
+        assert flat(part.headline or part.title) in flat(texts[target - 1])
+    report = preflight(screen, "print")
+    assert {"rgb", "boxes", "output-intent"} <= {i.rule for i in report.errors}
+
+
+@pytest.mark.parametrize("size, width_mm, height_mm", [("A5", 148, 210), ("大16开", 210, 285),
+                                                      ("185×260 mm", 185, 260)])
+def test_the_brochure_builds_in_other_page_sizes_without_overflow(
+        tmp_path: Path, size: str, width_mm: float, height_mm: float) -> None:
+    output = tmp_path / "sized.pdf"
+    build(DEFAULT_CONTENT, output, page_size=size)  # fails if any text were lost
+    with pikepdf.open(output) as document:
+        x0, y0, x1, y1 = boxes(document.pages[0])["TrimBox"]
+    assert abs(x1 - x0 - width_mm * MM) < 0.1 and abs(y1 - y0 - height_mm * MM) < 0.1
+    report = preflight(output)
+    assert not report.errors, report.to_text()  # nothing within 3 mm of the trim or beyond
+    typography = analyze_pdf(output)
+    assert typography.flush_share == 1.0 and not typography.forbidden_starts
+
+
+def test_saddle_stitch_order_is_the_printers() -> None:
+    assert saddle_order(8) == [(8, 1), (2, 7), (6, 3), (4, 5)]
+    assert saddle_order(4) == [(4, 1), (2, 3)]
+    with pytest.raises(ValueError):
+        saddle_order(6)
+
+
+def test_impose_pads_and_places_each_page_on_the_right_half(tmp_path: Path) -> None:
+    source = tmp_path / "seven.pdf"
+    canvas = Canvas(str(source), pagesize=(200, 300))
+    for number in range(1, 8):
+        canvas.setFont("Helvetica", 40)
+        canvas.drawString(60, 150, f"P{number}")
+        canvas.showPage()
+    canvas.save()
+    imposed = impose(source)
+    assert imposed.blanks == 1 and imposed.pages == 7
+    expected = [(7, 1), (2, None), (6, 3), (4, 5)]  # the blank goes before the back page
+    assert imposed.sides == expected
+    with pdfplumber.open(io.BytesIO(imposed.pdf)) as pdf:
+        assert len(pdf.pages) == 4
+        for page, (left, right) in zip(pdf.pages, expected, strict=True):
+            assert (page.width, page.height) == (400, 300)
+            halves = (page.crop((0, 0, 200, 300)), page.crop((200, 0, 400, 300)))
+            for half, number in zip(halves, (left, right), strict=True):
+                text = (half.extract_text() or "").strip()
+                assert text == (f"P{number}" if number else ""), (left, right, text)
+
+
+def test_impose_clips_print_pages_to_their_trim(built: Built) -> None:
+    imposed = impose(built.pdf)
+    with pikepdf.open(io.BytesIO(imposed.pdf)) as document:
+        width = float(document.pages[0].MediaBox[2])
+        forms = list(document.pages[0].Resources.XObject.values())
+        assert abs(width - 2 * A4[0]) < 0.1  # an A3 sheet for A4 pages
+        assert all(abs(float(f.BBox[2]) - float(f.BBox[0]) - A4[0]) < 0.1 for f in forms)
+    assert impose(built.pdf).pdf == imposed.pdf  # reproducible
+
+
+def test_preflight_passes_the_default_brochure(built: Built) -> None:
+    report = preflight(built.pdf)
+    assert not report.issues, report.to_text()
+    assert {"font-embedded", "rgb", "boxes", "bleed", "image-ppi", "safety",
+            "output-intent", "page-count"} <= set(report.checked)
+
+
+def test_preflight_finds_a_bleed_under_3_mm(tmp_path: Path) -> None:
+    theme = tmp_path / "thin.yaml"
+    theme.write_text((THEMES_DIR / "default.yaml").read_text(encoding="utf-8").replace(
+        "  bleed: 3 ", "  bleed: 1 "), encoding="utf-8")
+    output = tmp_path / "thin.pdf"
+    build(DEFAULT_CONTENT, output, str(theme))
+    assert [i.rule for i in preflight(output).errors] and all(
+        i.rule == "bleed" for i in preflight(output).errors)
+
+
+def test_preflight_finds_low_resolution_images(tmp_path: Path) -> None:
+    Image.new("RGB", (60, 40), (200, 30, 30)).save(tmp_path / "small.png")
+    content = tmp_path / "photo.yaml"
+    content.write_text(
+        'meta: {title: 图片测试, date: "2022", language: zh-CN}\n'
+        "parts:\n  - title: 图片\n    blocks:\n"
+        "      - figure: 小图片\n        image: small.png\n", encoding="utf-8")
+    output = tmp_path / "photo.pdf"
+    build(content, output)
+    report = preflight(output)
+    assert [i.rule for i in report.errors] == ["image-ppi"], report.to_text()
+
+
+def test_preflight_finds_unembedded_fonts_and_text_near_the_trim(tmp_path: Path) -> None:
+    pdf = tmp_path / "bad.pdf"
+    canvas = Canvas(str(pdf), pagesize=(300, 300), trimBox=(20, 20, 280, 280),
+                    bleedBox=(11, 11, 289, 289))
+    canvas.setFont("Helvetica", 12)
+    canvas.drawString(22, 150, "edge")
+    canvas.save()
+    rules = {i.rule for i in preflight(pdf).errors}
+    assert {"font-embedded", "safety", "output-intent"} <= rules
+
+
+def test_preflight_cli_exit_status_and_json(screen: Path, built: Built) -> None:
+    run = subprocess.run([sys.executable, "-m", "builder", "preflight", str(screen),
+                          "--format", "json"], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1 and '"ok": false' in run.stdout
+    run = subprocess.run([sys.executable, "-m", "builder", "preflight", str(built.pdf)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0 and "PASS: 0 errors, 0 warnings" in run.stdout
+
+
+def test_builds_are_byte_identical_and_dated_from_the_source(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    one, two = build(DEFAULT_CONTENT, first), build(DEFAULT_CONTENT, second)
+    assert first.read_bytes() == second.read_bytes()
+    assert one.sha256 == two.sha256 == hashlib.sha256(first.read_bytes()).hexdigest()
+    with pikepdf.open(first) as document:
+        assert str(document.docinfo.CreationDate).startswith("D:20220101")
+    os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
+    try:
+        build(DEFAULT_CONTENT, second)
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+    with pikepdf.open(second) as document:
+        assert str(document.docinfo.CreationDate).startswith("D:20231114")
+
+
+def test_release_writes_the_folder_with_checksums(tmp_path: Path) -> None:
+    content = tmp_path / "xianan-2022.yaml"
+    content.write_text(DEFAULT_CONTENT.read_text(encoding="utf-8"), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "builder", "release", str(content)],
+                         capture_output=True, text=True, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr
+    folder = tmp_path / "dist" / "xianan-2022"
+    names = {p.name for p in folder.iterdir()}
+    assert names == {"xianan-2022-print.pdf", "xianan-2022-screen.pdf",
+                     "xianan-2022-booklet.pdf", "preflight.txt", "preflight.json", "SHA256SUMS"}
+    for line in (folder / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    assert "PASS" in (folder / "preflight.txt").read_text()
