@@ -4,28 +4,40 @@ ReportLab embeds only TrueType (``glyf``) outlines, while the Noto CJK fonts are
 ``convert_to_truetype`` turns a (subset of a) CFF font into a TrueType font once, at
 development time (see ``tools/make_fonts.py``); ``load_face`` registers such a file with
 ReportLab at build time and reports which characters it covers.
+
+Parsing a 3 MB TrueType file costs ReportLab tens of milliseconds a build, so what it reads
+(metrics, cmap, glyph offsets) is cached on disk in ``font_cache_dir()``, keyed by the file's
+SHA-256 and the options that shape the parse; a corrupt or stale entry is rebuilt.  Entries
+are pickles in the user's own cache folder, trusted as Python trusts its __pycache__.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import io
 import os
-import tempfile
+import pickle
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from builder.errors import BrochureError
 
 if TYPE_CHECKING:
     from fontTools.ttLib import TTFont
+    from reportlab.pdfbase.ttfonts import TTFont as RLTTFont
 
 __all__ = [
     "CJK_LAYOUT_FEATURES",
     "FontFace",
     "convert_to_truetype",
+    "font_cache_dir",
     "load_face",
     "missing_chars",
     "register_family",
@@ -78,6 +90,8 @@ def convert_to_truetype(
     apply them); ``()`` drops the layout tables, ``None`` keeps every feature.
     ``dst`` is replaced atomically.
     """
+    import tempfile
+
     from fontTools.ttLib import TTFont, TTLibError
 
     src, dst = Path(src), Path(dst)
@@ -308,10 +322,14 @@ def load_face(path: Path) -> FontFace:
 def _register(path: Path, resolved: Path) -> FontFace:
     """Check ``resolved`` and register it with ReportLab; called with ``_lock`` held."""
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError
-    from reportlab.pdfbase.ttfonts import TTFont as RLTTFont
 
-    ps_name = _check_font(path, resolved)
+    try:
+        data = resolved.read_bytes()
+    except OSError as exc:
+        raise BrochureError(f"cannot read font file: {exc.strerror or exc}", path=path) from exc
+    cache_file = _cache_file(hashlib.sha256(data).hexdigest())
+    entry = _read_cache(cache_file)
+    ps_name = entry["font"]["fontName"] if entry else _check_font(path, resolved)
     other = _paths_by_name.get(ps_name)
     if other is None and ps_name in pdfmetrics.getRegisteredFontNames():
         registered = pdfmetrics.getFont(ps_name)
@@ -327,14 +345,117 @@ def _register(path: Path, resolved: Path) -> FontFace:
                  "unique PostScript name (name ID 6), e.g. regenerate it with "
                  "convert_to_truetype(..., ps_name=...)",
         )
-    try:
-        tt_font = RLTTFont(ps_name, str(resolved))
-    except (TTFError, OSError, ValueError, IndexError, KeyError) as exc:
-        raise BrochureError(f"ReportLab cannot read this font: {exc}", path=path) from exc
+    if entry is None:
+        tt_font = _parse(path, resolved, ps_name, data)
+        codepoints = frozenset(c for c, gid in tt_font.face.charToGlyph.items() if gid)
+        _write_cache(cache_file, tt_font, codepoints)
+    else:
+        tt_font, codepoints = _from_cache(entry, data), entry["codepoints"]
     pdfmetrics.registerFont(tt_font)
     _paths_by_name[ps_name] = resolved
-    codepoints = frozenset(c for c, gid in tt_font.face.charToGlyph.items() if gid)
     return FontFace(name=ps_name, path=resolved, codepoints=codepoints)
+
+
+def _parse(path: Path, resolved: Path, ps_name: str, data: bytes) -> RLTTFont:
+    """Let ReportLab parse the font file's bytes ``data``."""
+    from reportlab.pdfbase.ttfonts import TTFError
+    from reportlab.pdfbase.ttfonts import TTFont as RLTTFont
+
+    stream = io.BytesIO(data)
+    stream.name = str(resolved)  # type: ignore[attr-defined]  # ReportLab's face.filename
+    try:
+        return RLTTFont(ps_name, stream)
+    except (TTFError, OSError, ValueError, IndexError, KeyError) as exc:
+        raise BrochureError(f"ReportLab cannot read this font: {exc}", path=path) from exc
+
+
+# --------------------------------------------------------------------------- font cache
+
+_CACHE_FORMAT = 1
+_NOT_CACHED_FACE = ("_ttf_data", "_pdfScale")  # the file's bytes; a lambda, rebuilt on load
+_NOT_CACHED_FONT = ("face", "state")           # state: per-document subsets, starts empty
+
+
+def font_cache_dir() -> Path | None:
+    """Where parsed fonts are cached: $XDG_CACHE_HOME/brochure/fonts, else
+    ~/.cache/brochure/fonts; None when there is no home to put it in."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            return None
+    return Path(base) / "brochure" / "fonts"
+
+
+@functools.cache
+def _options_key() -> str:
+    """What besides the file's bytes shapes a cached entry: formats and ReportLab settings."""
+    import reportlab
+    from reportlab import rl_config
+
+    options = (_CACHE_FORMAT, reportlab.Version, sys.version_info[:2], pickle.HIGHEST_PROTOCOL,
+               rl_config.ttfAsciiReadable, tuple(rl_config.unShapedFontGlob or ()))
+    return hashlib.sha256(repr(options).encode()).hexdigest()[:16]
+
+
+def _cache_file(digest: str) -> Path | None:
+    folder = font_cache_dir()
+    return None if folder is None else folder / f"{digest}-{_options_key()}.pickle"
+
+
+def _read_cache(cache_file: Path | None) -> dict[str, Any] | None:
+    """The cache entry, or None when it is missing, unreadable or not of this format."""
+    if cache_file is None:
+        return None
+    try:
+        entry = pickle.loads(cache_file.read_bytes())
+    except Exception:  # missing, truncated or foreign: ignored, and rewritten after the parse
+        return None
+    if (not isinstance(entry, dict) or entry.get("key") != cache_file.name
+            or not isinstance(entry.get("face"), dict) or not isinstance(entry.get("font"), dict)
+            or not isinstance(entry.get("codepoints"), frozenset)
+            or not isinstance(entry["font"].get("fontName"), str)):
+        return None
+    return entry
+
+
+def _write_cache(cache_file: Path | None, tt_font: RLTTFont, codepoints: frozenset[int]) -> None:
+    """Store what ReportLab parsed, atomically; a cache that cannot be written is skipped."""
+    if cache_file is None:
+        return
+    entry = {
+        "key": cache_file.name,
+        "face": {k: v for k, v in vars(tt_font.face).items() if k not in _NOT_CACHED_FACE},
+        "font": {k: v for k, v in vars(tt_font).items() if k not in _NOT_CACHED_FONT},
+        "codepoints": codepoints,
+    }
+    tmp = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.tmp")
+    try:
+        blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+        cache_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp.write_bytes(blob)
+        os.replace(tmp, cache_file)
+    except Exception:  # read-only home, full disk, a face ReportLab made unpicklable
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _from_cache(entry: dict[str, Any], data: bytes) -> RLTTFont:
+    """A ReportLab TTFont as its constructor would have made it, from a cache entry."""
+    from weakref import WeakKeyDictionary
+
+    from reportlab.pdfbase.ttfonts import TTFont as RLTTFont
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    face = TTFontFace.__new__(TTFontFace)
+    vars(face).update(entry["face"])
+    face._ttf_data = data
+    scale = 1000 / face.unitsPerEm
+    face._pdfScale = (lambda x: x) if face.unitsPerEm == 1000 else (lambda x: x * scale)
+    tt_font = RLTTFont.__new__(RLTTFont)
+    vars(tt_font).update(entry["font"], face=face, state=WeakKeyDictionary())
+    return tt_font
 
 
 def _check_font(path: Path, resolved: Path) -> str:
