@@ -52,6 +52,32 @@ class LayoutState:
     part_pages: dict[int, int] = field(default_factory=dict)
     """Index of each part -> the page where it starts (1-based)."""
     current_part: Part | None = None
+    page_parts: dict[int, Part | None] = field(default_factory=dict)
+    """Body page -> the part it shows (for its running header)."""
+    pages: int = 0
+    """The page count, known when the document ends."""
+    late_forms: list[tuple[str, tuple[float, float, float, float],
+                           Callable[[Canvas, int], None]]] = field(default_factory=list)
+    """Form XObjects drawn once every page is laid out: (name, bbox, draw(canvas, pages)).
+    Pages refer to them before they exist: contents page numbers, headers with {pages}."""
+
+
+class BrochureDoc(BaseDocTemplate):
+    """A doc template that defines the late forms before saving, so one pass suffices."""
+
+    def __init__(self, buffer: io.BytesIO, state: LayoutState, **options: object) -> None:
+        super().__init__(buffer, **options)
+        self.state = state
+
+    def _endBuild(self) -> None:
+        self._doSave = 0
+        super()._endBuild()
+        pages = self.state.pages = self.canv.getPageNumber() - 1
+        for name, bbox, draw in self.state.late_forms:
+            self.canv.beginForm(name, *bbox)
+            draw(self.canv, pages)
+            self.canv.endForm()
+        self.canv.save()
 
 
 @dataclass(frozen=True)
@@ -68,8 +94,8 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts) -> LaidOut:
     meta = document.meta
     sheet = Sheet.of(theme)
     boxes = ({"trimBox": sheet.trim_box, "bleedBox": sheet.bleed_box} if sheet.slug else {})
-    template = BaseDocTemplate(
-        buffer, pagesize=sheet.media, title=meta.title,
+    template = BrochureDoc(
+        buffer, state, pagesize=sheet.media, title=meta.title,
         author=meta.issuer or "", subject=meta.subject or meta.subtitle or meta.title,
         creator="brochure", producer="brochure (ReportLab)", lang=meta.language,
         invariant=1, pageCompression=1, initialFontName=fonts.name(theme.style("body")),
@@ -91,7 +117,7 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts) -> LaidOut:
     ])
     story = StoryBuilder(document, theme, fonts, state).story()
     template.build(story)
-    return LaidOut(pdf=buffer.getvalue(), pages=template.page, part_pages=state.part_pages)
+    return LaidOut(pdf=buffer.getvalue(), pages=state.pages, part_pages=state.part_pages)
 
 
 class FullPage(Flowable):
@@ -151,41 +177,68 @@ def section_label(document: Document, part: Part) -> str:
 
 
 class PageChrome:
-    """Running header and folio of body pages."""
+    """Running header and footer of body pages, from the theme's templates.
+
+    Each page shows a form XObject drawn when the document ends, when {pages} is known."""
 
     def __init__(self, document: Document, theme: Theme, fonts: Fonts,
                  state: LayoutState) -> None:
         self.document, self.theme, self.fonts, self.state = document, theme, fonts, state
 
     def draw(self, canv: Canvas, _doc: BaseDocTemplate) -> None:
-        theme, d = self.theme, self.theme.decor
-        left, right = theme.margin_side, theme.page_width - theme.margin_side
-        y = theme.page_height - theme.header_offset
-        header = theme.style("running_header")
+        """onPageEnd of body pages: place this page's chrome form."""
+        page = canv.getPageNumber()
+        self.state.page_parts[page] = self.state.current_part
+        name = f"chrome-{page}"
+        box = (0, 0, self.theme.page_width, self.theme.page_height)
+        self.state.late_forms.append((name, box, lambda c, pages: self.fill(c, page, pages)))
         canv.saveState()
-        canv.translate(theme.print["slug"], theme.print["slug"])
-        canv.setFillColor(theme.color(header.color))
-        canv.setFont(self.fonts.name(header), header.size)
-        canv.drawString(left, y, self.document.meta.title)
-        part = self.state.current_part
-        if part is not None:
-            canv.drawRightString(right, y, section_label(self.document, part))
-        canv.setStrokeColor(theme.color("gold"))
-        canv.setLineWidth(d["header_rule_width"])
-        canv.line(left, y - d["header_rule_gap"], right, y - d["header_rule_gap"])
-        folio = theme.style("folio")
-        number = str(canv.getPageNumber())
-        canv.setFont(self.fonts.name(folio), folio.size)
-        canv.setFillColor(theme.color(folio.color))
-        centre = theme.page_width / 2
-        canv.drawCentredString(centre, theme.footer_offset, number)
-        half = canv.stringWidth(number, self.fonts.name(folio), folio.size) / 2
-        gap, length = d["folio_rule_gap"], d["folio_rule_length"]
-        rule_y = theme.footer_offset + folio.size / 3
-        canv.setStrokeColor(theme.color("gold"))
-        canv.line(centre - half - gap - length, rule_y, centre - half - gap, rule_y)
-        canv.line(centre + half + gap, rule_y, centre + half + gap + length, rule_y)
+        canv.translate(self.theme.print["slug"], self.theme.print["slug"])
+        canv.doForm(name)
         canv.restoreState()
+
+    def fill(self, canv: Canvas, page: int, pages: int) -> None:
+        """Draw the header and footer of one page (trim coordinates)."""
+        theme, d = self.theme, self.theme.decor
+        part = self.state.page_parts.get(page)
+        fields = {"title": self.document.meta.title, "page": page, "pages": pages,
+                  "section": section_label(self.document, part) if part else ""}
+        left, right = theme.margin_side, theme.page_width - theme.margin_side
+        header_y = theme.page_height - theme.header_offset
+        self._slots(canv, theme.header, fields, "running_header", header_y)
+        if any(theme.header.values()) and d["header_rule_width"] > 0:
+            canv.setStrokeColor(theme.color("accent"))
+            canv.setLineWidth(d["header_rule_width"])
+            rule_y = header_y - d["header_rule_gap"]
+            canv.line(left, rule_y, right, rule_y)
+        self._slots(canv, theme.footer, fields, "folio", theme.footer_offset)
+        centre_text = theme.footer.get("center", "").format(**fields)
+        if centre_text and d["folio_rule_length"] > 0:
+            folio = theme.style("folio")
+            half = canv.stringWidth(centre_text, self.fonts.name(folio), folio.size) / 2
+            gap, length = d["folio_rule_gap"], d["folio_rule_length"]
+            centre, rule_y = theme.page_width / 2, theme.footer_offset + folio.size / 3
+            canv.setStrokeColor(theme.color("accent"))
+            canv.setLineWidth(d["header_rule_width"])
+            canv.line(centre - half - gap - length, rule_y, centre - half - gap, rule_y)
+            canv.line(centre + half + gap, rule_y, centre + half + gap + length, rule_y)
+
+    def _slots(self, canv: Canvas, slots: dict[str, str], fields: dict, role: str,
+               y: float) -> None:
+        style = self.theme.style(role)
+        canv.setFont(self.fonts.name(style), style.size)
+        canv.setFillColor(self.theme.color(style.color))
+        left, right = self.theme.margin_side, self.theme.page_width - self.theme.margin_side
+        for slot, template in slots.items():
+            text = template.format(**fields)
+            if not text:
+                continue
+            if slot == "left":
+                canv.drawString(left, y, text)
+            elif slot == "right":
+                canv.drawRightString(right, y, text)
+            else:
+                canv.drawCentredString(self.theme.page_width / 2, y, text)
 
 
 class StoryBuilder:
@@ -204,7 +257,7 @@ class StoryBuilder:
         story += self.contents()
         for index, part in enumerate(self.document.parts):
             story += self.part(index, part)
-        story += [ContentsNumbers(self.state, self.theme, self.fonts), NextPageTemplate("full"),
+        story += [NextPageTemplate("full"),
                   PageBreak(), PadPages(int(self.theme.print["page_multiple"])),
                   FullPage(self.pages.back_cover)]
         return story
@@ -218,7 +271,7 @@ class StoryBuilder:
         if meta.lead:
             flow += [LeadBox(self.type.paragraph(meta.lead, "lead", "justify"), theme),
                      Spacer(1, theme.decor["contents_lead_after"])]
-        flow += [ContentsEntry(self.document, index, theme, self.type)
+        flow += [ContentsEntry(self.document, index, theme, self.type, self.state)
                  for index in range(len(self.document.parts))]
         return flow
 
@@ -308,7 +361,7 @@ class Rule(Flowable):
 
 def accent_bar(theme: Theme, space_after: float) -> Rule:
     """The short gold bar under titles."""
-    return Rule(theme.color("gold"), theme.decor["accent_bar_length"],
+    return Rule(theme.color("accent"), theme.decor["accent_bar_length"],
                 theme.decor["accent_bar_thickness"], theme.decor["accent_bar_thickness"],
                 space_after)
 
@@ -329,9 +382,9 @@ class LeadBox(Flowable):
 
     def draw(self) -> None:
         canv = self.canv
-        canv.setFillColor(self.theme.color("pale_gold"))
+        canv.setFillColor(self.theme.color("accent_light"))
         canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
-        canv.setFillColor(self.theme.color("red"))
+        canv.setFillColor(self.theme.color("primary"))
         canv.rect(0, 0, self.bar, self.height, stroke=0, fill=1)
         self.paragraph.drawOn(canv, self.padding + self.bar, self.padding)
 
@@ -352,10 +405,10 @@ class ContentsEntry(Flowable):
     """One line of the contents: number, title, headline, dotted leader, page."""
 
     def __init__(self, document: Document, index: int, theme: Theme,
-                 typesetter: Typesetter) -> None:
+                 typesetter: Typesetter, state: LayoutState) -> None:
         super().__init__()
         part = document.parts[index]
-        self.document, self.part, self.index = document, part, index
+        self.document, self.part, self.index, self.state = document, part, index, state
         self.theme, self.type = theme, typesetter
         self.number = document.section_number(part)
         detail = part.headline or ""
@@ -385,9 +438,13 @@ class ContentsEntry(Flowable):
         canv.setFont(fonts.name(entry), entry.size)
         canv.drawString(self.indent, y, self.part.title)
         title_end = self.indent + canv.stringWidth(self.part.title, fonts.name(entry), entry.size)
+        # the page number is a form filled in when the part has been laid out
+        name = f"contents-page-{self.index}"
+        size = number_style.size
+        self.state.late_forms.append((name, (-5 * size, -size / 2, 0, size), self.fill_number))
         canv.saveState()
         canv.translate(self.width, y)
-        canv.doForm(ContentsNumbers.form_name(self.index))
+        canv.doForm(name)
         canv.restoreState()
         if theme.color_mode == "rgb":  # screen files: the entry links to its part
             canv.linkRect("", f"part{self.index}", (0, 0, self.width, self.height),
@@ -403,33 +460,11 @@ class ContentsEntry(Flowable):
         if self.detail is not None:
             self.detail.drawOn(canv, self.indent, 0)
 
-
-class ContentsNumbers(Flowable):
-    """Zero-size flowable after the last part: defines the contents page's number forms."""
-
-    def __init__(self, state: LayoutState, theme: Theme, fonts: Fonts) -> None:
-        super().__init__()
-        self.state, self.theme, self.fonts = state, theme, fonts
-        self.width = self.height = 0
-
-    @staticmethod
-    def form_name(index: int) -> str:
-        return f"contents-page-{index}"
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return 0, 0
-
-    def draw(self) -> None:
+    def fill_number(self, canv: Canvas, _pages: int) -> None:
         style = self.theme.style("contents_number")
-        font = self.fonts.name(style)
-        for index, page in self.state.part_pages.items():
-            text = str(page)
-            width = self.canv.stringWidth(text, font, style.size)
-            self.canv.beginForm(self.form_name(index), -width, -style.size / 2, 0, style.size)
-            self.canv.setFont(font, style.size)
-            self.canv.setFillColor(self.theme.color(style.color))
-            self.canv.drawRightString(0, 0, text)
-            self.canv.endForm()
+        canv.setFont(self.type.fonts.name(style), style.size)
+        canv.setFillColor(self.theme.color(style.color))
+        canv.drawRightString(0, 0, str(self.state.part_pages.get(self.index, "")))
 
 
 class FigureFrame(Flowable):
@@ -463,8 +498,8 @@ class FigureFrame(Flowable):
             canv.drawImage(image, (w - iw * scale) / 2, top + (h - ih * scale) / 2,
                            iw * scale, ih * scale)
         else:
-            canv.setFillColor(theme.color("pale_gold"))
-            canv.setStrokeColor(theme.color("gold"))
+            canv.setFillColor(theme.color("accent_light"))
+            canv.setStrokeColor(theme.color("accent"))
             canv.setLineWidth(theme.decor["frame_line"])
             canv.rect(0, top, w, h, stroke=1, fill=1)
             _draw_picture_icon(canv, w / 2, top + h / 2, min(w, h) * 0.22, theme)
@@ -474,8 +509,8 @@ class FigureFrame(Flowable):
 def _draw_picture_icon(canv: Canvas, cx: float, cy: float, size: float, theme: Theme) -> None:
     """A simple mountain-and-sun pictogram marking a picture still to come."""
     canv.saveState()
-    canv.setStrokeColor(theme.color("gold"))
-    canv.setFillColor(theme.color("gold"))
+    canv.setStrokeColor(theme.color("accent"))
+    canv.setFillColor(theme.color("accent"))
     canv.setLineWidth(1.2)
     canv.roundRect(cx - size, cy - size * 0.7, 2 * size, 1.4 * size, 4, stroke=1, fill=0)
     path = canv.beginPath()
@@ -553,7 +588,7 @@ class ScorecardTable:
         commands: list[tuple] = [
             ("FONT", (0, 0), (-1, 0), self.type.fonts.name(header_style), header_style.size),
             ("TEXTCOLOR", (0, 0), (-1, 0), theme.color(header_style.color)),
-            ("BACKGROUND", (0, 0), (-1, 0), theme.color("red")),
+            ("BACKGROUND", (0, 0), (-1, 0), theme.color("primary")),
             ("FONT", (0, 1), (-1, -1), self.type.fonts.name(cell_style), cell_style.size,
              cell_style.leading),
             ("TEXTCOLOR", (0, 1), (-1, -1), theme.color(cell_style.color)),
@@ -562,7 +597,7 @@ class ScorecardTable:
             ("LINEBELOW", (0, 0), (-1, -1), theme.spacing["table_rule"] / 2,
              theme.color("rule")),
             ("LINEBELOW", (0, -1), (-1, -1), theme.spacing["table_rule"] * 2,
-             theme.color("red")),
+             theme.color("primary")),
             ("LEFTPADDING", (0, 0), (-1, -1), padding),
             ("RIGHTPADDING", (0, 0), (-1, -1), padding),
             ("TOPPADDING", (0, 0), (-1, -1), padding * 0.7),
@@ -678,13 +713,13 @@ class PageArt:
     def cover(self, canv: Canvas) -> None:
         theme, meta, d = self.theme, self.document.meta, self.theme.decor
         width, height = theme.page_width, theme.page_height
-        self._background(canv, "red")
+        self._background(canv, "primary")
         centre_y = -height * d["rings_centre"]
         step = d["rings_step"] * self.scale
         self._rings(canv, width / 2, centre_y, int(d["rings_count"]), step,
-                    "deep_red", d["rings_width"] * self.scale)
-        canv.setStrokeColor(theme.color("gold"))
-        canv.setLineWidth(d["gold_line"])
+                    "primary_dark", d["rings_width"] * self.scale)
+        canv.setStrokeColor(theme.color("accent"))
+        canv.setLineWidth(d["accent_line"])
         canv.circle(width / 2, centre_y, step * (d["rings_count"] * 2 // 3 + 0.5),
                     stroke=1, fill=0)
         side = theme.margin_side
@@ -692,7 +727,7 @@ class PageArt:
         if meta.kicker:
             banner = theme.style("cover_kicker")
             pad = banner.leading - banner.size
-            self._band(canv, "gold", y - pad * 2, banner.leading + pad * 2)
+            self._band(canv, "accent", y - pad * 2, banner.leading + pad * 2)
             self._text(canv, meta.kicker, "cover_kicker", width / 2, y - pad / 2, "center")
         y -= d["cover_title_gap"]
         title = theme.style("cover_title")
@@ -700,7 +735,7 @@ class PageArt:
             self._text(canv, line, "cover_title", width / 2, y, "center", width - 2 * side)
             y -= title.leading
         bar = d["accent_bar_length"] * 1.5
-        canv.setFillColor(theme.color("gold"))
+        canv.setFillColor(theme.color("accent"))
         canv.rect(width / 2 - bar / 2, y + title.leading / 2 - d["accent_bar_thickness"], bar,
                   d["accent_bar_thickness"], stroke=0, fill=1)
         y -= theme.style("cover_subtitle").leading
@@ -715,18 +750,18 @@ class PageArt:
         width, height = theme.page_width, theme.page_height
         band = height * d["opener_band"]
         self._background(canv, "paper")
-        self._band(canv, "red", height - band, band)
+        self._band(canv, "primary", height - band, band)
         self._rings(canv, width, height - band, int(d["rings_count"] * 2 // 3),
-                    d["rings_step"] * 0.75 * self.scale, "pale_gold",
+                    d["rings_step"] * 0.75 * self.scale, "accent_light",
                     d["rings_width"] / 2 * self.scale)
-        self._band(canv, "deep_red", height - band, d["opener_band_edge"])
+        self._band(canv, "primary_dark", height - band, d["opener_band_edge"])
         side = theme.margin_side
         number = self.document.section_number(part) or 0
         number_style = theme.style("opener_number")
         y = height - d["opener_number_top"]
         self._text(canv, f"{number:02d}", "opener_number", side, y)
         y -= number_style.leading - number_style.size + d["accent_bar_thickness"] * 4
-        canv.setFillColor(theme.color("gold"))
+        canv.setFillColor(theme.color("accent"))
         canv.rect(side, y, d["accent_bar_length"] * 1.5, d["accent_bar_thickness"], stroke=0,
                   fill=1)
         y -= theme.style("opener_title").leading * 1.2
@@ -739,8 +774,8 @@ class PageArt:
             pill = tag.leading * 2
             tag_width = self.type.width(part.tag, "opener_tag") + pill * 1.2
             top = height - band - d["opener_tag_gap"]
-            canv.setStrokeColor(theme.color("gold"))
-            canv.setLineWidth(d["gold_line"])
+            canv.setStrokeColor(theme.color("accent"))
+            canv.setLineWidth(d["accent_line"])
             canv.roundRect(side, top - pill, tag_width, pill, pill / 2, stroke=1, fill=0)
             self._text(canv, part.tag, "opener_tag", side + pill * 0.6,
                        top - pill / 2 - tag.size * 0.35)
@@ -748,8 +783,8 @@ class PageArt:
     def back_cover(self, canv: Canvas) -> None:
         theme, meta, d = self.theme, self.document.meta, self.theme.decor
         width = theme.page_width
-        self._background(canv, "deep_red")
-        self._band(canv, "gold", 0, d["back_band"])
+        self._background(canv, "primary_dark")
+        self._band(canv, "accent", 0, d["back_band"])
         side = theme.margin_side
         y = d["back_title_bottom"]
         for line in _split_title(meta.title):

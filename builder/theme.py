@@ -27,11 +27,16 @@ PAGE_SIZES_MM: dict[str, tuple[float, float]] = {
 """Trim sizes by name (GB/T 788 names as Chinese print shops use them); or 'W×H mm'."""
 CUSTOM_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[x×*]\s*(\d+(?:\.\d+)?)\s*(?:mm)?\s*$")
 
-TOP_KEYS = {"name": True, "page": True, "print": True, "fonts": True, "colors": True,
-            "styles": True, "spacing": True, "table_columns": True, "decor": True,
-            "labels": True}
+TOP_KEYS = {"name": True, "extends": False, "page": True, "print": True, "design": True,
+            "header": True, "footer": True, "fonts": True, "colors": True, "styles": True,
+            "spacing": True, "table_columns": True, "decor": True, "labels": True}
+DESIGN_CHOICES = {"cover": ("rings", "masthead"), "opener": ("page", "inline"),
+                  "table": ("zebra", "rules")}
+DESIGN_KEYS = {"columns": True, "column_gap": True, **{k: True for k in DESIGN_CHOICES}}
+SLOT_KEYS = {"left": False, "center": False, "right": False}
+TEMPLATE_FIELDS = ("title", "section", "page", "pages")
 DECOR_KEYS = (
-    "accent_bar_length", "accent_bar_thickness", "gold_line", "header_rule_gap",
+    "accent_bar_length", "accent_bar_thickness", "accent_line", "header_rule_gap",
     "header_rule_width", "folio_rule_gap", "folio_rule_length", "contents_title_after",
     "contents_lead_after", "contents_indent", "contents_entry_after", "leader_step", "leader_dot",
     "box_padding", "box_bar", "caption_gap", "frame_line", "cell_padding", "rings_count",
@@ -46,8 +51,8 @@ STYLE_ROLES = (
     "contents_number", "contents_detail", "cover_kicker", "cover_title", "cover_subtitle",
     "cover_issuer", "opener_number", "opener_title", "opener_headline", "opener_tag",
     "table_title", "table_header", "table_cell", "table_number", "back_title", "back_text")
-COLOR_NAMES = ("red", "deep_red", "gold", "pale_gold", "zebra", "ink", "muted", "rule", "rise",
-               "fall", "paper")
+COLOR_NAMES = ("primary", "primary_dark", "accent", "accent_light", "zebra", "ink", "muted",
+               "rule", "rise", "fall", "paper")
 LABEL_KEYS = ("contents", "table_metric", "table_from", "table_value", "table_unit",
               "table_change", "table_remark", "truncated_note")
 PAGE_KEYS = {"size": True, "margin_top": True, "margin_bottom": True, "chars_per_line": True,
@@ -97,6 +102,11 @@ class Theme:
     labels: dict[str, str]
     print: dict[str, float]
     """Bleed and crop marks, in points."""
+    design: dict[str, str | int]
+    """Choices among the designs layout knows: columns, cover, opener, table."""
+    header: dict[str, str]
+    footer: dict[str, str]
+    """Running header and footer templates by slot (left, center, right)."""
     color_mode: str = "cmyk"
     """'cmyk' for print, 'rgb' for screen files."""
 
@@ -111,6 +121,16 @@ class Theme:
     @property
     def margin_side(self) -> float:
         return (self.page_width - self.text_width) / 2
+
+    @property
+    def column_width(self) -> float:
+        """Width of one body column: a whole number of body characters."""
+        columns = int(self.design["columns"])
+        if columns == 1:
+            return self.text_width
+        size = self.styles["body"].size
+        gap = float(self.design["column_gap"]) * size
+        return (self.text_width - gap) // columns // size * size
 
     def style(self, role: str) -> TextStyle:
         return self.styles[role]
@@ -149,7 +169,7 @@ def load_theme(path: Path) -> Theme:
         raise BrochureError("theme not found", path=path,
                             hint=f"use a theme name ({known}) or a path to a .yaml theme")
     reader = NodeReader(path)
-    top = reader.mapping(read_yaml_nodes(path), "the theme", TOP_KEYS)
+    top = reader.mapping(_extended(reader, read_yaml_nodes(path), set()), "the theme", TOP_KEYS)
     page = reader.mapping(top["page"], "'page'", PAGE_KEYS)
     width, height = _page_size(reader, page["size"])
     colors = {name: _cmyk(reader, node, name)
@@ -185,7 +205,71 @@ def load_theme(path: Path) -> Theme:
         decor=decor, labels=labels,
         print={k: v * MM if k not in UNSCALED_PRINT_KEYS else v
                for k, v in _numbers(reader, top["print"], "print", PRINT_KEYS).items()},
+        design=_design(reader, top["design"]),
+        header=_slots(reader, top["header"], "header"),
+        footer=_slots(reader, top["footer"], "footer"),
     )
+
+
+def _extended(reader: NodeReader, node: yaml.Node, seen: set[Path]) -> yaml.Node:
+    """A theme with `extends: NAME` is its base theme with this file's values laid over it."""
+    if not isinstance(node, yaml.MappingNode):
+        return node
+    base_name = next((v for k, v in node.value if getattr(k, "value", None) == "extends"), None)
+    if base_name is None:
+        return node
+    base_path = theme_path(reader.text(base_name, "'extends'"), reader.path.parent)
+    if base_path in seen or base_path == reader.path:
+        raise reader.fail(base_name, "themes extend each other in a circle",
+                          hint="let one of them stand on its own")
+    load_theme(base_path)  # the base must be a valid theme by itself (its errors name it)
+    base = _extended(NodeReader(base_path), read_yaml_nodes(base_path), seen | {reader.path})
+    return _overlay(base, node)
+
+
+def _overlay(base: yaml.Node, top: yaml.Node) -> yaml.Node:
+    """Mappings merge key by key; anything else in `top` replaces what `base` had."""
+    if not (isinstance(base, yaml.MappingNode) and isinstance(top, yaml.MappingNode)):
+        return top
+    merged = {k.value: (k, v) for k, v in base.value if getattr(k, "value", None) != "extends"}
+    for key, value in top.value:
+        if key.value == "extends":
+            continue
+        merged[key.value] = (key, _overlay(merged[key.value][1], value)
+                             if key.value in merged else value)
+    return yaml.MappingNode(top.tag, list(merged.values()), top.start_mark, top.end_mark)
+
+
+def _design(reader: NodeReader, node: yaml.Node) -> dict[str, str | int]:
+    entries = reader.mapping(node, "'design'", DESIGN_KEYS)
+    design: dict[str, str | int] = {}
+    for key, value in entries.items():
+        if key in DESIGN_CHOICES:
+            choice = reader.text(value, f"design '{key}'")
+            if choice not in DESIGN_CHOICES[key]:
+                raise reader.fail(value, f"unknown {key} design '{choice}'",
+                                  hint=f"use one of: {', '.join(DESIGN_CHOICES[key])}")
+            design[key] = choice
+    columns = int(_number(reader, entries["columns"], "design.columns"))
+    if columns not in (1, 2):
+        raise reader.fail(entries["columns"], "design 'columns' must be 1 or 2")
+    design["columns"] = columns
+    design["column_gap"] = _number(reader, entries["column_gap"], "design.column_gap")
+    return design
+
+
+def _slots(reader: NodeReader, node: yaml.Node, what: str) -> dict[str, str]:
+    slots = {}
+    for key, value in reader.mapping(node, f"'{what}'", SLOT_KEYS).items():
+        text = value.value if isinstance(value, yaml.ScalarNode) else ""
+        try:
+            text.format(**dict.fromkeys(TEMPLATE_FIELDS, ""))
+        except (KeyError, IndexError, ValueError) as error:
+            raise reader.fail(value, f"{what} '{key}' has an unknown field: {error}",
+                              hint=f"fields: {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}")\
+                from None
+        slots[key] = text
+    return slots
 
 
 def _numbers(reader: NodeReader, node: yaml.Node, section: str,
