@@ -16,6 +16,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     ActionFlowable,
+    BalancedColumns,
     BaseDocTemplate,
     CondPageBreak,
     Flowable,
@@ -278,7 +279,8 @@ class StoryBuilder:
     def part(self, index: int, part: Part) -> list[Flowable]:
         label = section_label(self.document, part)
         marker = PartStart(index, part, label, self.state)
-        if part.layout == "section":
+        opener_page = self.theme.design["opener"] == "page"
+        if part.layout == "section" and opener_page:
             head: list[Flowable] = [
                 NextPageTemplate("full"), PageBreak(), marker,
                 FullPage(lambda canv, p=part: self.pages.opener(canv, p)),
@@ -293,16 +295,47 @@ class StoryBuilder:
         if part.layout == "gallery":
             figures = [b for b in part.blocks if isinstance(b, Figure)]
             others = [b for b in part.blocks if not isinstance(b, Figure)]
-            return head + self.gallery(figures) + [
-                f for b in others for f in self.block(b, part)]
-        return head + [flowable for block in part.blocks for flowable in self.block(block, part)]
+            return head + self.gallery(figures) + self.body(others, part)
+        return head + self.body(list(part.blocks), part)
+
+    def body(self, blocks: list[Block], part: Part) -> list[Flowable]:
+        """The part's blocks; in a two-column design, runs of text are set in balanced
+        columns while tables and figures span the measure."""
+        columns = int(self.theme.design["columns"])
+        if columns == 1:
+            return [f for block in blocks for f in self.block(block, part)]
+        flow: list[Flowable] = []
+        run: list[Flowable] = []
+        gap = self.theme.text_width - columns * self.theme.column_width
+        for block in blocks:
+            if isinstance(block, (Paragraph, Heading, Quote)):
+                run += self.block(block, part)
+                continue
+            if run:
+                flow.append(BalancedColumns(run, nCols=columns, innerPadding=gap,
+                                            leftPadding=0, rightPadding=0, topPadding=0,
+                                            bottomPadding=0))
+                run = []
+            flow += self.block(block, part)
+        if run:
+            flow.append(BalancedColumns(run, nCols=columns, innerPadding=gap, leftPadding=0,
+                                        rightPadding=0, topPadding=0, bottomPadding=0))
+        return flow
 
     def part_title(self, part: Part) -> list[Flowable]:
-        flow: list[Flowable] = [self.type.paragraph(part.title, "part_title"),
-                                accent_bar(self.theme, space_after=self.theme.spacing["block"])]
+        theme = self.theme
+        number = self.document.section_number(part)
+        flow: list[Flowable] = []
+        if number and theme.design["opener"] == "inline":
+            flow.append(self.type.paragraph(f"{number:02d}", "part_label"))
+        flow += [self.type.paragraph(part.title, "part_title"),
+                 accent_bar(theme, space_after=theme.spacing["block"])]
         if part.headline:
             flow.append(self.type.paragraph(part.headline, "part_headline"))
-        flow.append(Spacer(1, self.theme.spacing["part_title_after"]))
+        if part.tag and theme.design["opener"] == "inline":
+            flow += [Spacer(1, theme.spacing["block"] / 2),
+                     self.type.paragraph(part.tag, "opener_tag")]
+        flow.append(Spacer(1, theme.spacing["part_title_after"]))
         return flow
 
     def block(self, block: Block, part: Part) -> list[Flowable]:
@@ -376,7 +409,10 @@ class LeadBox(Flowable):
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         inner = available_width - 2 * self.padding - self.bar
-        _, height = self.paragraph.wrap(inner, available_height)
+        # the box never splits: its content is wrapped for a whole page (a quote shrinks to
+        # fit one frame, see QuoteBlock); wrapOn lends it the canvas KeepInFrame needs
+        _, height = self.paragraph.wrapOn(getattr(self, "canv", None), inner,
+                                          self.theme.page_height)
         self.width, self.height = available_width, height + 2 * self.padding
         return self.width, self.height
 
@@ -397,7 +433,9 @@ class QuoteBlock(LeadBox):
         parts: list[Flowable] = [typesetter.paragraph(quote.text, "quote", "justify")]
         if quote.source:
             parts.append(typesetter.paragraph("—— " + quote.source, "quote_source", "right"))
-        super().__init__(KeepInFrame(0, 0, parts, mode="shrink"), theme)
+        frame = theme.page_height - theme.margin_top - theme.margin_bottom
+        room = frame - 2 * theme.decor["box_padding"]
+        super().__init__(KeepInFrame(0, room, parts, mode="shrink"), theme)
         self.spaceBefore = self.spaceAfter = theme.spacing["block"]
 
 
@@ -585,15 +623,15 @@ class ScorecardTable:
         header_style = theme.style("table_header")
         padding = theme.decor["cell_padding"]
         cell_style, number_style = theme.style("table_cell"), theme.style("table_number")
+        zebra = theme.design["table"] == "zebra"
         commands: list[tuple] = [
             ("FONT", (0, 0), (-1, 0), self.type.fonts.name(header_style), header_style.size),
-            ("TEXTCOLOR", (0, 0), (-1, 0), theme.color(header_style.color)),
-            ("BACKGROUND", (0, 0), (-1, 0), theme.color("primary")),
+            ("TEXTCOLOR", (0, 0), (-1, 0),
+             theme.color(header_style.color if zebra else "primary")),
             ("FONT", (0, 1), (-1, -1), self.type.fonts.name(cell_style), cell_style.size,
              cell_style.leading),
             ("TEXTCOLOR", (0, 1), (-1, -1), theme.color(cell_style.color)),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [theme.color("paper"), theme.color("zebra")]),
             ("LINEBELOW", (0, 0), (-1, -1), theme.spacing["table_rule"] / 2,
              theme.color("rule")),
             ("LINEBELOW", (0, -1), (-1, -1), theme.spacing["table_rule"] * 2,
@@ -603,6 +641,15 @@ class ScorecardTable:
             ("TOPPADDING", (0, 0), (-1, -1), padding * 0.7),
             ("BOTTOMPADDING", (0, 0), (-1, -1), padding * 0.85),
         ]
+        if zebra:  # a filled header row and tinted alternate rows
+            commands += [("BACKGROUND", (0, 0), (-1, 0), theme.color("primary")),
+                         ("ROWBACKGROUNDS", (0, 1), (-1, -1),
+                          [theme.color("paper"), theme.color("zebra")])]
+        else:  # rules only: a strong rule under the header
+            commands += [("LINEBELOW", (0, 0), (-1, 0), theme.spacing["table_rule"] * 2,
+                          theme.color("primary")),
+                         ("LINEABOVE", (0, 0), (-1, 0), theme.spacing["table_rule"] * 2,
+                          theme.color("primary"))]
         body = [[self.cell(row, c) for c in columns] for row in self.card.rows]
         for index, name in enumerate(columns):
             if name not in ("value", "from", "change"):
@@ -651,7 +698,8 @@ class PageArt:
         """Decoration drawn for A4 shrinks or grows with the page width."""
 
     def _text(self, canv: Canvas, text: str, role: str, x: float, y: float,
-              align: str = "left", max_width: float | None = None) -> float:
+              align: str = "left", max_width: float | None = None,
+              color: str | None = None) -> float:
         """Draw one line of text; shrinks it to max_width if needed. Returns its size."""
         style = self.theme.style(role)
         font = self.fonts.name(style)
@@ -661,7 +709,7 @@ class PageArt:
             if natural > max_width:
                 size = size * max_width / natural
         canv.setFont(font, size)
-        canv.setFillColor(self.theme.color(style.color))
+        canv.setFillColor(self.theme.color(color or style.color))
         if align == "center":
             canv.drawCentredString(x, y, text)
         elif align == "right":
@@ -711,6 +759,61 @@ class PageArt:
         canv.restoreState()
 
     def cover(self, canv: Canvas) -> None:
+        """The cover in the theme's design."""
+        if self.theme.design["cover"] == "masthead":
+            self.cover_masthead(canv)
+        else:
+            self.cover_rings(canv)
+
+    def cover_masthead(self, canv: Canvas) -> None:
+        """A white cover under a coloured title band, the lead below it: a newsletter."""
+        theme, meta, d = self.theme, self.document.meta, self.theme.decor
+        width, height = theme.page_width, theme.page_height
+        side = theme.margin_side
+        band = height * d["opener_band"] * 0.75
+        self._background(canv, "paper")
+        self._band(canv, "primary", height - band, band)
+        self._band(canv, "accent", height - band - d["opener_band_edge"],
+                   d["opener_band_edge"])
+        y = height - d["cover_kicker_top"]
+        if meta.kicker:
+            self._text(canv, meta.kicker, "cover_kicker", side, y, color="accent_light")
+        y -= d["cover_title_gap"] * 0.6
+        title = theme.style("cover_title")
+        for line in _split_title(meta.title):
+            self._text(canv, line, "cover_title", side, y, max_width=width - 2 * side)
+            y -= title.leading
+        if meta.subtitle:
+            self._text(canv, meta.subtitle, "cover_subtitle", side, y - title.leading / 4,
+                       max_width=width - 2 * side)
+        top = height - band - d["opener_band_edge"] - d["contents_lead_after"] * 2
+        if meta.lead:
+            top -= self._block(canv, meta.lead, "lead", side, top, width - 2 * side,
+                               "justify") + d["contents_lead_after"] * 1.5
+        self._text(canv, theme.labels["cover_contents"], "table_title", side, top)
+        entry, detail = theme.style("contents_entry"), theme.style("contents_detail")
+        top -= entry.leading * 1.5
+        for part in self.document.sections:  # the issue's sections, as newsletters list them
+            if top < d["cover_issuer_bottom"] + entry.leading * 4:
+                break
+            self._text(canv, f"{self.document.section_number(part):02d}", "contents_number",
+                       side, top)
+            self._text(canv, part.title, "contents_entry", side + d["contents_indent"], top)
+            if part.headline:
+                top -= detail.leading
+                self._text(canv, part.headline, "contents_detail",
+                           side + d["contents_indent"], top)
+            top -= entry.leading * 1.3
+        issuer = "　".join(t for t in (meta.issuer, meta.date) if t)
+        canv.setStrokeColor(theme.color("primary"))
+        canv.setLineWidth(d["accent_line"])
+        rule_y = d["cover_issuer_bottom"] + theme.style("cover_issuer").leading
+        canv.line(side, rule_y, width - side, rule_y)
+        self._text(canv, issuer, "cover_issuer", side, d["cover_issuer_bottom"],
+                   color="primary")
+
+    def cover_rings(self, canv: Canvas) -> None:
+        """A red cover: kicker banner, title, subtitle, rings rising from below."""
         theme, meta, d = self.theme, self.document.meta, self.theme.decor
         width, height = theme.page_width, theme.page_height
         self._background(canv, "primary")

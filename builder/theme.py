@@ -47,14 +47,14 @@ SPACING_KEYS = ("paragraph", "block", "part_title_after", "table_rule", "gallery
                 "figure_ratio", "share_page")
 STYLE_ROLES = (
     "body", "lead", "heading", "quote", "quote_source", "caption", "note", "running_header",
-    "folio", "part_title", "part_headline", "contents_title", "contents_entry",
+    "folio", "part_label", "part_title", "part_headline", "contents_title", "contents_entry",
     "contents_number", "contents_detail", "cover_kicker", "cover_title", "cover_subtitle",
     "cover_issuer", "opener_number", "opener_title", "opener_headline", "opener_tag",
     "table_title", "table_header", "table_cell", "table_number", "back_title", "back_text")
 COLOR_NAMES = ("primary", "primary_dark", "accent", "accent_light", "zebra", "ink", "muted",
                "rule", "rise", "fall", "paper")
-LABEL_KEYS = ("contents", "table_metric", "table_from", "table_value", "table_unit",
-              "table_change", "table_remark", "truncated_note")
+LABEL_KEYS = ("contents", "cover_contents", "table_metric", "table_from", "table_value",
+              "table_unit", "table_change", "table_remark", "truncated_note")
 PAGE_KEYS = {"size": True, "margin_top": True, "margin_bottom": True, "chars_per_line": True,
              "min_margin_side": True, "header_offset": True, "footer_offset": True}
 PRINT_KEYS = ("bleed", "crop_mark_offset", "crop_mark_length", "crop_mark_width", "slug",

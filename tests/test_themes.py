@@ -1,0 +1,88 @@
+"""Themes: the shipped newsletter theme, extends, design choices, header/footer templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from conftest import DEFAULT_CONTENT, flat
+from pypdf import PdfReader
+
+from builder.build import build
+from builder.errors import BrochureError
+from builder.theme import THEMES_DIR, load_theme, theme_path
+
+
+@pytest.fixture(scope="module")
+def newsletter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("newsletter") / "newsletter.pdf"
+    build(DEFAULT_CONTENT, output, "newsletter")
+    return output
+
+
+def test_newsletter_sets_body_text_in_two_justified_columns(newsletter: Path) -> None:
+    theme = load_theme(theme_path("newsletter"))
+    left = theme.print["slug"] + theme.margin_side
+    second = left + theme.text_width - theme.column_width
+    with pdfplumber.open(newsletter) as pdf:
+        body = [c for c in pdf.pages[2].chars if round(c["size"], 1) == 10.0]
+    starts = {round(c["x0"], 1) for c in body}
+    assert any(abs(x - left) < 0.5 for x in starts)
+    assert any(abs(x - second) < 0.5 for x in starts), "no second column"
+    for edge in (left + theme.column_width, second + theme.column_width):
+        assert sum(1 for c in body if abs(c["x1"] - edge) < 0.5) >= 5, f"ragged at {edge}"
+    assert all(c["x1"] <= second + theme.column_width + 0.5 for c in body)
+
+
+def test_newsletter_has_no_opener_pages_and_a_masthead_cover(newsletter: Path) -> None:
+    texts = [p.extract_text() for p in PdfReader(newsletter).pages]
+    assert len(texts) < 16  # the default theme needs 16 pages with its opener pages
+    assert "本期要目" in texts[0]
+    third = flat(texts[2])
+    assert "文明城市" in third and "在我市获得第七届" in third  # title and body share a page
+
+
+def test_footer_template_counts_pages(newsletter: Path) -> None:
+    texts = [p.extract_text() for p in PdfReader(newsletter).pages]
+    total = len(texts)
+    for number in (2, 3, total - 2):
+        assert f"第{number}页/共{total}页" in flat(texts[number - 1])
+
+
+def test_a_theme_extending_another_overrides_only_what_it_names(tmp_path: Path) -> None:
+    theme = tmp_path / "green.yaml"
+    theme.write_text("name: green\nextends: newsletter\ncolors:\n  primary: [90, 0, 100, 20]\n",
+                     encoding="utf-8")
+    loaded = load_theme(theme)
+    base = load_theme(theme_path("newsletter"))
+    assert loaded.colors["primary"] == (90, 0, 100, 20)
+    assert loaded.colors["accent"] == base.colors["accent"]
+    assert loaded.design == base.design and loaded.styles == base.styles
+    output = tmp_path / "green.pdf"
+    build(DEFAULT_CONTENT, output, str(theme))
+    with pdfplumber.open(output) as pdf:
+        title = [c for c in pdf.pages[2].chars if c["text"] == "文" and c["size"] > 15]
+    assert title and tuple(title[0]["non_stroking_color"]) == (0.9, 0.0, 1.0, 0.2)
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ("design:\n  cover: stars\n", "unknown cover design 'stars'"),
+    ("design:\n  columns: 3\n", "must be 1 or 2"),
+    ("footer:\n  right: '{page} of {total}'\n", "unknown field"),
+    ("extends: loop\n", "circle"),
+])
+def test_theme_errors_name_file_and_line(tmp_path: Path, body: str, words: str) -> None:
+    theme = tmp_path / "loop.yaml"
+    theme.write_text(f"name: bad\nextends: {'loop.yaml' if 'loop' in body else 'default'}\n"
+                     + body.replace("extends: loop\n", ""), encoding="utf-8")
+    with pytest.raises(BrochureError) as caught:
+        load_theme(theme)
+    assert words in str(caught.value) and str(theme) in str(caught.value)
+
+
+def test_both_shipped_themes_are_complete_by_themselves() -> None:
+    names = sorted(p.stem for p in THEMES_DIR.glob("*.yaml"))
+    assert names == ["default", "newsletter"]
+    for name in names:
+        assert load_theme(theme_path(name)).name == name
