@@ -53,7 +53,7 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
         first = errors[0]
         raise BrochureError(f"[{first.rule}] {first.message}"
                             + (f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""),
-                            path=content, line=first.line,
+                            path=content, line=first.line, column=first.column,
                             hint=f"{first.hint}; run `brochure check {content}` for all findings")
     laid_out = layout_document(document, theme, fonts)
     lost = missing_texts(document, laid_out.pdf)

@@ -1,12 +1,16 @@
 """Load stage: a YAML content file -> a checked `Document` (see docs/content-schema.md).
 
 YAML is parsed with PyYAML's safe loader into nodes, so every error can name its line.
-Unknown keys, wrong types and missing fields raise `BrochureError` with file:line and a hint.
+Unknown keys, wrong types and missing fields raise `BrochureError` with file:line:col and a
+hint. Content is untrusted: no aliases or tags, a size limit, and paths (images, a theme file)
+that stay inside the content's folder.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
+import stat
 from pathlib import Path
 
 import yaml
@@ -24,6 +28,7 @@ from builder.model import (
     Quote,
     Scorecard,
     ScoreRow,
+    Span,
 )
 
 MAX_FILE_BYTES = 2_000_000
@@ -47,31 +52,57 @@ SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when available (about 10x faster), else PyYAML's own."""
 
 
-def _refuse_aliases(text: str) -> None:
-    """Aliases let a small file expand into a huge one ("billion laughs"): content has none."""
+STR_TAG = "tag:yaml.org,2002:str"
+THEME_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _refuse_aliases_and_tags(text: str) -> None:
+    """Aliases let a small file expand into a huge one ("billion laughs") and tags ask for
+    objects: content needs neither. Reads parser events only, so nothing is expanded."""
     for event in yaml.parse(text, Loader=SafeLoader):
+        mark = event.start_mark
         if isinstance(event, yaml.AliasEvent):
             raise BrochureError("YAML aliases (*name) are not allowed in content",
-                                line=event.start_mark.line + 1, hint="write the text out in full")
+                                line=mark.line + 1, column=mark.column + 1,
+                                hint="write the text out in full")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in (STR_TAG, "!"):
+            raise BrochureError(f"YAML tags ({tag}) are not allowed in content",
+                                line=mark.line + 1, column=mark.column + 1,
+                                hint="remove the tag; put text in quotes instead")
 
 
-def read_yaml_nodes(path: Path) -> yaml.Node:
-    """Parse a YAML file into a node tree, turning every failure into a BrochureError."""
+def read_text(path: Path) -> str:
+    """The text of a content or theme file: a regular UTF-8 file of bounded size."""
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise BrochureError("not a regular file", path=path, hint="give a .yaml file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise BrochureError(f"file is {info.st_size} bytes, more than the {MAX_FILE_BYTES}"
+                                " allowed", path=path,
+                                hint="split the content into several brochures")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except (FileNotFoundError, NotADirectoryError):
         raise BrochureError("file not found", path=path,
                             hint="check the path; content files live in content/") from None
-    if size > MAX_FILE_BYTES:
-        raise BrochureError(f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed",
-                            path=path, hint="split the content into several brochures")
+    except OSError as exc:
+        raise BrochureError(f"cannot read the file: {exc.strerror or exc}", path=path,
+                            hint="check the file's permissions") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise BrochureError(f"file grew past the {MAX_FILE_BYTES} bytes allowed", path=path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BrochureError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path,
                             hint="save the file as UTF-8") from None
+
+
+def parse_nodes(text: str, path: Path) -> yaml.Node:
+    """Parse YAML text into a node tree, turning every failure into a BrochureError."""
     try:
-        _refuse_aliases(text)
+        _refuse_aliases_and_tags(text)
         node = yaml.compose(text, Loader=SafeLoader)
     except BrochureError as exc:
         exc.path = path
@@ -80,23 +111,54 @@ def read_yaml_nodes(path: Path) -> yaml.Node:
         mark = exc.problem_mark or exc.context_mark
         raise BrochureError(f"invalid YAML: {exc.problem or exc.context}", path=path,
                             line=mark.line + 1 if mark else None,
+                            column=mark.column + 1 if mark else None,
                             hint="check indentation and quote text that contains ': ' or"
                                  " starts with a quote mark") from None
     except yaml.YAMLError as exc:
         raise BrochureError(f"invalid YAML: {exc}", path=path) from None
+    except RecursionError:
+        raise BrochureError("invalid YAML: nested too deeply", path=path,
+                            hint="content is at most a few levels deep") from None
     if node is None:
         raise BrochureError("file is empty", path=path, hint="see docs/content-schema.md")
     return node
 
 
-class NodeReader:
-    """Reads typed values out of YAML nodes, raising errors that point at the node."""
+def read_yaml_nodes(path: Path) -> yaml.Node:
+    """Read and parse a YAML file into a node tree (errors as BrochureError)."""
+    return parse_nodes(read_text(path), path)
 
-    def __init__(self, path: Path) -> None:
+
+class NodeReader:
+    """Reads typed values out of YAML nodes, raising errors that point at the node.
+
+    With the file's `source` text it also tells where each text is written (`span`)."""
+
+    def __init__(self, path: Path, source: str | None = None) -> None:
         self.path = path
+        self.source = source
 
     def fail(self, node: yaml.Node, message: str, hint: str | None = None) -> BrochureError:
-        return BrochureError(message, path=self.path, line=node.start_mark.line + 1, hint=hint)
+        mark = node.start_mark
+        return BrochureError(message, path=self.path, line=mark.line + 1,
+                             column=mark.column + 1, hint=hint)
+
+    def span(self, node: yaml.Node) -> Span:
+        """Where a value is written; exact columns for one-line scalars without escapes."""
+        start, end = node.start_mark, node.end_mark
+        span = Span(start.line + 1, start.column + 1)
+        if self.source is None or not isinstance(node, yaml.ScalarNode) \
+                or start.line != end.line:
+            return span
+        raw = self.source[start.index:end.index]
+        quoted = node.style in ("'", '"')
+        if (raw[1:-1] if quoted else raw) != node.value:
+            return span
+        leading = len(node.value) - len(node.value.lstrip())
+        return Span(span.line, span.column, span.column + int(quoted) + leading)
+
+    def spans(self, entries: dict[str, yaml.Node]) -> dict[str, Span]:
+        return {key: self.span(node) for key, node in entries.items()}
 
     def mapping(self, node: yaml.Node, what: str,
                 keys: dict[str, bool]) -> dict[str, yaml.Node]:
@@ -151,19 +213,39 @@ class NodeReader:
 def load_document(path: Path) -> Document:
     """Read and check a content file."""
     path = Path(path)
-    root = read_yaml_nodes(path)
-    reader = NodeReader(path)
+    text = read_text(path)
+    root = parse_nodes(text, path)
+    reader = NodeReader(path, text)
     top = reader.mapping(root, "the document", {"meta": True, "parts": True, "theme": False})
     meta = _meta(reader, top["meta"])
     parts = tuple(_part(reader, node) for node in reader.sequence(top["parts"], "'parts'"))
-    theme = reader.optional_text(top, "theme", "document") or "default"
-    return Document(meta=meta, parts=parts, source=path, theme=theme)
+    theme = _theme(reader, top["theme"]) if "theme" in top else "default"
+    return Document(meta=meta, parts=parts, source=path, theme=theme, where=reader.spans(top))
 
 
 def _meta(reader: NodeReader, node: yaml.Node) -> Meta:
     entries = reader.mapping(node, "'meta'", META_KEYS)
     values = {key: reader.text(value, f"meta '{key}'") for key, value in entries.items()}
-    return Meta(**values)
+    return Meta(**values, where=reader.spans(entries))
+
+
+def _theme(reader: NodeReader, node: yaml.Node) -> str:
+    """A theme name (builder/themes/NAME.yaml) or a .yaml path inside the content's folder."""
+    from builder.theme import theme_path  # theme.py imports this module
+
+    value = reader.text(node, "'theme'")
+    is_path = value.endswith((".yaml", ".yml"))
+    if not is_path and not THEME_NAME.fullmatch(value):
+        raise reader.fail(node, f"'{value}' is not a theme name",
+                          hint="use a name such as 'default', or a .yaml file next to the"
+                               " content")
+    folder = reader.path.resolve().parent
+    path = _inside(reader, node, folder / value, folder, "theme") if is_path \
+        else theme_path(value)
+    if not path.is_file():
+        raise reader.fail(node, f"theme '{value}' not found ({path})",
+                          hint="use a theme name from builder/themes/ or a .yaml path")
+    return value
 
 
 def _part(reader: NodeReader, node: yaml.Node) -> Part:
@@ -177,7 +259,7 @@ def _part(reader: NodeReader, node: yaml.Node) -> Part:
                 layout=layout,  # type: ignore[arg-type]
                 headline=reader.optional_text(entries, "headline", "part"),
                 tag=reader.optional_text(entries, "tag", "part"),
-                line=node.start_mark.line + 1)
+                line=node.start_mark.line + 1, where=reader.spans(entries))
 
 
 def _block(reader: NodeReader, node: yaml.Node) -> Block:
@@ -195,50 +277,49 @@ def _block(reader: NodeReader, node: yaml.Node) -> Block:
     kind = kinds[0]
     entries = reader.mapping(node, f"a {kind} block", {kind: True, **BLOCK_KEYS[kind]})
     main = reader.text(entries[kind], kind)
-    line = node.start_mark.line + 1
+    line, where = node.start_mark.line + 1, reader.spans(entries)
     if kind == "paragraph":
         truncated = reader.flag(entries["truncated"], "'truncated'") \
             if "truncated" in entries else False
-        return Paragraph(main, truncated=truncated, line=line)
+        return Paragraph(main, truncated=truncated, line=line, where=where)
     if kind == "heading":
-        return Heading(main, line=line)
+        return Heading(main, line=line, where=where)
     if kind == "quote":
-        return Quote(main, source=reader.optional_text(entries, "source", "quote"), line=line)
+        return Quote(main, source=reader.optional_text(entries, "source", "quote"), line=line,
+                     where=where)
     if kind == "figure":
-        return Figure(main, image=_image_path(reader, entries.get("image")), line=line)
+        return Figure(main, image=_image_path(reader, entries.get("image")), line=line,
+                      where=where)
     rows = tuple(_row(reader, r) for r in reader.sequence(entries["rows"], "'rows'"))
     return Scorecard(main, rows=rows, note=reader.optional_text(entries, "note", "scorecard"),
-                     line=line)
+                     line=line, where=where)
 
 
 def _row(reader: NodeReader, node: yaml.Node) -> ScoreRow:
+    """A scorecard row; whether its numbers parse is a check (builder/check.py)."""
     entries = reader.mapping(node, "a scorecard row", ROW_KEYS)
     texts = {key: reader.text(value, f"row '{key}'") for key, value in entries.items()}
-    for key in ("value", "from", "change"):
-        if key in texts and not _is_number(texts[key]):
-            raise reader.fail(entries[key], f"row '{key}' is not a number: {texts[key]!r}",
-                              hint="write digits only (e.g. 7.96); put words such as 超 in"
-                                   " 'qualifier' and 以上 in 'remark'")
     return ScoreRow(metric=texts["metric"], value=texts["value"], unit=texts.get("unit", ""),
                     change=texts.get("change"), start=texts.get("from"),
                     qualifier=texts.get("qualifier", ""), remark=texts.get("remark", ""),
-                    line=node.start_mark.line + 1)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.replace(",", ""))
-    except ValueError:
-        return False
-    return True
+                    line=node.start_mark.line + 1, where=reader.spans(entries))
 
 
 def _image_path(reader: NodeReader, node: yaml.Node | None) -> Path | None:
     if node is None:
         return None
     folder = reader.path.resolve().parent
-    image = (folder / reader.text(node, "figure 'image'")).resolve()
-    if not image.is_relative_to(folder):
-        raise reader.fail(node, "image path leaves the content's folder",
-                          hint="put the image next to the content file or in a subfolder")
-    return image
+    return _inside(reader, node, folder / reader.text(node, "figure 'image'"), folder, "image")
+
+
+def _inside(reader: NodeReader, node: yaml.Node, path: Path, folder: Path, what: str) -> Path:
+    """`path` with symbolic links resolved, refused unless it lies inside `folder`."""
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise reader.fail(node, f"unusable {what} path ({exc})",
+                          hint="write a plain relative path such as images/photo.jpg") from None
+    if not resolved.is_relative_to(folder):
+        raise reader.fail(node, f"{what} path leaves the content's folder",
+                          hint=f"put the {what} next to the content file or in a subfolder")
+    return resolved

@@ -1,13 +1,15 @@
 """The content model: plain typed objects that know nothing of YAML or ReportLab.
 
 A document is metadata plus parts; a part is a list of blocks. See docs/content-schema.md.
+Each object's `where` maps its YAML keys to the `Span` where the value is written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Layout = Literal["section", "plain", "gallery"]
 LAYOUTS: tuple[str, ...] = ("section", "plain", "gallery")
@@ -17,10 +19,35 @@ TRUNCATION_MARK = "……"
 
 
 @dataclass(frozen=True)
+class Span:
+    """Where a text value is written in its source file (1-based line and column).
+
+    `text_column` is the column of the text's first character when the value is written
+    on one line exactly as it reads (no escapes, no folding), else None.
+    """
+
+    line: int
+    column: int
+    text_column: int | None = None
+
+    def at(self, index: int) -> tuple[int, int]:
+        """Line and column of the text's character `index` (the value's start if unknown)."""
+        if self.text_column is None:
+            return self.line, self.column
+        return self.line, self.text_column + index
+
+
+def _where() -> Any:
+    """A `where` field: the Span of each key's value, by YAML key (not part of equality)."""
+    return field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Paragraph:
     text: str
     truncated: bool = False
     line: int = 0
+    where: Mapping[str, Span] = _where()
 
     @property
     def printed_text(self) -> str:
@@ -32,6 +59,7 @@ class Paragraph:
 class Heading:
     text: str
     line: int = 0
+    where: Mapping[str, Span] = _where()
 
 
 @dataclass(frozen=True)
@@ -39,6 +67,7 @@ class Quote:
     text: str
     source: str | None = None
     line: int = 0
+    where: Mapping[str, Span] = _where()
 
 
 @dataclass(frozen=True)
@@ -46,6 +75,7 @@ class Figure:
     caption: str
     image: Path | None = None
     line: int = 0
+    where: Mapping[str, Span] = _where()
 
 
 @dataclass(frozen=True)
@@ -58,6 +88,7 @@ class ScoreRow:
     qualifier: str = ""
     remark: str = ""
     line: int = 0
+    where: Mapping[str, Span] = _where()
 
 
 @dataclass(frozen=True)
@@ -66,6 +97,7 @@ class Scorecard:
     rows: tuple[ScoreRow, ...]
     note: str | None = None
     line: int = 0
+    where: Mapping[str, Span] = _where()
 
 
 Block = Paragraph | Heading | Quote | Figure | Scorecard
@@ -79,6 +111,7 @@ class Part:
     headline: str | None = None
     tag: str | None = None
     line: int = 0
+    where: Mapping[str, Span] = _where()
 
 
 @dataclass(frozen=True)
@@ -91,6 +124,7 @@ class Meta:
     lead: str | None = None
     issuer: str | None = None
     subject: str | None = None
+    where: Mapping[str, Span] = _where()
 
 
 @dataclass(frozen=True)
@@ -99,6 +133,7 @@ class Document:
     parts: tuple[Part, ...]
     source: Path
     theme: str = "default"
+    where: Mapping[str, Span] = _where()
     sections: tuple[Part, ...] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -57,8 +57,8 @@ def test_scorecard_value_must_be_a_number(tmp_path: Path) -> None:
     text = MINIMAL.format(text="正文。") + (
         "      - scorecard: 表\n        rows:\n          - metric: 收入\n"
         "            value: 七点九六\n")
-    with pytest.raises(BrochureError, match=r"doc.yaml:12: .*not a number"):
-        load_document(write(tmp_path, text))
+    with pytest.raises(BrochureError, match=r"doc.yaml:12:20: .*not-a-number"):
+        build(write(tmp_path, text), tmp_path / "doc.pdf")
 
 
 def test_cli_reports_errors_without_traceback_and_exit_2(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_cli_reports_errors_without_traceback_and_exit_2(tmp_path: Path) -> None
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
-    assert f"{path}:2: error: unknown key 'titel'" in run.stderr
+    assert f"{path}:2:3: error: unknown key 'titel'" in run.stderr
     assert not (tmp_path / "x.pdf").exists()
 
 

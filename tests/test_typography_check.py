@@ -284,4 +284,4 @@ def test_cli_exit_status_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "PDF not found" in capsys.readouterr().err
     assert main(["check", "--typography", str(good), "--body-size", "10"]) == 0
     with pytest.raises(SystemExit):
-        main(["check", "--format", "json"])
+        main(["check", "--body-size", "10"])
