@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -117,6 +118,20 @@ class Line:
         return "".join(g.char for g in self.glyphs)
 
 
+_WIDTHS: dict[tuple[str, float], dict[str, float]] = {}
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """ReportLab's stringWidth, memoized per font and size: the same glyphs come back often."""
+    widths = _WIDTHS.get((font, size))
+    if widths is None:
+        widths = _WIDTHS[(font, size)] = {}
+    width = widths.get(text)
+    if width is None:
+        width = widths[text] = stringWidth(text, font, size)
+    return width
+
+
 def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
     """Cut styled runs into atoms."""
     atoms: list[Atom] = []
@@ -125,20 +140,31 @@ def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
         position = 0
         text = run.text
         while position < len(text):
-            match = LATIN_RUN.match(text, position)
+            char = text[position]
+            match = LATIN_RUN.match(text, position) if char in _LATIN_START else None
             if match and match.end() > position:
                 piece, kind = match.group(), "latin"
             else:
-                piece = text[position]
-                kind = ("han" if is_han(piece) else "space" if piece.isspace()
-                        else "mark" if piece in PUNCTUATION else
-                        "latin" if is_latin(piece) else "other")
+                piece, kind = char, _KINDS.get(char) or _kind(char)
                 if kind == "space":
                     piece = " "
             position += len(piece) if kind != "space" else _space_run(text, position)
-            atoms.append(Atom(piece, font, stringWidth(piece, font, style.size), kind,
+            atoms.append(Atom(piece, font, text_width(piece, font, style.size), kind,
                               run.color))
     return _collapse_spaces(atoms, style.size)
+
+
+_LATIN_START = frozenset("¥$€£#" + string.ascii_letters + string.digits)
+"""The characters a LATIN_RUN match can start with."""
+_KINDS: dict[str, str] = {}
+
+
+def _kind(char: str) -> str:
+    """The atom kind of a character outside a Latin run (memoized in _KINDS)."""
+    kind = _KINDS[char] = ("han" if is_han(char) else "space" if char.isspace()
+                           else "mark" if char in PUNCTUATION else
+                           "latin" if is_latin(char) else "other")
+    return kind
 
 
 def _space_run(text: str, position: int) -> int:
@@ -181,6 +207,23 @@ def gap_between(a: Atom, b: Atom, em: float) -> Gap:
     return Gap()
 
 
+_GAPS: dict[tuple[str, str, str, str, float], Gap] = {}
+
+
+def _shared_gap(a: Atom, b: Atom, em: float) -> Gap:
+    """gap_between, memoized for one-character atoms (all but Latin words); the Gap objects
+    are shared, and never changed."""
+    if len(a.text) != 1 or len(b.text) != 1:
+        return gap_between(a, b, em)
+    key = (a.text, b.text, a.kind, b.kind, em)
+    gap = _GAPS.get(key)
+    if gap is None:
+        if len(_GAPS) >= _CACHE_LIMIT:
+            _GAPS.clear()
+        gap = _GAPS[key] = gap_between(a, b, em)
+    return gap
+
+
 def may_break(a: Atom, b: Atom) -> bool:
     """True if a line may end after atom a and start with atom b."""
     if b.text[0] in LINE_START_FORBIDDEN or a.text[-1] in LINE_END_FORBIDDEN:
@@ -206,16 +249,17 @@ class Composer:
 
     def __init__(self, atoms: list[Atom], style: TextStyle) -> None:
         self.atoms, self.style, self.em = atoms, style, style.size
-        self.gaps = [gap_between(a, b, self.em) for a, b in zip(atoms, atoms[1:], strict=False)]
-        self.sums = _Sums()
+        self.gaps = [_shared_gap(a, b, self.em) for a, b in zip(atoms, atoms[1:], strict=False)]
+        self.sums = s = _Sums()
+        width, natural, shrink, slots, letters = s.width, s.natural, s.shrink, s.slots, s.letters
+        end = Gap(weight=0)
         for index, atom in enumerate(atoms):
-            gap = self.gaps[index] if index < len(self.gaps) else Gap(weight=0)
-            s = self.sums
-            s.width.append(s.width[-1] + atom.width)
-            s.natural.append(s.natural[-1] + gap.natural)
-            s.shrink.append(s.shrink[-1] + gap.shrink_latin + gap.shrink_mark)
-            s.slots.append(s.slots[-1] + gap.weight)
-            s.letters.append(s.letters[-1] + int(atom.kind not in ("mark", "space")))
+            gap = self.gaps[index] if index < len(self.gaps) else end
+            width.append(width[-1] + atom.width)
+            natural.append(natural[-1] + gap.natural)
+            shrink.append(shrink[-1] + gap.shrink_latin + gap.shrink_mark)
+            slots.append(slots[-1] + gap.weight)
+            letters.append(letters[-1] + int(atom.kind not in ("mark", "space")))
 
     def measure(self, start: int, end: int) -> tuple[float, float, float]:
         """Natural width, shrink and stretch shares of atoms[start:end]."""
@@ -277,12 +321,39 @@ class Composer:
 
     def _cheapest(self, starts: list[int], end: int, width: float, first_width: float,
                   best: dict[int, tuple[float, int]]) -> tuple[float, int] | None:
-        """The best (cost, start) for a line ending at `end`, or None if none fits."""
-        last = end == len(self.atoms)
+        """The best (cost, start) for a line ending at `end`, or None if none fits.
+
+        `line_cost` inlined (the hot loop of every paragraph), with the same arithmetic; a
+        start already costing as much as the best found is skipped (line costs are >= 0)."""
+        last, em, s = end == len(self.atoms), self.em, self.sums
+        width_end, natural_last = s.width[end], s.natural[end - 1]
+        shrink_last, slots_last, letters_end = s.shrink[end - 1], s.slots[end - 1], s.letters[end]
+        mark_end = self.atoms[end - 1].text[-1] in BLANK_RIGHT
+        widths, naturals, shrinks, slots, letters = s.width, s.natural, s.shrink, s.slots, s.letters
         found: tuple[float, int] | None = None
         for start in starts:
-            cost = best[start][0] + self.line_cost(start, end, first_width if start == 0
-                                                   else width, last)
+            before = best[start][0]
+            if found is not None and before >= found[0]:
+                continue
+            measure = first_width if start == 0 else width
+            natural = width_end - widths[start] + natural_last - naturals[start]
+            if natural > measure + 0.01:
+                shrink = shrink_last - shrinks[start]
+                if mark_end:
+                    shrink += COMPRESSION * em
+                excess = natural - measure
+                if excess > shrink + 0.01:
+                    continue
+                line = 50 * (excess / em) ** 2 + 1
+            elif last:
+                line = LONELY_PENALTY if letters_end - letters[start] <= 1 and start > 0 else 0.0
+            elif measure - natural <= 0.01:
+                line = 0.0
+            elif slots_last - slots[start] == 0:
+                line = 1e6 + (measure - natural)
+            else:
+                line = 100 * ((measure - natural) / (slots_last - slots[start]) / (0.1 * em)) ** 2
+            cost = before + line
             if cost < math.inf and (found is None or cost < found[0]):
                 found = (cost, start)
         return found
@@ -326,7 +397,7 @@ class Composer:
                 glyphs.append(Glyph(" ", atom.font, x, atom.width, atom.color))
             else:
                 for char in atom.text:
-                    advance = stringWidth(char, atom.font, self.em)
+                    advance = text_width(char, atom.font, self.em)
                     glyphs.append(Glyph(char, atom.font, x, advance, atom.color))
                     x += advance
                 x -= atom.width
@@ -402,6 +473,7 @@ def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: f
     baseline = top - (leading - size) / 2 - 0.88 * size
     canvas.setFillColor(style.color)
     document = canvas._doc
+    escaped: dict[int, str] = {}  # byte -> "(escaped byte)", the same for every glyph
     for line in lines:
         if not line.glyphs:
             baseline -= leading
@@ -430,8 +502,12 @@ def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: f
                 for byte in encoded:
                     glyph = glyphs[index]
                     index += 1
-                    tj += _moves(glyph.x - pen, size)
-                    tj.append(f"({canvas._escape(bytes([byte]))})")
+                    if glyph.x != pen:  # _moves of 0 is []
+                        tj += _moves(glyph.x - pen, size)
+                    code = escaped.get(byte)
+                    if code is None:
+                        code = escaped[byte] = f"({canvas._escape(bytes([byte]))})"
+                    tj.append(code)
                     pen = glyph.x + glyph.width
         if tj:
             parts.append(f"[{' '.join(tj)}] TJ")
