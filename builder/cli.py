@@ -1,4 +1,4 @@
-"""Command line: `brochure build [CONTENT]`, `brochure check CONTENT`,
+"""Command line: `brochure build [CONTENT ...] [-j N]`, `brochure check CONTENT`,
 `brochure check --typography PDF`. Parses arguments only."""
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     commands = parser.add_subparsers(dest="command", required=True)
     build_cmd = commands.add_parser("build", help="build a brochure PDF")
-    build_cmd.add_argument("content", nargs="?", type=Path, default=DEFAULT_CONTENT,
-                           help=f"content YAML (default: {DEFAULT_CONTENT})")
+    build_cmd.add_argument("content", nargs="*", type=Path, default=[DEFAULT_CONTENT],
+                           help=f"content YAML, one or more (default: {DEFAULT_CONTENT})")
     build_cmd.add_argument("-o", "--output", type=Path,
                            help="output PDF (default: dist/NAME.pdf)")
+    build_cmd.add_argument("-j", "--jobs", type=int, metavar="N",
+                           help="with several content files: build N at a time in parallel "
+                                "processes (default: one per CPU)")
     build_cmd.add_argument("--theme", help="theme name or .yaml path (overrides the content's)")
     build_cmd.add_argument("--profile", choices=("print", "screen"), default="print",
                            help="print: bleed, crop marks, CMYK, PDF/X-4 (default); "
@@ -57,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
                            help="rewrite the content file, replacing half-width punctuation "
                                 "in Chinese text and full-width digits (comments stay)")
     args = parser.parse_args(argv)
+    if args.command == "build" and len(args.content) > 1 and args.output is not None:
+        build_cmd.error("-o/--output names one PDF; several content files are each built "
+                        f"into {DIST}/NAME.pdf")
+    if args.command == "build" and args.jobs is not None and args.jobs < 1:
+        build_cmd.error("-j/--jobs must be at least 1")
     if args.command == "check" and args.typography is None and args.body_size is not None:
         check_cmd.error("--body-size needs --typography")
     if args.command == "check" and args.typography is not None and args.fix:
@@ -73,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    if len(args.content) > 1:
+        return _build_many(args)
+    args.content = args.content[0]
     from builder.build import build
     output = args.output or DIST / f"{args.content.stem}.pdf"
     result = build(args.content, output, args.theme, profile=args.profile,
@@ -82,6 +93,30 @@ def _build(args: argparse.Namespace) -> int:
     print(f"built {result.output}: {result.pages} pages, {result.size / 1024:.0f} KB, "
           f"{result.seconds:.2f} s, sha256 {result.sha256}")
     return 0
+
+
+def _build_many(args: argparse.Namespace) -> int:
+    """Several content files, each to dist/NAME.pdf; exit 2 if any of them failed."""
+    import time
+
+    from builder.batch import Outcome, build_many, default_jobs, output_paths, summary_table
+    started = time.perf_counter()
+    outputs = output_paths(args.content, DIST)
+    options = {"theme_name": args.theme, "profile": args.profile, "page_size": args.page_size}
+    finished = 0
+
+    def report(outcome: Outcome) -> None:
+        nonlocal finished
+        finished += 1
+        state = f"built {outcome.output}" if outcome.ok else "FAILED"
+        print(f"[{finished}/{len(outputs)}] {outcome.content}: {state}", flush=True)
+        if outcome.message:
+            print(outcome.message, file=sys.stderr, flush=True)
+
+    outcomes = build_many(args.content, outputs, options, args.jobs or default_jobs(), report,
+                          debug=args.debug)
+    print(summary_table(outcomes, time.perf_counter() - started))
+    return 2 if any(not o.ok for o in outcomes) else 0
 
 
 def _check(args: argparse.Namespace) -> int:
