@@ -14,7 +14,7 @@ from builder.output import write_atomically
 from builder.printing import finish_pdf
 from builder.theme import SIZE_HINT, load_theme, theme_path
 from builder.typeset import register_theme_fonts
-from builder.verify import missing_texts
+from builder.verify import ensure_nothing_lost
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
     if profile == "screen":
         theme = theme.for_screen()
     fonts = register_theme_fonts(theme)
-    findings = check_document(document, fonts.faces)
+    findings = check_document(document, fonts.faces, theme)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         first = errors[0]
@@ -56,11 +56,7 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
                             path=content, line=first.line, column=first.column,
                             hint=f"{first.hint}; run `brochure check {content}` for all findings")
     laid_out = layout_document(document, theme, fonts)
-    lost = missing_texts(document, laid_out.pdf)
-    if lost:
-        raise BrochureError(f"{len(lost)} text(s) of the content are missing from the PDF, "
-                            f"first: {lost[0][:40]!r}", path=content,
-                            hint="this is a layout fault; please report it with the content file")
+    ensure_nothing_lost(document, laid_out.pdf, theme)
     pdf = finish_pdf(laid_out.pdf, document.meta, print_profile=profile == "print")
     sha = write_atomically(pdf, output)
     return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),

@@ -30,6 +30,7 @@ from builder.model import (
     Scorecard,
     Span,
 )
+from builder.theme import Theme
 
 CLOSING_MARKS = "。！？…”’）》」』：；.!?"
 """A paragraph ending without one of these is cut off (unless marked truncated)."""
@@ -59,8 +60,6 @@ MAX_LENGTH = {
 """Most characters of texts whose place does not split across pages or wrap (box, cover,
 table cell, contents line): longer ones would overflow the page (A4 and A5 tested).
 Paragraphs, headings, scorecard titles and notes split and have no limit."""
-PRINTED_TAG_LAYOUTS = ("section",)
-"""Layouts whose pages print a part's `tag` (the section opener)."""
 
 
 @dataclass(frozen=True)
@@ -157,8 +156,17 @@ def texts(document: Document) -> Iterator[Text]:
             yield from block_texts(block)
 
 
-def check_document(document: Document, faces: tuple[FontFace, ...]) -> list[Finding]:
-    """All findings for a document, in file order; errors stop the build."""
+def tag_printed(part: Part, theme: Theme | None) -> bool:
+    """Whether the layout prints a part's tag: section openers do; so do the titles of
+    every part when the theme sets openers inline."""
+    return part.layout == "section" or (theme is not None
+                                        and theme.design.get("opener") == "inline")
+
+
+def check_document(document: Document, faces: tuple[FontFace, ...],
+                   theme: Theme | None = None) -> list[Finding]:
+    """All findings for a document, in file order; errors stop the build. Without the
+    theme, a design with opener pages is assumed."""
     all_texts = list(texts(document))
     findings = list(_duplicates(document))
     findings += _paragraphs(document)
@@ -170,7 +178,7 @@ def check_document(document: Document, faces: tuple[FontFace, ...]) -> list[Find
         findings += _too_long(text)
     findings += _numbers(document)
     findings += _images(document)
-    findings += _tags(document)
+    findings += _tags(document, theme)
     return sorted(findings, key=lambda f: (f.line, f.column))
 
 
@@ -378,13 +386,14 @@ def _images(document: Document) -> Iterator[Finding]:
                                     " for a full A4 page")
 
 
-def _tags(document: Document) -> Iterator[Finding]:
+def _tags(document: Document, theme: Theme | None) -> Iterator[Finding]:
     for part in document.parts:
-        if part.tag and part.layout not in PRINTED_TAG_LAYOUTS:
+        if part.tag and not tag_printed(part, theme):
             text = next(_text(part, "tag", part.tag, "part 'tag'"))
             yield text.finding(0, "unprinted-tag", "warning",
-                               f"only section openers print a tag; layout '{part.layout}'"
-                               " does not", "remove the tag or use 'layout: section'")
+                               f"the theme prints a tag only on section openers; this part's"
+                               f" layout is '{part.layout}'",
+                               "remove the tag or use 'layout: section'")
 
 
 def _context(value: str, index: int, width: int = 8) -> str:
@@ -401,8 +410,8 @@ def check_file(content: Path) -> tuple[Document, list[Finding]]:
     from builder.typeset import register_theme_fonts
 
     document = load_document(content)
-    fonts = register_theme_fonts(load_theme(theme_path(document.theme, content.parent)))
-    return document, check_document(document, fonts.faces)
+    theme = load_theme(theme_path(document.theme, content.parent))
+    return document, check_document(document, register_theme_fonts(theme).faces, theme)
 
 
 def summary(findings: Iterable[Finding]) -> tuple[int, int]:

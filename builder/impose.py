@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.errors import BrochureError
+from builder.printing import open_pdf
 from builder.theme import MM, page_size_mm
 
 
@@ -41,12 +42,7 @@ def impose(source: Path, sheet: str | None = None) -> Imposed:
     """Impose a PDF as a saddle-stitch booklet on sheets twice the page size (or `sheet`)."""
     import pikepdf
 
-    try:
-        document = pikepdf.open(source)
-    except (FileNotFoundError, pikepdf.PdfError) as error:
-        raise BrochureError(f"cannot read the PDF: {error}", path=source,
-                            hint="give a PDF built by `brochure build`") from None
-    with document:
+    with open_pdf(source) as document:
         count = len(document.pages)
         if count == 0:
             raise BrochureError("the PDF has no pages", path=source)

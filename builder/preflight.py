@@ -14,7 +14,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from builder.errors import BrochureError
+from builder.printing import open_pdf
 from builder.theme import MM
 
 MIN_BLEED = 3 * MM
@@ -70,14 +70,8 @@ class PreflightReport:
 
 def preflight(path: Path, profile: str = "print", saddle_stitch: bool = True) -> PreflightReport:
     """Check a PDF; the screen profile skips the rules about colour, boxes and bleed."""
-    import pikepdf
 
-    try:
-        document = pikepdf.open(path)
-    except (FileNotFoundError, pikepdf.PdfError) as error:
-        raise BrochureError(f"cannot read the PDF: {error}", path=path,
-                            hint="give the path of a PDF file") from None
-    with document:
+    with open_pdf(path) as document:
         report = PreflightReport(str(path), len(document.pages), profile)
         print_file = profile == "print"
         report.checked = ["font-embedded", "font-subset", "image-ppi", "safety"]

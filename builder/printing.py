@@ -161,6 +161,18 @@ def finish_pdf(pdf: bytes, meta: Meta, print_profile: bool) -> bytes:
     return out.getvalue()
 
 
+def open_pdf(path: Path):
+    """Open a PDF with pikepdf, or raise a BrochureError naming it."""
+    import pikepdf
+
+    try:
+        return pikepdf.open(path)
+    except (FileNotFoundError, IsADirectoryError, pikepdf.PdfError) as error:
+        raise BrochureError(f"cannot read the PDF: {error}", path=path,
+                            hint="give the path of a PDF, e.g. one built by `brochure build`") \
+            from None
+
+
 def _digest(data: bytes) -> str:
     import hashlib
     return hashlib.sha256(data).hexdigest()

@@ -221,11 +221,15 @@ def test_images_missing_unreadable_or_too_large(tmp_path: Path, faces, monkeypat
     assert "200 pixels" in too_large[0].message
 
 
-def test_tag_of_a_part_without_opener_is_reported(tmp_path: Path, faces) -> None:
+def test_tag_that_the_theme_does_not_print_is_reported(tmp_path: Path, faces) -> None:
     plain = findings_of(tmp_path, document(tag="标签"), faces, "unprinted-tag")
     section = findings_of(tmp_path, document(tag="标签", layout="section"), faces,
                           "unprinted-tag")
     assert len(plain) == 1 and section == []
+    inline = load_theme(theme_path("newsletter"))  # openers inline: every part prints its tag
+    assert inline.design["opener"] == "inline"
+    doc = load_document(write(tmp_path, document(tag="标签")))
+    assert [f for f in check_document(doc, faces, inline) if f.rule == "unprinted-tag"] == []
 
 
 @pytest.mark.parametrize(("block", "key"), [

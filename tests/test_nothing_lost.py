@@ -1,0 +1,173 @@
+"""Nothing lost: every text of the content is read back from the built PDF, in order, or the
+build fails naming the text and where it is written, and leaves the old PDF alone."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+
+import pytest
+from conftest import Built
+from content_factory import document, han, write
+from reportlab.pdfgen.canvas import Canvas
+
+from builder import layout
+from builder.build import build
+from builder.errors import BrochureError
+from builder.load import load_document
+from builder.model import Figure, Heading, Paragraph, Quote, Scorecard
+from builder.theme import load_theme, theme_path
+from builder.typeset import register_theme_fonts
+from builder.verify import expected_texts, front_texts, missing_texts
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A document with every kind of text, built once to leave a 'previous' PDF."""
+    doc = document(
+        {"paragraph": "第一段正文。"}, {"heading": "一个小标题"},
+        {"paragraph": "第二段正文，很长。" + han(300, seed=2) + "。"},
+        {"quote": "引用的话。", "source": "某人"}, {"figure": "图片说明文字"},
+        {"scorecard": "成绩表", "note": "数据来源：统计局。",
+         "rows": [{"metric": "一般公共预算收入", "value": "7.96", "unit": "亿元",
+                   "change": "10.1"},
+                  {"metric": "常住人口城镇化率", "from": "68.09", "value": "70", "unit": "%"},
+                  {"metric": "新增市场主体", "qualifier": "超", "value": "2", "unit": "万户",
+                   "remark": "以上"}]},
+        layout="section", headline="这一部分的大标题", tag="首善之区")
+    doc["meta"] |= {"kicker": "喜迎盛会", "subtitle": "副标题文字", "lead": "导语一段话。",
+                    "issuer": "某区"}
+    path = write(tmp_path, doc)
+    build(path, tmp_path / "doc.pdf")
+    return path
+
+
+def drop(monkeypatch, condition) -> None:
+    """Make the layout leave out the blocks for which condition(block) is true, and let it
+    change the others (a function returning a block)."""
+    original = layout.StoryBuilder.block
+
+    def block(self, item, part):
+        result = condition(item)
+        if result is True:
+            return []
+        return original(self, result or item, part)
+
+    monkeypatch.setattr(layout.StoryBuilder, "block", block)
+
+
+def assert_build_names(path: Path, what: str, needle: str) -> None:
+    before = (path.parent / "doc.pdf").read_bytes()
+    with pytest.raises(BrochureError) as caught:
+        build(path, path.parent / "doc.pdf")
+    message = str(caught.value)
+    text = path.read_text(encoding="utf-8")
+    index = text.index(needle)
+    line = text.count("\n", 0, index) + 1
+    column = index - text.rfind("\n", 0, index)
+    assert message.startswith(f"{path}:{line}:{column}: error: the {what} "), message
+    assert needle[:10] in message and "missing from the PDF" in message
+    assert (path.parent / "doc.pdf").read_bytes() == before, "the old PDF was touched"
+
+
+def test_everything_is_found_when_nothing_is_dropped(content: Path) -> None:
+    pdf = (content.parent / "doc.pdf").read_bytes()
+    doc = load_document(content)
+    texts = expected_texts(doc) + front_texts(doc)
+    assert {t.what for t in texts} >= {
+        "paragraph", "heading", "quote", "quote source", "figure caption", "row 'metric'",
+        "row 'value'", "row 'unit'", "row 'change'", "row 'from'", "row 'qualifier'",
+        "row 'remark'", "scorecard title", "scorecard note", "part 'title'",
+        "part 'headline'", "part 'tag'", "meta 'kicker'", "meta 'lead'", "meta 'title'",
+        "meta 'subtitle'", "meta 'issuer'", "meta 'date'"}
+    assert missing_texts(doc, pdf) == []
+
+
+@pytest.mark.parametrize(("kind", "what", "needle"), [
+    (Paragraph, "paragraph", "第一段正文。"),
+    (Heading, "heading", "一个小标题"),
+    (Quote, "quote", "引用的话。"),
+    (Figure, "figure caption", "图片说明文字"),
+])
+def test_a_dropped_block_fails_the_build_and_is_named(content: Path, monkeypatch, kind,
+                                                      what: str, needle: str) -> None:
+    drop(monkeypatch, lambda block: isinstance(block, kind))
+    assert_build_names(content, what, needle)
+
+
+def test_a_dropped_table_row_fails_the_build_and_is_named(content: Path, monkeypatch) -> None:
+    drop(monkeypatch, lambda block: isinstance(block, Scorecard)
+         and dataclasses.replace(block, rows=block.rows[:1] + block.rows[2:]))
+    assert_build_names(content, "row 'metric'", "常住人口城镇化率")
+
+
+def test_a_cell_dropped_from_a_row_is_named(content: Path, monkeypatch) -> None:
+    def without_unit(block):
+        if isinstance(block, Scorecard):
+            rows = [dataclasses.replace(row, unit="") if row.unit == "万户" else row
+                    for row in block.rows]
+            return dataclasses.replace(block, rows=tuple(rows))
+        return None
+    drop(monkeypatch, without_unit)
+    assert_build_names(content, "row 'unit'", "万户")
+
+
+def test_cover_and_contents_texts_are_checked(content: Path, monkeypatch) -> None:
+    monkeypatch.setattr(layout.PageArt, "cover", lambda self, canv: None)
+    assert_build_names(content, "meta 'kicker'", "喜迎盛会")
+
+
+def pdf_of(*pages: list[tuple[float, float, str]]) -> bytes:
+    """A PDF whose pages carry these strings at (x, y) in the body font."""
+    fonts = register_theme_fonts(load_theme(theme_path("default")))
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(400, 400))
+    for page in pages:
+        for x, y, text in page:
+            canvas.setFont(fonts.faces[0].name, 10)
+            canvas.drawString(x, y, text)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def small(tmp_path: Path, *paragraphs: str):
+    return load_document(write(tmp_path, document(*({"paragraph": p} for p in paragraphs))))
+
+
+def test_text_drawn_off_the_page_is_missing(tmp_path: Path) -> None:
+    doc = small(tmp_path, "甲乙丙丁戊己。", "庚辛壬癸子丑。")
+    front = [(10, 390, "测试手册"), (10, 380, "2022"), (10, 370, "第一部分")]
+    inside = pdf_of(front + [(10, 300, "甲乙丙丁戊己。"), (10, 280, "庚辛壬癸子丑。")])
+    outside = pdf_of(front + [(10, 300, "甲乙丙丁戊己。"), (420, 280, "庚辛壬癸子丑。")])
+    assert missing_texts(doc, inside) == []
+    assert [t.value for t in missing_texts(doc, outside)] == ["庚辛壬癸子丑。"]
+
+
+def test_texts_out_of_order_are_missing(tmp_path: Path) -> None:
+    doc = small(tmp_path, "甲乙丙丁戊己。", "庚辛壬癸子丑。")
+    front = [(10, 390, "测试手册"), (10, 380, "2022"), (10, 370, "第一部分")]
+    swapped = pdf_of(front + [(10, 300, "庚辛壬癸子丑。"), (10, 280, "甲乙丙丁戊己。")])
+    assert [t.value for t in missing_texts(doc, swapped)] == ["庚辛壬癸子丑。"]
+
+
+def test_a_text_may_run_on_over_pages_past_the_running_header(tmp_path: Path) -> None:
+    text = han(60, seed=5)
+    doc = small(tmp_path, text)
+    head = [(10, 390, "测试手册"), (10, 380, "2022"), (10, 370, "第一部分")]
+    split = pdf_of(head + [(10, 300, text[:25]), (10, 10, "页眉 1")],
+                   [(10, 300, text[25:]), (10, 10, "页眉 2")])
+    assert missing_texts(doc, split) == []
+    gap = pdf_of(head + [(10, 300, text[:25]), (10, 10, "页眉 1")],
+                 [(10, 300, text[30:]), (10, 10, "页眉 2")])
+    assert [t.value for t in missing_texts(doc, gap)] == [text]
+
+
+def test_the_default_brochure_checks_every_cell(built: Built) -> None:
+    texts = expected_texts(built.document)
+    rows = [row for part in built.document.parts for block in part.blocks
+            if isinstance(block, Scorecard) for row in block.rows]
+    cells = [t for t in texts if t.what.startswith("row ")]
+    assert len(cells) >= 3 * len(rows) and len(rows) >= 40
+    assert missing_texts(built.document, built.pdf.read_bytes()) == []
