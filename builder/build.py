@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportlab.platypus.doctemplate import LayoutError
+
 from builder.check import Finding, check_document
 from builder.errors import BrochureError
 from builder.layout import layout_document
@@ -55,7 +57,12 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
                             + (f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""),
                             path=content, line=first.line, column=first.column,
                             hint=f"{first.hint}; run `brochure check {content}` for all findings")
-    laid_out = layout_document(document, theme, fonts)
+    try:
+        laid_out = layout_document(document, theme, fonts)
+    except LayoutError as error:  # a block larger than the page that cannot split or shrink
+        raise BrochureError(f"a block does not fit on the page: {str(error)[:200]}",
+                            path=content, hint="shorten that block's text, or use a larger"
+                            " page size; please report it with the content file") from None
     ensure_nothing_lost(document, laid_out.pdf, theme)
     pdf = finish_pdf(laid_out.pdf, document.meta, print_profile=profile == "print")
     sha = write_atomically(pdf, output)

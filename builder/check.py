@@ -5,7 +5,7 @@ that `brochure check --fix` applies (builder/fix.py). Errors stop the build.
 
 Rules: duplicate-section, duplicate-paragraph, cut-off, unbalanced-pair,
 half-width-punctuation, mixed-width-digits, missing-glyph, too-long, not-a-number,
-missing-image, unreadable-image, unprinted-tag.
+not-a-date, missing-image, unreadable-image, unprinted-tag.
 """
 
 from __future__ import annotations
@@ -48,11 +48,13 @@ NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 """A scorecard value or earlier value: 7.96, 1,265, -3.2 (ASCII digits)."""
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 """A scorecard change in %: no thousands separators."""
+DATE = re.compile(r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?|\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?")
+"""meta date: a year, year-month or full date (2022, 2022-10, 2022-10-01, 2022年10月1日)."""
 MAX_IMAGE_PIXELS = 50_000_000
 """Larger pictures are refused: 300 ppi on a full A4 page is about 9 million pixels."""
 MAX_LENGTH = {
     "meta 'kicker'": 20, "meta 'title'": 40, "meta 'subtitle'": 40, "meta 'lead'": 300,
-    "meta 'issuer'": 16, "meta 'date'": 12, "part 'title'": 20, "part 'headline'": 60,
+    "meta 'issuer'": 16, "meta 'date'": 11, "part 'title'": 20, "part 'headline'": 60,
     "part 'tag'": 20, "figure caption": 150, "quote": 600, "quote source": 40,
     "row 'metric'": 100, "row 'from'": 12, "row 'qualifier'": 4, "row 'value'": 12,
     "row 'unit'": 4, "row 'change'": 8, "row 'remark'": 10,
@@ -177,6 +179,7 @@ def check_document(document: Document, faces: tuple[FontFace, ...],
         findings += _missing_glyphs(text, faces)
         findings += _too_long(text)
     findings += _numbers(document)
+    findings += _date(document)
     findings += _images(document)
     findings += _tags(document, theme)
     return sorted(findings, key=lambda f: (f.line, f.column))
@@ -350,6 +353,15 @@ def _number_hint(key: str, value: str) -> str:
     if key == "value" and tail and NUMBER.fullmatch(tail.group()):
         return f"write qualifier: {value[:tail.start()].strip()} and value: \"{tail.group()}\""
     return "write digits only, e.g. 7.96; words go in 'qualifier', 'unit' or 'remark'"
+
+
+def _date(document: Document) -> Iterator[Finding]:
+    """The date is printed and becomes the PDF's date: it must be one."""
+    if not DATE.fullmatch(document.meta.date):
+        text = next(_text(document.meta, "date", document.meta.date, "meta 'date'"))
+        yield text.finding(0, "not-a-date", "error", f"{document.meta.date!r} is not a date",
+                           "write a year, year-month or full date: 2022, 2022-10, 2022-10-01"
+                           " or 2022年10月1日")
 
 
 def _images(document: Document) -> Iterator[Finding]:

@@ -3,7 +3,10 @@ itself (repeated text could be found in the PDF by chance and hide a loss)."""
 
 from __future__ import annotations
 
+import contextlib
 import random
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +32,30 @@ def document(*blocks: dict[str, Any], **part: Any) -> dict[str, Any]:
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # content files have no aliases: write shared values out in full
+
+
 def write(folder: Path, content: dict[str, Any] | str, name: str = "doc.yaml") -> Path:
     """Write a document (a dict as YAML, or YAML text) and return its path."""
     path = folder / name
-    text = content if isinstance(content, str) else yaml.safe_dump(
-        content, allow_unicode=True, sort_keys=False, width=1_000_000)
+    text = content if isinstance(content, str) else yaml.dump(
+        content, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Fail (TimeoutError) instead of hanging when the body runs longer than `seconds`."""
+    def expire(_signal: int, _frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -163,7 +163,7 @@ def test_mixed_full_and_half_width_digits(tmp_path: Path, faces) -> None:
     assert [(f.line, f.column) for f in found] == [position(tmp_path / "doc.yaml", "１２％")]
     assert found[0].fix.apply() == "增长12%，达到12万。"
     only_full = document({"paragraph": "增长１２％。"})
-    only_full["meta"]["date"] = "二〇二二年"
+    only_full["meta"]["date"] = "２０２２"
     assert findings_of(tmp_path, only_full, faces, "mixed-width-digits") == []
 
 
@@ -201,6 +201,15 @@ def test_scorecard_numbers_that_parse(tmp_path: Path, faces) -> None:
             {"metric": "乙", "value": "7", "change": "-0.5"}]
     card = document({"scorecard": "表", "rows": rows})
     assert findings_of(tmp_path, card, faces, "not-a-number") == []
+
+
+@pytest.mark.parametrize(("date", "ok"), [
+    ("2022", True), ("2022-10", True), ("2022-10-01", True), ("2022年10月1日", True),
+    ("二〇二二年", False), ("222222222222", False), ("10/2022", False)])
+def test_the_date_must_be_a_date(tmp_path: Path, faces, date: str, ok: bool) -> None:
+    content = document()
+    content["meta"]["date"] = date
+    assert (findings_of(tmp_path, content, faces, "not-a-date") == []) == ok
 
 
 def test_images_missing_unreadable_or_too_large(tmp_path: Path, faces, monkeypatch) -> None:
