@@ -530,15 +530,13 @@ def register_family(family: str, regular: Path, bold: Path) -> tuple[FontFace, F
 
 def missing_chars(text: str, faces: Sequence[FontFace]) -> list[str]:
     """Distinct printable characters of ``text`` that none of ``faces`` maps, in order."""
-    seen: set[str] = set()
-    missing: list[str] = []
-    for char in text:
-        if char in seen:
-            continue
-        seen.add(char)
-        if char.isspace() or unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zl", "Zp"}:
-            continue
-        code = ord(char)
-        if not any(code in face.codepoints for face in faces):
-            missing.append(char)
-    return missing
+    covered = _coverage(tuple(faces))
+    return [char for char in dict.fromkeys(text)
+            if ord(char) not in covered and not char.isspace()
+            and unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Zl", "Zp"}]
+
+
+@functools.lru_cache(maxsize=8)
+def _coverage(faces: tuple[FontFace, ...]) -> frozenset[int]:
+    """The code points any of ``faces`` maps (the check asks once per text)."""
+    return frozenset().union(*(face.codepoints for face in faces))
