@@ -75,8 +75,19 @@ def build_many(contents: Sequence[Path], outputs: Sequence[Path], options: dict[
             outcomes.append(build_one(content, output, options, debug))
             report(outcomes[-1])
         return outcomes
-    import builder.build  # noqa: F401  imported once here, inherited by forked workers
+    import gc
 
+    import builder.build  # noqa: F401  imported once here, inherited by forked workers
+    gc.freeze()  # nor walked by collections, nor copied on write, in the workers
+    try:
+        done = _in_workers(pairs, options, jobs, report, debug)
+    finally:
+        gc.unfreeze()
+    return [done[content] for content, _ in pairs]
+
+
+def _in_workers(pairs: list[tuple[Path, Path]], options: dict[str, Any], jobs: int,
+                report: Callable[[Outcome], None], debug: bool) -> dict[Path, Outcome]:
     done: dict[Path, Outcome] = {}
     with ProcessPoolExecutor(max_workers=min(jobs, len(pairs))) as pool:
         futures: dict[Future[Outcome], tuple[Path, Path]] = {
@@ -91,7 +102,7 @@ def build_many(contents: Sequence[Path], outputs: Sequence[Path], options: dict[
                                   message=f"{content}: build process failed: {error!r}")
             done[content] = outcome
             report(outcome)
-    return [done[content] for content, _ in pairs]
+    return done
 
 
 def default_jobs() -> int:

@@ -84,10 +84,16 @@ def _build(args: argparse.Namespace) -> int:
     if len(args.content) > 1:
         return _build_many(args)
     args.content = args.content[0]
+    import gc
+
     from builder.build import build
     output = args.output or DIST / f"{args.content.stem}.pdf"
-    result = build(args.content, output, args.theme, profile=args.profile,
-                   page_size=args.page_size)
+    gc.freeze()  # what the imports made lives on: the build's collections need not walk it
+    try:
+        result = build(args.content, output, args.theme, profile=args.profile,
+                       page_size=args.page_size)
+    finally:
+        gc.unfreeze()
     for finding in result.findings:
         print(finding.format(str(args.content)), file=sys.stderr)
     print(f"built {result.output}: {result.pages} pages, {result.size / 1024:.0f} KB, "
