@@ -286,8 +286,10 @@ def test_fix_replaces_only_the_marks_and_keeps_comments_and_quotes(tmp_path: Pat
     path.write_text(RAW.read_text(encoding="utf-8").replace(
         "  language: zh-CN\n", '  language: zh-CN  # a comment\n  subject: "主题,副题"\n'),
         encoding="utf-8")
+    path.chmod(0o640)
     before = path.read_text(encoding="utf-8")
     assert main(["check", "--fix", str(path)]) == 1  # the duplicate sections remain
+    assert path.stat().st_mode & 0o777 == 0o640
     after = path.read_text(encoding="utf-8")
     changed = Counter((a, b) for a, b in zip(before, after, strict=True) if a != b)
     assert set(changed) <= {(",", "，"), (":", "："), (";", "；"), ("!", "！"), ("?", "？"),
