@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,8 @@ PROFILES = ("print", "screen")
 
 
 def build(content: Path, output: Path, theme_name: str | None = None, *,
-          profile: str = "print", page_size: str | None = None) -> BuildResult:
+          profile: str = "print", page_size: str | None = None,
+          progress: Callable[[int], None] | None = None) -> BuildResult:
     """Build one brochure; raises BrochureError (and keeps any old PDF) when it cannot.
 
     profile 'print': trim + bleed + crop marks, CMYK, PDF/X-4 output intent;
@@ -58,7 +60,7 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
                             path=content, line=first.line, column=first.column,
                             hint=f"{first.hint}; run `brochure check {content}` for all findings")
     try:
-        laid_out = layout_document(document, theme, fonts)
+        laid_out = layout_document(document, theme, fonts, progress)
     except LayoutError as error:  # a block larger than the page that cannot split or shrink
         raise BrochureError(f"a block does not fit on the page: {str(error)[:200]}",
                             path=content, hint="shorten that block's text, or use a larger"

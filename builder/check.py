@@ -26,6 +26,7 @@ from builder.model import (
     Heading,
     Paragraph,
     Part,
+    Photos,
     Quote,
     Scorecard,
     Span,
@@ -131,6 +132,9 @@ def block_texts(block: Block) -> Iterator[Text]:
         yield from _text(block, "source", block.source, "quote source")
     elif isinstance(block, Figure):
         yield from _text(block, "figure", block.caption, "figure caption")
+    elif isinstance(block, Photos):
+        for figure in block.figures:
+            yield from _text(figure, "caption", figure.caption, "photo caption")
     elif isinstance(block, Scorecard):
         yield from _text(block, "scorecard", block.title, "scorecard title")
         for row in block.rows:
@@ -140,6 +144,15 @@ def block_texts(block: Block) -> Iterator[Text]:
                                ("remark", row.remark)):
                 yield from _text(row, key, value, f"row '{key}'")
         yield from _text(block, "note", block.note, "scorecard note")
+
+
+def figures(part: Part) -> Iterator[Figure]:
+    """Every picture of a part: figure blocks and the pictures of photo grids."""
+    for block in part.blocks:
+        if isinstance(block, Figure):
+            yield block
+        elif isinstance(block, Photos):
+            yield from block.figures
 
 
 def part_texts(part: Part) -> Iterator[Text]:
@@ -369,7 +382,7 @@ def _images(document: Document) -> Iterator[Finding]:
     from PIL import Image
 
     for part in document.parts:
-        for figure in (b for b in part.blocks if isinstance(b, Figure)):
+        for figure in figures(part):
             if figure.image is None:
                 continue
             where = next(_text(figure, "image", str(figure.image), "figure image"))

@@ -33,6 +33,18 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--page-size", metavar="SIZE",
                            help="trim size overriding the theme's: A4, A5, B5, 16开, 大16开, "
                                 "32开, 大32开 or 'W×H mm'")
+    build_cmd.add_argument("--watch", action="store_true",
+                           help="rebuild whenever the content, its theme or images change")
+    new_cmd = commands.add_parser("new", help="scaffold a new brochure that builds at once")
+    new_cmd.add_argument("folder", type=Path)
+    preview_cmd = commands.add_parser(
+        "preview", help="PNG thumbnails of a PDF's pages and one contact sheet")
+    preview_cmd.add_argument("pdf", type=Path)
+    preview_cmd.add_argument("--out", type=Path, help="folder (default: NAME-preview/)")
+    preview_cmd.add_argument("--width", type=int, default=300, help="pixels per page")
+    schema_cmd = commands.add_parser(
+        "schema", help="write the JSON Schemas of content and theme files")
+    schema_cmd.add_argument("--out", type=Path, help="folder (default: builder/schemas)")
     impose_cmd = commands.add_parser("impose", help="impose a PDF as a saddle-stitch booklet")
     impose_cmd.add_argument("pdf", type=Path)
     impose_cmd.add_argument("-o", "--output", type=Path,
@@ -71,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         check_cmd.error("--fix works on content files, not with --typography")
     try:
         commands_run = {"build": _build, "check": _check, "impose": _impose,
-                        "preflight": _preflight, "release": _release}
+                        "preflight": _preflight, "release": _release, "new": _new,
+                        "preview": _preview, "schema": _schema}
         return commands_run[args.command](args)
     except BrochureError as error:
         if args.debug:
@@ -84,6 +97,12 @@ def _build(args: argparse.Namespace) -> int:
     if len(args.content) > 1:
         return _build_many(args)
     args.content = args.content[0]
+    if args.watch:
+        return _watch(args)
+    return _build_one(args)
+
+
+def _build_one(args: argparse.Namespace) -> int:
     import gc
 
     from builder.build import build
@@ -91,7 +110,7 @@ def _build(args: argparse.Namespace) -> int:
     gc.freeze()  # what the imports made lives on: the build's collections need not walk it
     try:
         result = build(args.content, output, args.theme, profile=args.profile,
-                       page_size=args.page_size)
+                       page_size=args.page_size, progress=_progress())
     finally:
         gc.unfreeze()
     for finding in result.findings:
@@ -176,3 +195,52 @@ def _release(args: argparse.Namespace) -> int:
           f"{'PASS' if not made.preflight.errors else 'FAIL'}, "
           f"{made.blanks} blank page(s) added for the booklet")
     return 1 if made.preflight.errors else 0
+
+
+def _progress():
+    """Pages laid out so far, on one terminal line (only when stderr is a terminal)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(page: int) -> None:
+        if page % 10 == 0:
+            print(f"\rlaying out page {page}…", end="", file=sys.stderr, flush=True)
+    return show
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from builder.watch import watch
+
+    def rebuild() -> None:
+        _build_one(args)
+
+    def report(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        watch(args.content, args.theme, rebuild, report)
+    except KeyboardInterrupt:
+        print("stopped watching", file=sys.stderr)
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from builder.scaffold import scaffold
+    for path in scaffold(args.folder):
+        print(f"  {path}")
+    print(f"new brochure in {args.folder}: brochure build {args.folder / 'content.yaml'}")
+    return 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from builder.preview import preview
+    made = preview(args.pdf, args.out, args.width)
+    print(f"{len(made.pages)} page images and {made.sheet}")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from builder.schema import SCHEMA_DIR, write_schemas
+    for path in write_schemas(args.out or SCHEMA_DIR):
+        print(f"wrote {path}")
+    return 0

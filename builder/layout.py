@@ -21,6 +21,7 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
+    KeepTogether,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -29,6 +30,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from builder.chart import change_bars
 from builder.model import (
     TRUNCATION_MARK,
     Block,
@@ -37,6 +39,7 @@ from builder.model import (
     Heading,
     Paragraph,
     Part,
+    Photos,
     Quote,
     Scorecard,
     ScoreRow,
@@ -88,8 +91,10 @@ class LaidOut:
     part_pages: dict[int, int]
 
 
-def layout_document(document: Document, theme: Theme, fonts: Fonts) -> LaidOut:
-    """Lay out the whole brochure and return the PDF bytes."""
+def layout_document(document: Document, theme: Theme, fonts: Fonts,
+                    progress: Callable[[int], None] | None = None) -> LaidOut:
+    """Lay out the whole brochure and return the PDF bytes; `progress(page)` is told of
+    each page begun."""
     state = LayoutState()
     buffer = io.BytesIO()
     meta = document.meta
@@ -116,6 +121,9 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts) -> LaidOut:
         PageTemplate(id="full", frames=[page_frame], onPage=marks),
         PageTemplate(id="body", frames=[body_frame], onPage=marks, onPageEnd=chrome.draw),
     ])
+    if progress is not None:
+        template.setProgressCallBack(
+            lambda kind, value: progress(value) if kind == "PAGE" else None)
     story = StoryBuilder(document, theme, fonts, state).story()
     template.build(story)
     return LaidOut(pdf=buffer.getvalue(), pages=state.pages, part_pages=state.part_pages)
@@ -353,18 +361,29 @@ class StoryBuilder:
             width = self.theme.text_width
             return [Spacer(1, gap), FigureFrame(block, width, self.theme, self.type),
                     Spacer(1, gap)]
-        return ScorecardTable(block, self.theme, self.type).flowables(
+        if isinstance(block, Photos):
+            return [Spacer(1, gap), *self.gallery(list(block.figures), block.columns)]
+        flow = ScorecardTable(block, self.theme, self.type).flowables(
             show_title=block.title != part.title)
+        chart = change_bars(block, self.theme, self.fonts, self.theme.text_width) \
+            if block.chart == "bars" else None
+        if chart is not None:
+            flow += [KeepTogether([
+                self.type.paragraph(f"{block.title}：{self.theme.labels['chart_title']}",
+                                    "table_title"),
+                Spacer(1, gap / 2), chart]), Spacer(1, gap)]
+        return flow
 
-    def gallery(self, figures: list[Figure]) -> list[Flowable]:
+    def gallery(self, figures: list[Figure], columns: int = 2) -> list[Flowable]:
+        """Pictures in a grid of `columns`, each scaled to its frame, captions below."""
         if not figures:
             return []
         gap = self.theme.spacing["gallery_gap"]
-        width = (self.theme.text_width - gap) / 2
-        cells = [FigureFrame(f, width, self.theme, self.type) for f in figures]
-        rows = [cells[i:i + 2] + [""] * (2 - len(cells[i:i + 2]))
-                for i in range(0, len(cells), 2)]
-        table = Table(rows, colWidths=[width + gap, width], hAlign="LEFT")
+        width = (self.theme.text_width - gap * (columns - 1)) / columns
+        cells: list[object] = [FigureFrame(f, width, self.theme, self.type) for f in figures]
+        cells += [""] * (-len(cells) % columns)
+        rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
+        table = Table(rows, colWidths=[width + gap] * (columns - 1) + [width], hAlign="LEFT")
         caption = self.theme.style("caption")
         table.setStyle(TableStyle([
             ("FONT", (0, 0), (-1, -1), self.fonts.name(caption), caption.size),
@@ -563,6 +582,10 @@ def _draw_picture_icon(canv: Canvas, cx: float, cy: float, size: float, theme: T
     canv.restoreState()
 
 
+NUMBER_COLUMNS = ("from", "value", "change")
+TEXT_COLUMNS = ("unit", "remark")
+
+
 class ScorecardTable:
     """A scorecard block as a table: header row repeated on each page, rows never split."""
 
@@ -601,10 +624,25 @@ class ScorecardTable:
         return row.remark
 
     def widths(self, columns: list[str]) -> list[float]:
-        """Column widths: theme shares of the measure; the metric column takes the rest."""
+        """Column widths: theme shares of the measure; number columns widen to their widest
+        cell (numbers never wrap), text columns may wrap; the metric column takes the rest
+        but keeps at least a fifth of the measure."""
         measure = self.theme.text_width
+        padding = 2 * self.theme.decor["cell_padding"]
         widths = [self.theme.table_columns.get(c, 0.0) * measure for c in columns]
-        widths[0] = measure - sum(widths)
+        for index, column in enumerate(columns):
+            if column in NUMBER_COLUMNS:
+                role = "table_number" if column == "value" else "table_cell"
+                cells = [self.cell(row, column) for row in self.card.rows]
+                widest = max(self.type.width(c, role) for c in cells)
+                widths[index] = max(widths[index],
+                                    widest + self.decimal_padding(cells, role) + padding)
+        minimum = self.theme.styles["table_cell"].size * 2 + padding
+        for index, column in enumerate(columns):  # text columns give way to the metric
+            if column in TEXT_COLUMNS and measure - sum(widths[1:]) < measure / 5:
+                widths[index] = max(minimum, widths[index] - (measure / 5 - (
+                    measure - sum(widths[1:]))))
+        widths[0] = measure - sum(widths[1:])
         return widths
 
     def decimal_padding(self, texts: list[str], role: str) -> float:
@@ -666,9 +704,14 @@ class ScorecardTable:
         data: list[list[object]] = [[header_names[c] for c in columns]]
         for number, (row, cells) in enumerate(zip(self.card.rows, body, strict=True), start=1):
             row_cells: list[object] = list(cells)
-            if self.type.width(row.metric, "table_cell") > widths[0] - 2 * padding:
-                # a wrapped label: its number sits on the label's last line
-                row_cells[0] = self.type.paragraph(row.metric, "table_cell")
+            wrapped = False
+            for index, column in enumerate(columns):
+                text = row_cells[index]
+                if (column == "metric" or column in TEXT_COLUMNS) and isinstance(text, str) \
+                        and self.type.width(text, "table_cell") > widths[index] - 2 * padding:
+                    row_cells[index] = self.type.paragraph(text, "table_cell")
+                    wrapped = True
+            if wrapped:  # numbers sit on the last line of a wrapped label
                 commands.append(("VALIGN", (0, number), (-1, number), "BOTTOM"))
             if row.change is not None:
                 index = columns.index("change")

@@ -11,12 +11,14 @@ from __future__ import annotations
 import difflib
 import re
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from builder.errors import BrochureError
 from builder.model import (
+    CHARTS,
     LAYOUTS,
     Block,
     Document,
@@ -25,6 +27,7 @@ from builder.model import (
     Meta,
     Paragraph,
     Part,
+    Photos,
     Quote,
     Scorecard,
     ScoreRow,
@@ -34,18 +37,74 @@ from builder.model import (
 MAX_FILE_BYTES = 2_000_000
 """Content files larger than this are refused before parsing."""
 
-META_KEYS = {"title": True, "date": True, "language": True, "kicker": False,
-             "subtitle": False, "lead": False, "issuer": False, "subject": False}
-PART_KEYS = {"title": True, "blocks": True, "layout": False, "headline": False, "tag": False}
-ROW_KEYS = {"metric": True, "value": True, "unit": False, "change": False, "from": False,
-            "qualifier": False, "remark": False}
-BLOCK_KEYS: dict[str, dict[str, bool]] = {
-    "paragraph": {"truncated": False},
-    "heading": {},
-    "quote": {"source": False},
-    "figure": {"image": False},
-    "scorecard": {"rows": True, "note": False},
+@dataclass(frozen=True)
+class Field:
+    """One key of the content format: the loader checks it, builder.schema describes it."""
+
+    required: bool
+    kind: str  # text | number | flag | path | choice | count | list
+    doc: str
+    choices: tuple[str, ...] = ()
+
+
+META_FIELDS = {
+    "title": Field(True, "text", "the brochure's title (cover, running header, PDF title)"),
+    "date": Field(True, "text", "year, year-month or date (quoted), e.g. \"2022\""),
+    "language": Field(True, "text", "language tag, e.g. zh-CN"),
+    "kicker": Field(False, "text", "banner line above the title"),
+    "subtitle": Field(False, "text", "subtitle under the title"),
+    "lead": Field(False, "text", "lead paragraph (contents page)"),
+    "issuer": Field(False, "text", "who issues the brochure (cover, PDF author)"),
+    "subject": Field(False, "text", "PDF subject (default: the subtitle)"),
 }
+PART_FIELDS = {
+    "title": Field(True, "text", "short name: contents, running header, bookmark"),
+    "blocks": Field(True, "list", "the part's blocks"),
+    "layout": Field(False, "choice", "section: opener page; plain: title above the body; "
+                    "gallery: figures as a grid", LAYOUTS),
+    "headline": Field(False, "text", "large headline"),
+    "tag": Field(False, "text", "short tag taken from the text"),
+}
+ROW_FIELDS = {
+    "metric": Field(True, "text", "what is measured"),
+    "value": Field(True, "number", "the number as written, e.g. \"7.96\""),
+    "unit": Field(False, "text", "unit, e.g. 亿元"),
+    "change": Field(False, "number", "year-on-year change in %, signed"),
+    "from": Field(False, "number", "earlier value (from → value)"),
+    "qualifier": Field(False, "text", "word before the number: 超, 突破, 达到"),
+    "remark": Field(False, "text", "short text after the unit: 以上, 左右"),
+}
+PHOTO_FIELDS = {
+    "caption": Field(True, "text", "caption under the picture"),
+    "image": Field(False, "path", "JPEG or PNG, relative to the content file"),
+}
+BLOCK_FIELDS: dict[str, dict[str, Field]] = {
+    "paragraph": {"paragraph": Field(True, "text", "body text; **bold** is the only markup"),
+                  "truncated": Field(False, "flag", "the source stops mid-sentence: print ……")},
+    "heading": {"heading": Field(True, "text", "a heading inside the part")},
+    "quote": {"quote": Field(True, "text", "a quotation"),
+              "source": Field(False, "text", "who said it")},
+    "figure": {"figure": Field(True, "text", "the caption"),
+               "image": Field(False, "path", "JPEG or PNG, relative to the content file")},
+    "scorecard": {"scorecard": Field(True, "text", "the table's title"),
+                  "rows": Field(True, "list", "the rows"),
+                  "note": Field(False, "text", "footnote under the table"),
+                  "chart": Field(False, "choice", "also draw the changes as a chart", CHARTS)},
+    "photos": {"photos": Field(True, "list", "pictures with captions, set as a grid"),
+               "columns": Field(False, "count", "pictures per row (1-4, default 2)")},
+}
+
+
+def _required(fields: dict[str, Field]) -> dict[str, bool]:
+    return {name: field.required for name, field in fields.items()}
+
+
+META_KEYS = _required(META_FIELDS)
+PART_KEYS = _required(PART_FIELDS)
+ROW_KEYS = _required(ROW_FIELDS)
+BLOCK_KEYS: dict[str, dict[str, bool]] = {
+    kind: {k: v for k, v in _required(fields).items() if k != kind}
+    for kind, fields in BLOCK_FIELDS.items()}
 
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -276,8 +335,10 @@ def _block(reader: NodeReader, node: yaml.Node) -> Block:
                           + (f" (found {', '.join(kinds)})" if kinds else ""), hint)
     kind = kinds[0]
     entries = reader.mapping(node, f"a {kind} block", {kind: True, **BLOCK_KEYS[kind]})
-    main = reader.text(entries[kind], kind)
     line, where = node.start_mark.line + 1, reader.spans(entries)
+    if kind == "photos":
+        return _photos(reader, entries, line, where)
+    main = reader.text(entries[kind], kind)
     if kind == "paragraph":
         truncated = reader.flag(entries["truncated"], "'truncated'") \
             if "truncated" in entries else False
@@ -291,8 +352,30 @@ def _block(reader: NodeReader, node: yaml.Node) -> Block:
         return Figure(main, image=_image_path(reader, entries.get("image")), line=line,
                       where=where)
     rows = tuple(_row(reader, r) for r in reader.sequence(entries["rows"], "'rows'"))
+    chart = reader.optional_text(entries, "chart", "scorecard")
+    if chart is not None and chart not in CHARTS:
+        raise reader.fail(entries["chart"], f"unknown chart '{chart}'",
+                          hint=f"use one of: {', '.join(CHARTS)}")
     return Scorecard(main, rows=rows, note=reader.optional_text(entries, "note", "scorecard"),
-                     line=line, where=where)
+                     line=line, where=where, chart=chart)
+
+
+def _photos(reader: NodeReader, entries: dict[str, yaml.Node], line: int,
+            where: dict) -> Photos:
+    figures = []
+    for item in reader.sequence(entries["photos"], "'photos'"):
+        fields = reader.mapping(item, "a photo", _required(PHOTO_FIELDS))
+        figures.append(Figure(reader.text(fields["caption"], "photo 'caption'"),
+                              image=_image_path(reader, fields.get("image")),
+                              line=item.start_mark.line + 1, where=reader.spans(fields)))
+    columns = 2
+    if "columns" in entries:
+        node = entries["columns"]
+        text = reader.text(node, "'columns'")
+        if not text.isdigit() or not 1 <= int(text) <= 4:
+            raise reader.fail(node, "'columns' must be a whole number from 1 to 4")
+        columns = int(text)
+    return Photos(tuple(figures), columns=columns, line=line, where=where)
 
 
 def _row(reader: NodeReader, node: yaml.Node) -> ScoreRow:

@@ -98,9 +98,22 @@ class Scorecard:
     note: str | None = None
     line: int = 0
     where: Mapping[str, Span] = _where()
+    chart: str | None = None
+    """'bars': the year-on-year changes are also drawn as a bar chart."""
 
 
-Block = Paragraph | Heading | Quote | Figure | Scorecard
+@dataclass(frozen=True)
+class Photos:
+    """A grid of pictures with captions."""
+
+    figures: tuple[Figure, ...]
+    columns: int = 2
+    line: int = 0
+    where: Mapping[str, Span] = _where()
+
+
+CHARTS = ("bars",)
+Block = Paragraph | Heading | Quote | Figure | Scorecard | Photos
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,8 @@ STYLE_ROLES = (
     "table_title", "table_header", "table_cell", "table_number", "back_title", "back_text")
 COLOR_NAMES = ("primary", "primary_dark", "accent", "accent_light", "zebra", "ink", "muted",
                "rule", "rise", "fall", "paper")
-LABEL_KEYS = ("contents", "cover_contents", "table_metric", "table_from", "table_value",
-              "table_unit", "table_change", "table_remark", "truncated_note")
+LABEL_KEYS = ("contents", "cover_contents", "chart_title", "table_metric", "table_from",
+              "table_value", "table_unit", "table_change", "table_remark", "truncated_note")
 PAGE_KEYS = {"size": True, "margin_top": True, "margin_bottom": True, "chars_per_line": True,
              "min_margin_side": True, "header_offset": True, "footer_offset": True}
 PRINT_KEYS = ("bleed", "crop_mark_offset", "crop_mark_length", "crop_mark_width", "slug",

@@ -1,5 +1,11 @@
 """Render pages of a built PDF to PNGs for the README: `python tools/page_images.py`.
 
+The README's pictures come from screen builds (no crop marks):
+  brochure build --profile screen -o dist/default-screen.pdf
+  python tools/page_images.py dist/default-screen.pdf --prefix default
+  brochure build --profile screen --theme newsletter -o dist/newsletter-screen.pdf
+  python tools/page_images.py dist/newsletter-screen.pdf --prefix newsletter --pages 1,2,3,7
+
 Uses pypdfium2 (installed with pdfplumber, a test dependency), so no system packages.
 """
 
@@ -19,12 +25,13 @@ def main() -> None:
     parser.add_argument("--pages", default="1,2,3,4,11", help="1-based page numbers")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--dpi", type=int, default=60)
+    parser.add_argument("--prefix", default="page", help="file names: PREFIX-NN.png")
     args = parser.parse_args()
     document = pdfium.PdfDocument(str(args.pdf))
     args.out.mkdir(exist_ok=True)
     for number in (int(n) for n in args.pages.split(",")):
         image = document[number - 1].render(scale=args.dpi / 72).to_pil()
-        target = args.out / f"page-{number:02d}.png"
+        target = args.out / f"{args.prefix}-{number:02d}.png"
         image.save(target, optimize=True)
         print(f"wrote {target} ({image.width}x{image.height})")
 

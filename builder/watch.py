@@ -1,0 +1,62 @@
+"""Watch: rebuild whenever the content, its theme or its images change (polling, no extra
+dependency). Stops on Ctrl-C; a failed rebuild prints its error and keeps watching."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from builder.errors import BrochureError
+
+POLL_SECONDS = 0.5
+
+
+def watched_files(content: Path, theme_name: str | None) -> list[Path]:
+    """The content file, its theme files (and the ones they extend) and its images."""
+    from builder.check import figures
+    from builder.load import load_document
+    from builder.theme import theme_path
+
+    files = [content]
+    try:
+        document = load_document(content)
+    except BrochureError:
+        return files  # watch the content until it loads again
+    theme = theme_path(theme_name or document.theme, content.parent)
+    while theme.exists() and theme not in files:
+        files.append(theme)
+        base = _extends(theme)
+        if base is None:
+            break
+        theme = theme_path(base, theme.parent)
+    files += [f.image for part in document.parts for f in figures(part)
+              if f.image is not None]
+    return files
+
+
+def _extends(theme: Path) -> str | None:
+    for line in theme.read_text(encoding="utf-8").splitlines():
+        if line.startswith("extends:"):
+            return line.split(":", 1)[1].split("#")[0].strip().strip("'\"")
+    return None
+
+
+def watch(content: Path, theme_name: str | None, rebuild: Callable[[], None],
+          report: Callable[[str], None], stop: Callable[[], bool] = lambda: False) -> None:
+    """Call rebuild() now and after every change of a watched file, until stop() is true."""
+    def stamps() -> dict[Path, float]:
+        return {p: p.stat().st_mtime if p.exists() else 0.0
+                for p in watched_files(content, theme_name)}
+
+    seen: dict[Path, float] = {}
+    while not stop():
+        current = stamps()
+        if current != seen:
+            seen = current
+            try:
+                rebuild()
+            except BrochureError as error:
+                report(str(error))
+            report(f"watching {len(current)} files (Ctrl-C to stop)")
+        time.sleep(POLL_SECONDS)
