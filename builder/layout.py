@@ -508,12 +508,18 @@ class ContentsEntry(Flowable):
                           relative=1, thickness=0)
         page_start = self.width - canv.stringWidth("888", fonts.name(number_style),
                                                    number_style.size)
-        canv.setFillColor(theme.color("rule"))
+        # the dotted leader: one line of round dots (a dash pattern), not a shape per dot
         step = theme.decor["leader_step"]
-        dot = title_end + 2 * step
-        while dot < page_start - step:
-            canv.circle(dot, y + entry.size / 4, theme.decor["leader_dot"], stroke=0, fill=1)
-            dot += step
+        start, end = title_end + 2 * step, page_start - step
+        if end > start:
+            canv.saveState()
+            canv.setStrokeColor(theme.color("rule"))
+            canv.setLineWidth(2 * theme.decor["leader_dot"])
+            canv.setLineCap(1)
+            canv.setDash([0, step])
+            canv.line(start, y + entry.size / 4, end - (end - start) % step,
+                      y + entry.size / 4)
+            canv.restoreState()
         if self.detail is not None:
             self.detail.drawOn(canv, self.indent, 0)
 
