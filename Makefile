@@ -17,10 +17,10 @@ build: $(BIN)/brochure
 
 test: $(BIN)/brochure
 	$(BIN)/python -m pytest -q
-	$(BIN)/ruff check builder tests tools
+	$(BIN)/ruff check builder tests tools bench
 
 lint: $(BIN)/brochure
-	$(BIN)/ruff check builder tests tools
+	$(BIN)/ruff check builder tests tools bench
 
 clean:
 	rm -rf $(VENV) dist/*.pdf
