@@ -42,8 +42,10 @@ SECONDS = 30
 
 def examples(count: int) -> settings:
     """Hypothesis settings of these tests: `count` examples, no per-example deadline (the
-    time limit is SECONDS, enforced by a signal)."""
+    time limit is SECONDS, enforced by a signal). Under CI (CI=true) the examples are
+    derandomized, so a run can be repeated exactly; elsewhere each run explores new ones."""
     return settings(max_examples=max(1, int(count * SCALE)), deadline=None,
+                    derandomize=os.environ.get("CI") == "true",
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
