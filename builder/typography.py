@@ -80,7 +80,8 @@ HALF_CUT_AT_LINE_END = BLANK_RIGHT
 # ----------------------------------------------------------------------------- tolerances
 BASELINE_TOLERANCE_PT = 0.5   # glyphs whose baselines differ by less share a line
 FLUSH_TOLERANCE_PT = 0.5      # a line is flush when it ends this close to the right edge
-COLUMN_GAP_EM = 1.5           # a wider horizontal gap on a baseline separates two lines
+COLUMN_GAP_EM = 1.25          # a wider horizontal gap on a baseline separates two lines
+                              # (a 2 em gutter less a line-end mark hanging ½ em is 1.5 em)
 INDENT_MIN_EM = 0.75          # a line starting this far right of the left edge is indented
 INDENT_MAX_EM = 3.0           # line starts up to this far right of the edge belong to it
 PAIR_TARGET_EM = 1.5          # two adjacent full-width marks should take at most this much

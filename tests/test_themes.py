@@ -13,6 +13,7 @@ from builder.build import build
 from builder.clreq import BLANK_RIGHT
 from builder.errors import BrochureError
 from builder.theme import THEMES_DIR, load_theme, theme_path
+from builder.typography import analyze_pdf, format_report
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +90,10 @@ def test_both_shipped_themes_are_complete_by_themselves() -> None:
     assert names == ["default", "newsletter"]
     for name in names:
         assert load_theme(theme_path(name)).name == name
+
+
+def test_newsletter_columns_meet_the_clreq_targets(newsletter: Path) -> None:
+    report = analyze_pdf(newsletter)
+    assert report.body_lines >= 100 and len(report.blocks) >= 2  # two columns found
+    assert report.ok, format_report(report)
+    assert 0.2 <= report.han_latin_gaps.median <= 0.3
