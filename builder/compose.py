@@ -17,7 +17,7 @@ import math
 import re
 import string
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
@@ -215,13 +215,8 @@ def _shared_gap(a: Atom, b: Atom, em: float) -> Gap:
     are shared, and never changed."""
     if len(a.text) != 1 or len(b.text) != 1:
         return gap_between(a, b, em)
-    key = (a.text, b.text, a.kind, b.kind, em)
-    gap = _GAPS.get(key)
-    if gap is None:
-        if len(_GAPS) >= _CACHE_LIMIT:
-            _GAPS.clear()
-        gap = _GAPS[key] = gap_between(a, b, em)
-    return gap
+    return _memoized(_GAPS, (a.text, b.text, a.kind, b.kind, em),
+                     lambda: gap_between(a, b, em))
 
 
 def may_break(a: Atom, b: Atom) -> bool:
@@ -412,13 +407,18 @@ _CACHE_LIMIT = 20_000
 def compose(runs: Sequence[Run], style: TextStyle, width: float) -> list[Line]:
     """Set a paragraph's runs into lines of the given width (memoized: layout passes and
     page splits ask for the same paragraph again)."""
-    key = (tuple(runs), style, round(width, 3))
-    lines = _CACHE.get(key)
-    if lines is None:
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        lines = _CACHE[key] = _compose(runs, style, width)
-    return lines
+    return _memoized(_CACHE, (tuple(runs), style, round(width, 3)),
+                     lambda: _compose(runs, style, width))
+
+
+def _memoized(cache: dict, key: tuple, make: Callable[[], object]):
+    """cache[key], made by make() on a miss; a full cache (_CACHE_LIMIT) is emptied first."""
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        value = cache[key] = make()
+    return value
 
 
 def _compose(runs: Sequence[Run], style: TextStyle, width: float) -> list[Line]:
