@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,13 +101,14 @@ def cmyk_image(path: Path):
 def build_date(meta: Meta) -> dt.datetime:
     """The file's date: SOURCE_DATE_EPOCH if set, else the content's date (year[-month[-day]])."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    parts = [int(p) for p in meta.date.replace("/", "-").split("-")[:3] if p.isdigit()]
-    parts += [1] * (3 - len(parts))
     try:
+        if epoch and epoch.isdigit():
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        # 2022, 2022-10, 2022-10-01, 2022/10/01 or 2022年10月1日: year, month, day in order
+        parts = [int(p) for p in re.findall(r"\d+", meta.date)[:3]]
+        parts += [1] * (3 - len(parts))
         return dt.datetime(parts[0], parts[1], parts[2], tzinfo=dt.UTC)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 

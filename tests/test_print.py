@@ -249,3 +249,28 @@ def test_release_writes_the_folder_with_checksums(tmp_path: Path) -> None:
         digest, name = line.split("  ")
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
     assert "PASS" in (folder / "preflight.txt").read_text()
+
+
+@pytest.mark.parametrize(("date", "stamp"), [
+    ("2022", "2022-01-01"), ("2022-10", "2022-10-01"), ("2022-10-05", "2022-10-05"),
+    ("2022年10月5日", "2022-10-05"), ("2022/3/9", "2022-03-09"), ("99999999999", "2000-01-01"),
+])
+def test_the_file_date_comes_from_the_content_date(date: str, stamp: str) -> None:
+    from builder.model import Meta
+    from builder.printing import build_date
+    assert build_date(Meta(title="t", date=date, language="zh-CN")).strftime(
+        "%Y-%m-%d") == stamp
+
+
+def test_written_pdfs_get_the_usual_file_mode(tmp_path: Path) -> None:
+    from builder.output import write_atomically
+    target = tmp_path / "a.pdf"
+    mask = os.umask(0o022)
+    try:
+        write_atomically(b"%PDF-1.4", target)
+    finally:
+        os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o644
+    target.chmod(0o600)
+    write_atomically(b"%PDF-1.4 again", target)  # replacing keeps the file's mode
+    assert target.stat().st_mode & 0o777 == 0o600
