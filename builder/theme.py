@@ -213,9 +213,7 @@ def load_theme(path: Path) -> Theme:
 
 def _extended(reader: NodeReader, node: yaml.Node, seen: set[Path]) -> yaml.Node:
     """A theme with `extends: NAME` is its base theme with this file's values laid over it."""
-    if not isinstance(node, yaml.MappingNode):
-        return node
-    base_name = next((v for k, v in node.value if getattr(k, "value", None) == "extends"), None)
+    base_name = _extends_node(node)
     if base_name is None:
         return node
     base_path = theme_path(reader.text(base_name, "'extends'"), reader.path.parent)
@@ -225,6 +223,21 @@ def _extended(reader: NodeReader, node: yaml.Node, seen: set[Path]) -> yaml.Node
     load_theme(base_path)  # the base must be a valid theme by itself (its errors name it)
     base = _extended(NodeReader(base_path), read_yaml_nodes(base_path), seen | {reader.path})
     return _overlay(base, node)
+
+
+def _extends_node(node: yaml.Node) -> yaml.Node | None:
+    """The value node of a theme's `extends:` key, if it has one."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((v for k, v in node.value if getattr(k, "value", None) == "extends"), None)
+
+
+def base_theme(path: Path) -> Path | None:
+    """The theme file that the theme at `path` extends, or None."""
+    node = _extends_node(read_yaml_nodes(path))
+    if node is None:
+        return None
+    return theme_path(NodeReader(path).text(node, "'extends'"), path.parent)
 
 
 def _overlay(base: yaml.Node, top: yaml.Node) -> yaml.Node:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
-from builder.compose import Line, Run, TextStyle, compose, draw_lines, parse_emphasis
+from builder.compose import Line, Run, TextStyle, compose, draw_lines, parse_emphasis, text_width
 from builder.fonts import FontFace, register_family
 from builder.theme import Theme
 
@@ -104,4 +103,4 @@ class Typesetter:
     def width(self, text: str, role: str) -> float:
         """Natural width of text set on one line in a style."""
         style = self.theme.style(role)
-        return stringWidth(text, self.fonts.name(style), style.size)
+        return text_width(text, self.fonts.name(style), style.size)

@@ -16,30 +16,23 @@ def watched_files(content: Path, theme_name: str | None) -> list[Path]:
     """The content file, its theme files (and the ones they extend) and its images."""
     from builder.check import figures
     from builder.load import load_document
-    from builder.theme import theme_path
+    from builder.theme import base_theme, theme_path
 
     files = [content]
     try:
         document = load_document(content)
     except BrochureError:
         return files  # watch the content until it loads again
-    theme = theme_path(theme_name or document.theme, content.parent)
-    while theme.exists() and theme not in files:
+    theme: Path | None = theme_path(theme_name or document.theme, content.parent)
+    while theme is not None and theme.exists() and theme not in files:
         files.append(theme)
-        base = _extends(theme)
-        if base is None:
-            break
-        theme = theme_path(base, theme.parent)
+        try:
+            theme = base_theme(theme)
+        except BrochureError:
+            break  # a broken theme is watched until it reads again
     files += [f.image for part in document.parts for f in figures(part)
               if f.image is not None]
     return files
-
-
-def _extends(theme: Path) -> str | None:
-    for line in theme.read_text(encoding="utf-8").splitlines():
-        if line.startswith("extends:"):
-            return line.split(":", 1)[1].split("#")[0].strip().strip("'\"")
-    return None
 
 
 def watch(content: Path, theme_name: str | None, rebuild: Callable[[], None],
