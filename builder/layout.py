@@ -42,7 +42,7 @@ from builder.model import (
     Photos,
     Quote,
 )
-from builder.pages import PageArt
+from builder.pages import PageArt, draw_aligned
 from builder.printing import Sheet, cmyk_image, draw_marks
 from builder.scorecard import ScorecardTable
 from builder.theme import Theme
@@ -242,12 +242,8 @@ class PageChrome:
             text = template.format(**fields)
             if not text:
                 continue
-            if slot == "left":
-                canv.drawString(left, y, text)
-            elif slot == "right":
-                canv.drawRightString(right, y, text)
-            else:
-                canv.drawCentredString(self.theme.page_width / 2, y, text)
+            x = {"left": left, "right": right}.get(slot, self.theme.page_width / 2)
+            draw_aligned(canv, text, x, y, slot)
 
 
 class StoryBuilder:

@@ -10,6 +10,16 @@ from builder.theme import MM, Theme
 from builder.typeset import Fonts, Typesetter
 
 
+def draw_aligned(canv: Canvas, text: str, x: float, y: float, align: str) -> None:
+    """One line of text starting at, centred on or ending at x ('left', 'center', 'right')."""
+    if align == "center":
+        canv.drawCentredString(x, y, text)
+    elif align == "right":
+        canv.drawRightString(x, y, text)
+    else:
+        canv.drawString(x, y, text)
+
+
 class PageArt:
     """Full-page designs: cover, section openers, back cover."""
 
@@ -32,12 +42,7 @@ class PageArt:
                 size = size * max_width / natural
         canv.setFont(font, size)
         canv.setFillColor(self.theme.color(color or style.color))
-        if align == "center":
-            canv.drawCentredString(x, y, text)
-        elif align == "right":
-            canv.drawRightString(x, y, text)
-        else:
-            canv.drawString(x, y, text)
+        draw_aligned(canv, text, x, y, align)
         return size
 
     def _block(self, canv: Canvas, text: str, role: str, x: float, top: float, width: float,
