@@ -7,14 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportlab.platypus.doctemplate import LayoutError
-
 from builder.check import Finding, check_document
 from builder.errors import BrochureError
 from builder.layout import layout_document
 from builder.load import load_document
 from builder.output import write_atomically
-from builder.printing import finish_pdf
+from builder.platypus import LayoutError
+from builder.printing import prepare_pdf, stamp_document_id
 from builder.theme import SIZE_HINT, load_theme, theme_path
 from builder.typeset import register_theme_fonts
 from builder.verify import ensure_nothing_lost
@@ -60,13 +59,15 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
                             path=content, line=first.line, column=first.column,
                             hint=f"{first.hint}; run `brochure check {content}` for all findings")
     try:
-        laid_out = layout_document(document, theme, fonts, progress)
+        laid_out = layout_document(
+            document, theme, fonts, progress,
+            before_save=lambda canvas: prepare_pdf(canvas, document.meta, profile == "print"))
     except LayoutError as error:  # a block larger than the page that cannot split or shrink
         raise BrochureError(f"a block does not fit on the page: {str(error)[:200]}",
                             path=content, hint="shorten that block's text, or use a larger"
                             " page size; please report it with the content file") from None
     ensure_nothing_lost(document, laid_out.pdf, theme)
-    pdf = finish_pdf(laid_out.pdf, document.meta, print_profile=profile == "print")
+    pdf = stamp_document_id(laid_out.pdf)
     sha = write_atomically(pdf, output)
     return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),
                        seconds=time.perf_counter() - started, sha256=sha,

@@ -3,13 +3,10 @@ styled by the theme: bars in the rise/fall colours, labels in the table fonts.""
 
 from __future__ import annotations
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.renderbase import STATE_DEFAULTS
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable
 
 from builder.model import Scorecard
+from builder.platypus import STATE_DEFAULTS, Drawing, Flowable, Line, Rect, String, renderPDF
 from builder.theme import Theme
 from builder.typeset import Fonts
 

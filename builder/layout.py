@@ -14,21 +14,6 @@ from dataclasses import dataclass, field
 
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    ActionFlowable,
-    BalancedColumns,
-    BaseDocTemplate,
-    CondPageBreak,
-    Flowable,
-    Frame,
-    KeepTogether,
-    NextPageTemplate,
-    PageBreak,
-    PageTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
 
 from builder.chart import change_bars
 from builder.model import (
@@ -43,6 +28,21 @@ from builder.model import (
     Quote,
 )
 from builder.pages import PageArt, draw_aligned
+from builder.platypus import (
+    ActionFlowable,
+    BalancedColumns,
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 from builder.printing import Sheet, cmyk_image, draw_marks
 from builder.scorecard import ScorecardTable
 from builder.theme import Theme
@@ -67,11 +67,14 @@ class LayoutState:
 
 
 class BrochureDoc(BaseDocTemplate):
-    """A doc template that defines the late forms before saving, so one pass suffices."""
+    """A doc template that defines the late forms before saving, so one pass suffices, and
+    lets `before_save` finish the document (metadata, output intent) before it is written."""
 
-    def __init__(self, buffer: io.BytesIO, state: LayoutState, **options: object) -> None:
+    def __init__(self, buffer: io.BytesIO, state: LayoutState,
+                 before_save: Callable[[Canvas], None] | None, **options: object) -> None:
         super().__init__(buffer, **options)
         self.state = state
+        self.before_save = before_save
 
     def _endBuild(self) -> None:
         self._doSave = 0
@@ -81,6 +84,8 @@ class BrochureDoc(BaseDocTemplate):
             self.canv.beginForm(name, *bbox)
             draw(self.canv, pages)
             self.canv.endForm()
+        if self.before_save is not None:
+            self.before_save(self.canv)
         self.canv.save()
 
 
@@ -92,16 +97,17 @@ class LaidOut:
 
 
 def layout_document(document: Document, theme: Theme, fonts: Fonts,
-                    progress: Callable[[int], None] | None = None) -> LaidOut:
+                    progress: Callable[[int], None] | None = None,
+                    before_save: Callable[[Canvas], None] | None = None) -> LaidOut:
     """Lay out the whole brochure and return the PDF bytes; `progress(page)` is told of
-    each page begun."""
+    each page begun, `before_save(canvas)` is called once every page is drawn."""
     state = LayoutState()
     buffer = io.BytesIO()
     meta = document.meta
     sheet = Sheet.of(theme)
     boxes = ({"trimBox": sheet.trim_box, "bleedBox": sheet.bleed_box} if sheet.slug else {})
     template = BrochureDoc(
-        buffer, state, pagesize=sheet.media, title=meta.title,
+        buffer, state, before_save, pagesize=sheet.media, title=meta.title,
         author=meta.issuer or "", subject=meta.subject or meta.subtitle or meta.title,
         creator="brochure", producer="brochure (ReportLab)", lang=meta.language,
         invariant=1, pageCompression=1, initialFontName=fonts.name(theme.style("body")),
@@ -444,7 +450,7 @@ class QuoteBlock(LeadBox):
     """A quotation: gold bar, tinted box, optional source line."""
 
     def __init__(self, quote: Quote, theme: Theme, typesetter: Typesetter) -> None:
-        from reportlab.platypus import KeepInFrame
+        from builder.platypus import KeepInFrame
         parts: list[Flowable] = [typesetter.paragraph(quote.text, "quote", "justify")]
         if quote.source:
             parts.append(typesetter.paragraph("—— " + quote.source, "quote_source", "right"))

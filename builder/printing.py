@@ -1,21 +1,34 @@
 """Print stage: page boxes and crop marks, CMYK images, PDF/X-4 finishing, reproducible files.
 
 Layout draws each page on paper larger than the trim (trim + bleed + slug for the marks);
-`draw_marks` adds crop and registration marks in the registration colour; `finish_pdf` adds
-the output intent, PDF/X keys, XMP metadata, fixed dates and a content-derived document ID.
+`draw_marks` adds crop and registration marks in the registration colour; `prepare_pdf` adds
+the output intent, PDF/X keys, XMP metadata and fixed dates before ReportLab writes the file,
+and `stamp_document_id` gives it a content-derived document ID.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
+import functools
+import hashlib
 import os
 import re
 import uuid
+import zlib
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from reportlab.lib.colors import CMYKColorSep
+from reportlab.pdfbase.pdfdoc import (
+    PDFArray,
+    PDFCatalog,
+    PDFDictionary,
+    PDFInfo,
+    PDFName,
+    PDFStream,
+    PDFString,
+)
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.errors import BrochureError
@@ -112,55 +125,117 @@ def build_date(meta: Meta) -> dt.datetime:
         return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-def finish_pdf(pdf: bytes, meta: Meta, print_profile: bool) -> bytes:
-    """Dates, XMP, document ID and (for print) the PDF/X-4 output intent and version keys."""
-    import pikepdf
+class FinishedInfo(PDFInfo):
+    """The Info dictionary with fixed dates, /Trapped and (for print) /GTS_PDFXVersion."""
 
+    def __init__(self, base: PDFInfo, stamp: str, pdfx_version: str | None) -> None:
+        super().__init__()
+        self.__dict__.update(base.__dict__)
+        self.stamp, self.pdfx_version = stamp, pdfx_version
+
+    def format(self, document: object) -> bytes:
+        entries = {"Title": PDFString(self.title), "Author": PDFString(self.author),
+                   "Subject": PDFString(self.subject), "Keywords": PDFString(self.keywords),
+                   "Creator": PDFString(self.creator), "Producer": PDFString(self.producer),
+                   "CreationDate": PDFString(self.stamp), "ModDate": PDFString(self.stamp),
+                   "Trapped": PDFName("False")}
+        if self.pdfx_version:
+            entries["GTS_PDFXVersion"] = PDFString(self.pdfx_version)
+        return PDFDictionary(entries).format(document)
+
+
+ID_PLACEHOLDER = "5fd1e3b0c2a49e7781f06ad3b8c94e21"
+INSTANCE_PLACEHOLDER = "a0c3f96e4b1d42878e5c0b9d6f2e7a13"
+"""Stand-ins for the document and instance IDs until the file's bytes are known."""
+
+
+def prepare_pdf(canvas: Canvas, meta: Meta, print_profile: bool) -> None:
+    """Before ReportLab writes the file: fixed dates, /Trapped, XMP metadata and, for print,
+    the PDF/X-4 output intent and version keys in a PDF 1.6 file. The IDs are placeholders
+    that `stamp_document_id` fills in from the finished bytes."""
+    document = canvas._doc
     date = build_date(meta)
-    stamp = date.strftime("D:%Y%m%d%H%M%SZ")
+    pdfx_version = "PDF/X-4" if print_profile else None
+    document.info = FinishedInfo(document.info, date.strftime("D:%Y%m%d%H%M%SZ"), pdfx_version)
+    xmp = xmp_packet(meta, date, document.info.producer, pdfx_version).encode()
+    document.Catalog.Metadata = PDFStream(
+        PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp)
+    if print_profile:
+        profile = PDFStream(PDFDictionary({"N": 4, "Filter": PDFName("FlateDecode")}),
+                            _compressed_profile())
+        document.Catalog.__NoDefault__ = [*PDFCatalog.__NoDefault__, "OutputIntents"]
+        document.Catalog.OutputIntents = PDFArray([PDFDictionary({
+            "Type": PDFName("OutputIntent"), "S": PDFName("GTS_PDFX"),
+            "OutputConditionIdentifier": PDFString(OUTPUT_CONDITION),
+            "OutputCondition": PDFString(OUTPUT_CONDITION_INFO),
+            "RegistryName": PDFString("http://www.color.org"),
+            "Info": PDFString("Coated FOGRA39"),
+            "DestOutputProfile": document.Reference(profile)})])
+    document._pdfVersion = max(document._pdfVersion, (1, 6) if print_profile else (1, 4))
+    document._ID = f"\n[<{ID_PLACEHOLDER}><{ID_PLACEHOLDER}>]\n".encode()
+
+
+def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str | None) -> str:
+    """The XMP metadata: the same title, author, language and dates as the Info dictionary."""
     iso = date.strftime("%Y-%m-%dT%H:%M:%SZ")
-    try:
-        document = pikepdf.open(io.BytesIO(pdf))
-    except pikepdf.PdfError as error:
-        raise BrochureError(f"the laid-out PDF cannot be read back: {error}",
-                            hint="this is a bug; please report it") from None
-    with document:
-        info = document.docinfo
-        info[pikepdf.Name.CreationDate] = stamp
-        info[pikepdf.Name.ModDate] = stamp
-        info[pikepdf.Name.Trapped] = pikepdf.Name("/False")
-        if print_profile:
-            info[pikepdf.Name.GTS_PDFXVersion] = "PDF/X-4"
-            profile = document.make_stream(ICC_PROFILE.read_bytes())
-            profile[pikepdf.Name.N] = 4
-            document.Root.OutputIntents = pikepdf.Array([pikepdf.Dictionary(
-                Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFX,
-                OutputConditionIdentifier=OUTPUT_CONDITION,
-                OutputCondition=OUTPUT_CONDITION_INFO,
-                RegistryName="http://www.color.org",
-                Info="Coated FOGRA39", DestOutputProfile=profile)])
-        with document.open_metadata(set_pikepdf_as_editor=False,
-                                    update_docinfo=False) as xmp:
-            xmp["dc:title"] = meta.title
-            if meta.issuer:
-                xmp["dc:creator"] = [meta.issuer]
-            xmp["dc:language"] = [meta.language]
-            xmp["xmp:CreateDate"] = iso
-            xmp["xmp:ModifyDate"] = iso
-            xmp["xmp:MetadataDate"] = iso
-            xmp["xmp:CreatorTool"] = "brochure"
-            xmp["pdf:Producer"] = str(info.get("/Producer", "brochure"))
-            xmp["pdf:Trapped"] = "False"
-            if print_profile:
-                xmp["pdfxid:GTS_PDFXVersion"] = "PDF/X-4"
-                xmp["xmpMM:DocumentID"] = f"uuid:{uuid.UUID(hex=_digest(pdf)[:32])}"
-                xmp["xmpMM:InstanceID"] = f"uuid:{uuid.UUID(hex=_digest(pdf)[32:64])}"
-                xmp["xmpMM:RenditionClass"] = "default"
-                xmp["xmpMM:VersionID"] = "1"
-        out = io.BytesIO()
-        document.save(out, deterministic_id=True, min_version="1.6" if print_profile else "1.4",
-                      compress_streams=True)
-    return out.getvalue()
+    lines = [f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{_xml(meta.title)}'
+             "</rdf:li></rdf:Alt></dc:title>"]
+    if meta.issuer:
+        lines.append(f"<dc:creator><rdf:Seq><rdf:li>{_xml(meta.issuer)}</rdf:li></rdf:Seq>"
+                     "</dc:creator>")
+    lines += [f"<dc:language><rdf:Bag><rdf:li>{_xml(meta.language)}</rdf:li></rdf:Bag>"
+              "</dc:language>",
+              f"<xmp:CreateDate>{iso}</xmp:CreateDate>",
+              f"<xmp:ModifyDate>{iso}</xmp:ModifyDate>",
+              f"<xmp:MetadataDate>{iso}</xmp:MetadataDate>",
+              "<xmp:CreatorTool>brochure</xmp:CreatorTool>",
+              f"<pdf:Producer>{_xml(producer)}</pdf:Producer>",
+              "<pdf:Trapped>False</pdf:Trapped>",
+              f"<xmpMM:DocumentID>uuid:{uuid.UUID(ID_PLACEHOLDER)}</xmpMM:DocumentID>",
+              f"<xmpMM:InstanceID>uuid:{uuid.UUID(INSTANCE_PLACEHOLDER)}</xmpMM:InstanceID>",
+              "<xmpMM:RenditionClass>default</xmpMM:RenditionClass>",
+              "<xmpMM:VersionID>1</xmpMM:VersionID>"]
+    if pdfx_version:
+        lines.append(f"<pdfxid:GTS_PDFXVersion>{pdfx_version}</pdfxid:GTS_PDFXVersion>")
+    body = "\n   ".join(lines)
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+            '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+            ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+            '  <rdf:Description rdf:about=""\n'
+            '    xmlns:dc="http://purl.org/dc/elements/1.1/"\n'
+            '    xmlns:xmp="http://ns.adobe.com/xap/1.0/"\n'
+            '    xmlns:pdf="http://ns.adobe.com/pdf/1.3/"\n'
+            '    xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"\n'
+            '    xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">\n'
+            f"   {body}\n"
+            "  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n"
+            '<?xpacket end="w"?>')
+
+
+def stamp_document_id(pdf: bytes) -> bytes:
+    """Replace the ID placeholders with IDs taken from the file's SHA-256, so the same
+    content always gives the same file and different content a different ID. The
+    replacements have the placeholders' length, so the cross-reference table stays right."""
+    digest = hashlib.sha256(pdf).hexdigest()
+    document_id, instance_id = digest[:32], digest[32:]
+    replacements = {f"<{ID_PLACEHOLDER}>": f"<{document_id}>",
+                    str(uuid.UUID(ID_PLACEHOLDER)): str(uuid.UUID(document_id)),
+                    str(uuid.UUID(INSTANCE_PLACEHOLDER)): str(uuid.UUID(instance_id))}
+    for placeholder, value in replacements.items():
+        if placeholder.encode() not in pdf:
+            raise BrochureError(f"the laid-out PDF has no ID placeholder {placeholder}",
+                                hint="this is a bug; please report it")
+        pdf = pdf.replace(placeholder.encode(), value.encode())
+    return pdf
+
+
+def _xml(text: str) -> str:
+    return escape(text, quote=False)
+
+
+@functools.cache
+def _compressed_profile() -> bytes:
+    return zlib.compress(ICC_PROFILE.read_bytes(), 6)
 
 
 def open_pdf(path: Path):
@@ -175,6 +250,3 @@ def open_pdf(path: Path):
             from None
 
 
-def _digest(data: bytes) -> str:
-    import hashlib
-    return hashlib.sha256(data).hexdigest()

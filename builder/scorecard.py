@@ -4,9 +4,8 @@ rise and fall colours, zebra rows or rules as the theme's design says."""
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, Spacer, Table, TableStyle
-
 from builder.model import Scorecard, ScoreRow
+from builder.platypus import Flowable, Spacer, Table, TableStyle
 from builder.theme import Theme
 from builder.typeset import Typesetter
 

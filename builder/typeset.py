@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportlab.platypus import Flowable
-
 from builder.compose import Line, Run, TextStyle, compose, draw_lines, parse_emphasis, text_width
 from builder.fonts import FontFace, register_family
+from builder.platypus import Flowable
 from builder.theme import Theme
 
 ORPHANS = WIDOWS = 2

@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pdfplumber
@@ -232,6 +233,75 @@ def test_builds_are_byte_identical_and_dated_from_the_source(tmp_path: Path) -> 
         del os.environ["SOURCE_DATE_EPOCH"]
     with pikepdf.open(second) as document:
         assert str(document.docinfo.CreationDate).startswith("D:20231114")
+
+
+def test_pdfx_metadata_agrees_with_the_info_and_the_ids_come_from_the_file(
+        built: Built, screen: Path) -> None:
+    meta = built.document.meta
+    with pikepdf.open(built.pdf) as document:
+        assert document.pdf_version == "1.6"
+        info = document.docinfo
+        assert str(info.GTS_PDFXVersion) == "PDF/X-4" and info.Trapped == pikepdf.Name("/False")
+        intent = document.Root.OutputIntents[0]
+        assert intent.S == pikepdf.Name.GTS_PDFX and str(intent.OutputConditionIdentifier)
+        profile = intent.DestOutputProfile
+        assert profile.N == 4 and profile.read_bytes()[36:40] == b"acsp"  # an ICC profile
+        assert document.Root.Metadata.get("/Filter") is None  # XMP stays readable
+        with document.open_metadata() as xmp:
+            assert xmp["dc:title"] == meta.title == str(info.Title)
+            assert xmp["dc:creator"] == [meta.issuer]
+            assert xmp["pdfxid:GTS_PDFXVersion"] == "PDF/X-4"
+            assert xmp["xmp:CreateDate"].startswith("2022-01-01")
+            document_id = xmp["xmpMM:DocumentID"].removeprefix("uuid:").replace("-", "")
+            instance_id = xmp["xmpMM:InstanceID"].removeprefix("uuid:").replace("-", "")
+        first, second = (bytes(part).hex() for part in document.trailer.ID)
+    assert first == second == document_id != instance_id
+    from builder.printing import ID_PLACEHOLDER, INSTANCE_PLACEHOLDER
+    as_written = built.pdf.read_bytes()  # the file as ReportLab wrote it: placeholders back
+    for stamped, placeholder in ((document_id, ID_PLACEHOLDER),
+                                 (instance_id, INSTANCE_PLACEHOLDER)):
+        for form in (str, lambda hex_id: str(uuid.UUID(hex_id))):
+            as_written = as_written.replace(form(stamped).encode(), form(placeholder).encode())
+    assert hashlib.sha256(as_written).hexdigest() == document_id + instance_id
+    with pikepdf.open(screen) as document:
+        assert "/GTS_PDFXVersion" not in document.docinfo and document.pdf_version == "1.4"
+        with document.open_metadata() as xmp:
+            assert xmp["dc:title"] == meta.title and "pdfxid:GTS_PDFXVersion" not in xmp
+
+
+def test_document_ids_follow_the_content(tmp_path: Path) -> None:
+    from builder.errors import BrochureError
+    from builder.printing import ID_PLACEHOLDER, stamp_document_id
+    placeholder_file = (f"%PDF-1.6 <{ID_PLACEHOLDER}> 5fd1e3b0-c2a4-9e77-81f0-6ad3b8c94e21 "
+                        "a0c3f96e-4b1d-4287-8e5c-0b9d6f2e7a13 ").encode()
+    one = stamp_document_id(placeholder_file + b"page one")
+    two = stamp_document_id(placeholder_file + b"page two")
+    assert len(one) == len(placeholder_file + b"page one"), "offsets stay right"
+    assert one != two and one[:50] != two[:50] and ID_PLACEHOLDER.encode() not in one
+    assert stamp_document_id(placeholder_file + b"page one") == one
+    with pytest.raises(BrochureError, match="placeholder"):
+        stamp_document_id(b"%PDF-1.6 no placeholders")
+
+
+def test_reportlab_url_pattern_is_deferred_and_still_matches() -> None:
+    """In a fresh process: importing through builder.platypus leaves ReportLab's URL pattern
+    uncompiled until used, and the stand-in matches as the real pattern does."""
+    script = """if True:
+        import re
+        from builder.platypus import defer_uri_pattern, uri_pattern
+        from reportlab.platypus import paragraph
+        defer_uri_pattern()  # a second call changes nothing
+        assert type(paragraph.uri_pat).__name__ == "LazyPattern", "no effect"
+        assert paragraph.uri_pat.compiled is None
+        real = re.compile(*uri_pattern())
+        assert isinstance(real, re.Pattern), "the stand-in was left in re's cache"
+        for text in ("https://example.com/a?b=1", "mailto:x", "ftp://[::1]:21/", "text"):
+            assert bool(paragraph.uri_pat.match(text)) == bool(real.match(text)), text
+        print("ok")
+    """
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert run.stdout.strip() == "ok", run.stderr
 
 
 def test_release_writes_the_folder_with_checksums(tmp_path: Path) -> None:
