@@ -235,7 +235,7 @@ def _xml(text: str) -> str:
 
 @functools.cache
 def _compressed_profile() -> bytes:
-    return zlib.compress(ICC_PROFILE.read_bytes(), 6)
+    return zlib.compress(ICC_PROFILE.read_bytes(), 1)  # 3 ms; level 6 is 12 ms for 9 KB less
 
 
 def open_pdf(path: Path):
