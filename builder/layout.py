@@ -43,7 +43,7 @@ from builder.platypus import (
     Table,
     TableStyle,
 )
-from builder.printing import Sheet, cmyk_image, draw_marks
+from builder.printing import Sheet, cmyk_image, draw_marks_form
 from builder.scorecard import ScorecardTable
 from builder.theme import Theme
 from builder.typeset import Fonts, Typesetter
@@ -64,6 +64,8 @@ class LayoutState:
                            Callable[[Canvas, int], None]]] = field(default_factory=list)
     """Form XObjects drawn once every page is laid out: (name, bbox, draw(canvas, pages)).
     Pages refer to them before they exist: contents page numbers, headers with {pages}."""
+    marks_form: str | None = None
+    """The form with the crop and registration marks, once drawn ('' when there are none)."""
 
 
 class BrochureDoc(BaseDocTemplate):
@@ -121,7 +123,10 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts,
     chrome = PageChrome(document, theme, fonts, state)
 
     def marks(canv: Canvas, _doc: BaseDocTemplate) -> None:
-        draw_marks(canv, theme)
+        if not state.marks_form:  # the same on every page: drawn once, placed on each
+            state.marks_form = draw_marks_form(canv, theme)
+        if state.marks_form:
+            canv.doForm(state.marks_form)
 
     template.addPageTemplates([
         PageTemplate(id="full", frames=[page_frame], onPage=marks),

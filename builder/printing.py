@@ -26,6 +26,7 @@ from reportlab.pdfbase.pdfdoc import (
     PDFDictionary,
     PDFInfo,
     PDFName,
+    PDFResourceDictionary,
     PDFStream,
     PDFString,
 )
@@ -69,6 +70,23 @@ class Sheet:
     def bleed_box(self) -> tuple[float, float, float, float]:
         x0, y0, x1, y1 = self.trim_box
         return x0 - self.bleed, y0 - self.bleed, x1 + self.bleed, y1 + self.bleed
+
+
+def draw_marks_form(canvas: Canvas, theme: Theme) -> str:
+    """Draw the marks into a form XObject and return its name ('' when the theme has none).
+
+    ReportLab writes a form's resources without the colour spaces it uses, so the form is
+    given resources naming the registration colour's /Separation itself."""
+    sheet = Sheet.of(theme)
+    if sheet.slug <= 0 or theme.print["crop_mark_length"] <= 0:
+        return ""
+    canvas.beginForm("marks", 0, 0, *sheet.media)
+    draw_marks(canvas, theme)
+    resources = PDFResourceDictionary()
+    resources.basicProcs()
+    resources.setColorSpace(canvas._colorsUsed)
+    canvas.endForm(Resources=resources)
+    return "marks"
 
 
 def draw_marks(canvas: Canvas, theme: Theme) -> None:

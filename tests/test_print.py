@@ -74,11 +74,15 @@ def test_backgrounds_run_into_the_bleed_and_marks_sit_outside_it(built: Built) -
     assert max(mark) < 120, f"no crop mark at the lower left corner: {mark}"
 
 
-def test_marks_use_the_registration_colour(built: Built) -> None:
+def test_marks_use_the_registration_colour_and_are_drawn_once(built: Built) -> None:
     with pikepdf.open(built.pdf) as document:
-        spaces = document.pages[3].Resources.get("/ColorSpace", {})
+        forms = {page.Resources.XObject["/FormXob.marks"].objgen for page in document.pages}
+        assert len(forms) == 1, "every page places the same marks form"
+        marks = document.pages[3].Resources.XObject["/FormXob.marks"]
+        spaces = marks.Resources.get("/ColorSpace", {})
         separations = [str(space[1]) for space in spaces.values()
                        if str(space[0]) == "/Separation"]
+        assert b"/All CS" in marks.read_bytes()
     assert "/All" in separations
 
 
