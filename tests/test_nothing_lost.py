@@ -171,3 +171,33 @@ def test_the_default_brochure_checks_every_cell(built: Built) -> None:
     cells = [t for t in texts if t.what.startswith("row ")]
     assert len(cells) >= 3 * len(rows) and len(rows) >= 40
     assert missing_texts(built.document, built.pdf.read_bytes()) == []
+
+
+def _numbered_pages(count: int) -> bytes:
+    """A PDF whose page N reads '第N页' (with a trim box, as built pages have)."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(200, 200), trimBox=(10, 10, 190, 190))
+    for number in range(1, count + 1):
+        canvas.setFont("Helvetica", 12)
+        canvas.drawString(20, 100, f"page {number} of {count}")
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def test_long_pdfs_are_read_back_by_two_processes_in_page_order(monkeypatch) -> None:
+    from builder import verify
+    pdf = _numbered_pages(verify.PARALLEL_PAGES + 7)
+    texts = verify.page_texts(pdf)
+    assert [t.strip() for t in texts] == [
+        f"page {n} of {verify.PARALLEL_PAGES + 7}" for n in range(1, verify.PARALLEL_PAGES + 8)]
+    forked: list[bool] = []
+    real_in_child = verify._in_child
+    monkeypatch.setattr(verify, "_in_child", lambda work: forked.append(True)
+                        or real_in_child(lambda: 1 / 0))  # the child fails
+    assert verify.page_texts(pdf) == texts, "the parent reads the child's half itself"
+    assert forked == [True]
+    forked.clear()
+    assert len(verify.page_texts(_numbered_pages(verify.PARALLEL_PAGES - 1))) == \
+        verify.PARALLEL_PAGES - 1
+    assert forked == [], "a short PDF is read by one process"
