@@ -18,7 +18,8 @@ import re
 import string
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import accumulate
 
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 
@@ -135,8 +136,11 @@ def text_width(text: str, font: str, size: float) -> float:
 def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
     """Cut styled runs into atoms."""
     atoms: list[Atom] = []
+    size = style.size
     for run in runs:
-        font = style.bold_font if run.bold else style.font
+        font, color = (style.bold_font if run.bold else style.font), run.color
+        text_width(" ", font, size)  # makes sure the font's width table exists
+        widths = _WIDTHS[(font, size)]
         position = 0
         text = run.text
         while position < len(text):
@@ -149,8 +153,10 @@ def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
                 if kind == "space":
                     piece = " "
             position += len(piece) if kind != "space" else _space_run(text, position)
-            atoms.append(Atom(piece, font, text_width(piece, font, style.size), kind,
-                              run.color))
+            width = widths.get(piece)
+            if width is None:
+                width = text_width(piece, font, size)
+            atoms.append(Atom(piece, font, width, kind, color))
     return _collapse_spaces(atoms, style.size)
 
 
@@ -215,8 +221,11 @@ def _shared_gap(a: Atom, b: Atom, em: float) -> Gap:
     are shared, and never changed."""
     if len(a.text) != 1 or len(b.text) != 1:
         return gap_between(a, b, em)
-    return _memoized(_GAPS, (a.text, b.text, a.kind, b.kind, em),
-                     lambda: gap_between(a, b, em))
+    key = (a.text, b.text, a.kind, b.kind, em)
+    gap = _GAPS.get(key)
+    if gap is None:
+        gap = _memoized(_GAPS, key, lambda: gap_between(a, b, em))
+    return gap
 
 
 def may_break(a: Atom, b: Atom) -> bool:
@@ -232,11 +241,11 @@ def may_break(a: Atom, b: Atom) -> bool:
 class _Sums:
     """Prefix sums over atoms and gaps, so any line's widths cost O(1)."""
 
-    width: list[float] = field(default_factory=lambda: [0.0])
-    natural: list[float] = field(default_factory=lambda: [0.0])
-    shrink: list[float] = field(default_factory=lambda: [0.0])
-    slots: list[float] = field(default_factory=lambda: [0.0])
-    letters: list[int] = field(default_factory=lambda: [0])
+    width: list[float]
+    natural: list[float]
+    shrink: list[float]
+    slots: list[float]
+    letters: list[int]
 
 
 class Composer:
@@ -245,16 +254,13 @@ class Composer:
     def __init__(self, atoms: list[Atom], style: TextStyle) -> None:
         self.atoms, self.style, self.em = atoms, style, style.size
         self.gaps = [_shared_gap(a, b, self.em) for a, b in zip(atoms, atoms[1:], strict=False)]
-        self.sums = s = _Sums()
-        width, natural, shrink, slots, letters = s.width, s.natural, s.shrink, s.slots, s.letters
-        end = Gap(weight=0)
-        for index, atom in enumerate(atoms):
-            gap = self.gaps[index] if index < len(self.gaps) else end
-            width.append(width[-1] + atom.width)
-            natural.append(natural[-1] + gap.natural)
-            shrink.append(shrink[-1] + gap.shrink_latin + gap.shrink_mark)
-            slots.append(slots[-1] + gap.weight)
-            letters.append(letters[-1] + int(atom.kind not in ("mark", "space")))
+        gaps = [*self.gaps, Gap(weight=0)]  # after the last atom: nothing
+        self.sums = _Sums(
+            width=[*accumulate((a.width for a in atoms), initial=0.0)],
+            natural=[*accumulate((g.natural for g in gaps), initial=0.0)],
+            shrink=[*accumulate((g.shrink_latin + g.shrink_mark for g in gaps), initial=0.0)],
+            slots=[*accumulate((g.weight for g in gaps), initial=0.0)],
+            letters=[*accumulate((a.kind not in ("mark", "space") for a in atoms), initial=0)])
 
     def measure(self, start: int, end: int) -> tuple[float, float, float]:
         """Natural width, shrink and stretch shares of atoms[start:end]."""
@@ -388,8 +394,8 @@ class Composer:
             atom = self.atoms[index]
             if atom.kind == "space" and index == end - 1:
                 break
-            if atom.kind == "space":
-                glyphs.append(Glyph(" ", atom.font, x, atom.width, atom.color))
+            if atom.kind == "space" or len(atom.text) == 1:  # the atom's width is the glyph's
+                glyphs.append(Glyph(atom.text, atom.font, x, atom.width, atom.color))
             else:
                 for char in atom.text:
                     advance = text_width(char, atom.font, self.em)

@@ -530,13 +530,15 @@ def register_family(family: str, regular: Path, bold: Path) -> tuple[FontFace, F
 
 def missing_chars(text: str, faces: Sequence[FontFace]) -> list[str]:
     """Distinct printable characters of ``text`` that none of ``faces`` maps, in order."""
-    covered = _coverage(tuple(faces))
+    absent = set(text).difference(_coverage(tuple(faces)))
+    if not absent:  # the usual case, found by one set operation
+        return []
     return [char for char in dict.fromkeys(text)
-            if ord(char) not in covered and not char.isspace()
+            if char in absent and not char.isspace()
             and unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Zl", "Zp"}]
 
 
 @functools.lru_cache(maxsize=8)
-def _coverage(faces: tuple[FontFace, ...]) -> frozenset[int]:
-    """The code points any of ``faces`` maps (the check asks once per text)."""
-    return frozenset().union(*(face.codepoints for face in faces))
+def _coverage(faces: tuple[FontFace, ...]) -> frozenset[str]:
+    """The characters any of ``faces`` maps (the check asks once per text)."""
+    return frozenset(map(chr, frozenset().union(*(face.codepoints for face in faces))))
