@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,21 @@ from builder.errors import BrochureError
 
 DEFAULT_CONTENT = Path("content/xianan-2022.yaml")
 DIST = Path("dist")
+
+
+def run() -> None:
+    """The `brochure` command and `python -m builder`: `main`, then exit at once.
+
+    Tearing the interpreter down frees every object one by one (fonts, pages, pdfium): about
+    80 ms of a 0.4 s build, for memory the system takes back anyway. Every file is written
+    and closed by then; standard output and error are flushed here."""
+    try:
+        code = main()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader left early (`brochure check | head -1`)
+        code = 1
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
