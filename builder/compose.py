@@ -20,6 +20,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from weakref import WeakKeyDictionary
 
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 
@@ -478,43 +479,41 @@ def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: f
     size, leading = style.size, style.leading
     baseline = top - (leading - size) / 2 - 0.88 * size
     canvas.setFillColor(style.color)
-    document = canvas._doc
-    escaped: dict[int, str] = {}  # byte -> "(escaped byte)", the same for every glyph
+    codes = _CODES.get(canvas._doc)
+    if codes is None:
+        codes = _CODES[canvas._doc] = {}
     for line in lines:
-        if not line.glyphs:
+        glyphs = line.glyphs
+        if not glyphs:
             baseline -= leading
             continue
-        parts = [f"BT 1 0 0 1 {x + line.glyphs[0].x:.3f} {baseline:.3f} Tm"]
-        pen = line.glyphs[0].x
+        parts = [f"BT 1 0 0 1 {x + glyphs[0].x:.3f} {baseline:.3f} Tm"]
+        pen = glyphs[0].x
         current_font, current_color = None, style.color
         tj: list[str] = []
-        for (font_name, color), glyphs in _groups(line.glyphs, style.color):
+        for glyph in glyphs:
+            color = style.color if glyph.color is None else glyph.color
             if color != current_color:
                 if tj:
                     parts.append(f"[{' '.join(tj)}] TJ")
                     tj = []
                 parts.append(_fill_operator(color))
                 current_color = color
-            font = getFont(font_name)
-            index = 0
-            for subset, encoded in font.splitString("".join(g.char for g in glyphs), document):
-                name = font.getSubsetInternalName(subset, document)
-                if name != current_font:
-                    if tj:
-                        parts.append(f"[{' '.join(tj)}] TJ")
-                        tj = []
-                    parts.append(f"{name} {size:.2f} Tf")
-                    current_font = name
-                for byte in encoded:
-                    glyph = glyphs[index]
-                    index += 1
-                    if glyph.x != pen:  # _moves of 0 is []
-                        tj += _moves(glyph.x - pen, size)
-                    code = escaped.get(byte)
-                    if code is None:
-                        code = escaped[byte] = f"({canvas._escape(bytes([byte]))})"
-                    tj.append(code)
-                    pen = glyph.x + glyph.width
+            code = codes.get((glyph.font, glyph.char))
+            if code is None:
+                code = codes[(glyph.font, glyph.char)] = _glyph_code(canvas, glyph.font,
+                                                                     glyph.char)
+            font_name, shown = code
+            if font_name != current_font:
+                if tj:
+                    parts.append(f"[{' '.join(tj)}] TJ")
+                    tj = []
+                parts.append(f"{font_name} {size:.2f} Tf")
+                current_font = font_name
+            if glyph.x != pen:  # _moves of 0 is []
+                tj += _moves(glyph.x - pen, size)
+            tj.append(shown)
+            pen = glyph.x + glyph.width
         if tj:
             parts.append(f"[{' '.join(tj)}] TJ")
         if current_color != style.color:
@@ -524,16 +523,16 @@ def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: f
         baseline -= leading
 
 
-def _groups(glyphs: list[Glyph], default_color: object) -> list[tuple[tuple, list[Glyph]]]:
-    """Consecutive glyphs sharing font and colour."""
-    groups: list[tuple[tuple, list[Glyph]]] = []
-    for glyph in glyphs:
-        key = (glyph.font, glyph.color if glyph.color is not None else default_color)
-        if groups and groups[-1][0] == key:
-            groups[-1][1].append(glyph)
-        else:
-            groups.append((key, [glyph]))
-    return groups
+_CODES: WeakKeyDictionary = WeakKeyDictionary()
+"""Per PDF document: (font, character) -> (the font subset's name, the character's code as a
+PDF string), found once per document (a character's subset and code never change)."""
+
+
+def _glyph_code(canvas, font_name: str, char: str) -> tuple[str, str]:
+    """Where ReportLab's subsetting puts `char` of the font: subset name and '(code)'."""
+    font, document = getFont(font_name), canvas._doc
+    [(subset, encoded)] = font.splitString(char, document)
+    return font.getSubsetInternalName(subset, document), f"({canvas._escape(encoded)})"
 
 
 def _fill_operator(color) -> str:
