@@ -3,14 +3,15 @@
 
 Every build is a whole `python -m builder build` process, timed from the outside, with its
 peak memory (maximum resident set size) read from the kernel. Bytecode is compiled once, as an
-install does, into the benchmark's temporary folder (PYTHONPYCACHEPREFIX), and each group of
-runs starts with one untimed run. The figures:
+install does, into the benchmark's temporary folder (PYTHONPYCACHEPREFIX), and each kind of
+run is made once untimed before the timed rounds. The figures:
 
 * the default brochure, cold (empty font cache) and warm, median of 5;
 * a "yearbook": the default content with its parts repeated 40 times (each copy's texts
   numbered, so the content check does not reject them as duplicates), median of 3;
 * the same texts set with ReportLab's plain `Paragraph` (wordWrap='CJK', the same fonts and
-  width, no cache) in a process of its own: the baseline every figure is divided by;
+  width, no cache) in a process of its own: the baseline every figure is divided by, timed
+  in turn with the builds it is compared to (run 1 of each, run 2 of each, ...);
 * the composer alone, per 1000 lines, against the plain `Paragraph` wrapping the same texts;
 * how many layout passes a build makes (pages begun / pages in the PDF).
 """
@@ -83,28 +84,42 @@ def median_run(runs: list[Run]) -> Run:
                runs[-1].pages, runs[-1].size, statistics.median(stages) if stages else None)
 
 
-def timed_runs(command: list[str], output: Path, runs: int,
-               env_of: Callable[[int], dict[str, str]]) -> Run:
-    """One untimed run (it compiles the bytecode, and fills a warm cache), then `runs` timed
-    runs, run n in the environment env_of(n)."""
-    run_process(command, output, env_of(-1))
-    return median_run([run_process(command, output, env_of(n)) for n in range(runs)])
+@dataclass(frozen=True)
+class Job:
+    """A command the benchmark times: its PDF, and its environment for run n (-1: warm-up)."""
+
+    command: list[str]
+    output: Path
+    env_of: Callable[[int], dict[str, str]]
 
 
-def build_runs(content: Path, folder: Path, runs: int, *, cold: bool) -> Run:
-    """`runs` builds of `content`; cold: each with an empty font cache, else a filled one."""
-    output = folder / f"{content.stem}.pdf"
+def interleaved_runs(jobs: list[Job], runs: int) -> list[Run]:
+    """One untimed run of each job (it compiles the bytecode and fills a warm cache), then
+    `runs` rounds that run every job once, in turn: the machines here change speed by half
+    within minutes, and a ratio is only fair between runs made in the same moment."""
+    for job in jobs:
+        run_process(job.command, job.output, job.env_of(-1))
+    timed: list[list[Run]] = [[] for _ in jobs]
+    for n in range(runs):
+        for job, results in zip(jobs, timed, strict=True):
+            results.append(run_process(job.command, job.output, job.env_of(n)))
+    return [median_run(results) for results in timed]
+
+
+def build_job(content: Path, folder: Path, *, cold: bool) -> Job:
+    """Builds of `content`; cold: each with an empty font cache, else a filled one."""
+    output = folder / f"{content.stem}{'-cold' if cold else ''}.pdf"
     command = [sys.executable, "-m", "builder", "build", str(content), "-o", str(output)]
-    return timed_runs(command, output, runs, lambda n: child_env(
+    return Job(command, output, lambda n: child_env(
         folder, folder / (f"fonts-cold-{n}" if cold else "fonts-warm")))
 
 
-def plain_runs(content: Path, folder: Path, runs: int) -> Run:
+def plain_job(content: Path, folder: Path) -> Job:
     """The same texts set by ReportLab's plain Paragraph, whole process (see `plain_main`)."""
     output = folder / f"{content.stem}-plain.pdf"
     command = [sys.executable, str(Path(__file__).resolve()), "--plain", str(content),
                str(output)]
-    return timed_runs(command, output, runs, lambda n: child_env(folder))
+    return Job(command, output, lambda n: child_env(folder))
 
 
 def child_env(folder: Path, font_cache: Path | None = None) -> dict[str, str]:
@@ -124,7 +139,8 @@ def profile(content: Path, folder: Path, top: int = 30) -> None:
     stats, output = folder / "build.prof", folder / "profiled.pdf"
     command = [sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "builder", "build",
                str(content), "-o", str(output)]
-    timed_runs(command, output, 1, lambda n: child_env(folder, folder / "fonts-warm"))
+    interleaved_runs([Job(command, output, lambda n: child_env(folder, folder / "fonts-warm"))],
+                     1)
     for order in ("cumulative", "tottime"):
         pstats.Stats(str(stats)).sort_stats(order).print_stats(top)
 
@@ -341,13 +357,13 @@ def main() -> None:
         folder = Path(name)
         yearbook = write_yearbook(folder, args.copies)
         year_runs = max(1, (args.runs + 1) // 2)
-        plain = plain_runs(CONTENT, folder, args.runs)
-        plain_year = plain_runs(yearbook, folder, year_runs)
-        cold = build_runs(CONTENT, folder, args.runs, cold=True)
-        warm = build_runs(CONTENT, folder, args.runs, cold=False)
-        year = build_runs(yearbook, folder, year_runs, cold=False)
-    print(f"whole process, median of {args.runs} ({year_runs} for the yearbook); "
-          "(Nx) = ratio to ReportLab's plain Paragraph setting the same texts")
+        plain, cold, warm = interleaved_runs(
+            [plain_job(CONTENT, folder), build_job(CONTENT, folder, cold=True),
+             build_job(CONTENT, folder, cold=False)], args.runs)
+        plain_year, year = interleaved_runs(
+            [plain_job(yearbook, folder), build_job(yearbook, folder, cold=False)], year_runs)
+    print(f"whole process, median of {args.runs} ({year_runs} for the yearbook), runs "
+          "interleaved; (Nx) = ratio to ReportLab's plain Paragraph setting the same texts")
     print(row("plain Paragraph", plain, plain))
     print(row("default, cold cache", cold, plain))
     print(row("default, warm cache", warm, plain))
