@@ -28,6 +28,8 @@ class PageArt:
         self.document, self.theme, self.fonts, self.type = document, theme, fonts, typesetter
         self.scale = theme.page_width / (210 * MM)
         """Decoration drawn for A4 shrinks or grows with the page width."""
+        self.opener_art = False
+        """Whether the openers' background, band and rings have been drawn (as a form)."""
 
     def _text(self, canv: Canvas, text: str, role: str, x: float, y: float,
               align: str = "left", max_width: float | None = None,
@@ -179,12 +181,18 @@ class PageArt:
         theme, d = self.theme, self.theme.decor
         width, height = theme.page_width, theme.page_height
         band = height * d["opener_band"]
-        self._background(canv, "paper")
-        self._band(canv, "primary", height - band, band)
-        self._rings(canv, width, height - band, int(d["rings_count"] * 2 // 3),
-                    d["rings_step"] * 0.75 * self.scale, "accent_light",
-                    d["rings_width"] / 2 * self.scale)
-        self._band(canv, "primary_dark", height - band, d["opener_band_edge"])
+        if not self.opener_art:  # the same on every opener: drawn once, placed on each
+            edge = theme.print["bleed"] + 1  # the form's box lies beyond what it draws
+            canv.beginForm("opener-art", -edge, -edge, width + edge, height + edge)
+            self._background(canv, "paper")
+            self._band(canv, "primary", height - band, band)
+            self._rings(canv, width, height - band, int(d["rings_count"] * 2 // 3),
+                        d["rings_step"] * 0.75 * self.scale, "accent_light",
+                        d["rings_width"] / 2 * self.scale)
+            self._band(canv, "primary_dark", height - band, d["opener_band_edge"])
+            canv.endForm()
+            self.opener_art = True
+        canv.doForm("opener-art")
         side = theme.margin_side
         number = self.document.section_number(part) or 0
         number_style = theme.style("opener_number")

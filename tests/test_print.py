@@ -86,6 +86,14 @@ def test_marks_use_the_registration_colour_and_are_drawn_once(built: Built) -> N
     assert "/All" in separations
 
 
+def test_section_openers_place_one_drawing_of_their_art(built: Built) -> None:
+    sections = [p for p in built.document.parts if p.layout == "section"]
+    with pikepdf.open(built.pdf) as document:
+        forms = [page.Resources.XObject["/FormXob.opener-art"].objgen
+                 for page in document.pages if "/FormXob.opener-art" in page.Resources.XObject]
+    assert len(forms) == len(sections) > 1 and len(set(forms)) == 1
+
+
 def test_print_file_is_cmyk_with_body_text_in_black_only(built: Built) -> None:
     report = preflight(built.pdf)
     assert not [i for i in report.issues if i.rule == "rgb"]
