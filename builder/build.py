@@ -12,7 +12,9 @@ from builder.check import Finding, check_document
 from builder.errors import BrochureError
 from builder.layout import layout_document
 from builder.load import load_document
+from builder.model import Document, Scorecard
 from builder.output import write_atomically
+from builder.parallel import can_fork, in_child
 from builder.platypus import LayoutError
 from builder.printing import prepare_pdf, stamp_document_id
 from builder.theme import SIZE_HINT, load_theme, theme_path
@@ -64,7 +66,58 @@ def _build(content: Path, output: Path, theme_name: str | None, profile: str,
     if profile == "screen":
         theme = theme.for_screen()
     fonts = register_theme_fonts(theme)
-    findings = check_document(document, fonts.faces, theme)
+
+    def check() -> list[Finding]:
+        return check_document(document, fonts.faces, theme)
+
+    # A long document is checked in a second process while this one lays it out; its
+    # errors stop the build all the same, before anything is written.
+    pending = in_child(check) if _blocks(document) >= PARALLEL_BLOCKS and can_fork() else None
+    findings = [] if pending else check()
+    _stop_on_errors(findings, content)
+    try:
+        laid_out = layout_document(
+            document, theme, fonts, progress,
+            before_save=lambda canvas: prepare_pdf(canvas, document.meta, profile == "print"))
+    except LayoutError as error:  # a block larger than the page that cannot split or shrink
+        if pending:  # an error in the content explains more than the layout's
+            _stop_on_errors(_findings(pending, check), content)
+        raise BrochureError(f"a block does not fit on the page: {str(error)[:200]}",
+                            path=content, hint="shorten that block's text, or use a larger"
+                            " page size; please report it with the content file") from None
+    except BrochureError:
+        if pending:
+            _stop_on_errors(_findings(pending, check), content)
+        raise
+    if pending:
+        findings = _findings(pending, check)
+        _stop_on_errors(findings, content)
+    ensure_nothing_lost(document, laid_out.pdf, theme)
+    pdf = stamp_document_id(laid_out.pdf)
+    sha = write_atomically(pdf, output)
+    return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),
+                       seconds=time.perf_counter() - started, sha256=sha,
+                       findings=tuple(findings))
+
+
+PARALLEL_BLOCKS = 300
+"""From this many blocks on (scorecard rows count), the check runs beside the layout."""
+
+
+def _blocks(document: Document) -> int:
+    return sum(len(block.rows) if isinstance(block, Scorecard) else 1
+               for part in document.parts for block in part.blocks)
+
+
+def _findings(pending: Callable[[], list[Finding] | None],
+              check: Callable[[], list[Finding]]) -> list[Finding]:
+    """The second process's findings; if it failed, the check is made here."""
+    findings = pending()
+    return findings if isinstance(findings, list) else check()
+
+
+def _stop_on_errors(findings: list[Finding], content: Path) -> None:
+    """Raise a BrochureError for the first error among the findings, if any."""
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         first = errors[0]
@@ -72,17 +125,3 @@ def _build(content: Path, output: Path, theme_name: str | None, profile: str,
                             + (f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""),
                             path=content, line=first.line, column=first.column,
                             hint=f"{first.hint}; run `brochure check {content}` for all findings")
-    try:
-        laid_out = layout_document(
-            document, theme, fonts, progress,
-            before_save=lambda canvas: prepare_pdf(canvas, document.meta, profile == "print"))
-    except LayoutError as error:  # a block larger than the page that cannot split or shrink
-        raise BrochureError(f"a block does not fit on the page: {str(error)[:200]}",
-                            path=content, hint="shorten that block's text, or use a larger"
-                            " page size; please report it with the content file") from None
-    ensure_nothing_lost(document, laid_out.pdf, theme)
-    pdf = stamp_document_id(laid_out.pdf)
-    sha = write_atomically(pdf, output)
-    return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),
-                       seconds=time.perf_counter() - started, sha256=sha,
-                       findings=tuple(findings))

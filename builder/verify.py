@@ -10,10 +10,8 @@ matched in the wrong place, so tests use text that does not).
 
 from __future__ import annotations
 
-import os
-import pickle
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pypdfium2
@@ -21,6 +19,7 @@ import pypdfium2
 from builder.check import Text, block_texts, part_texts, tag_printed
 from builder.errors import BrochureError
 from builder.model import TRUNCATION_MARK, Block, Document, Figure, Paragraph, Part, Scorecard, Span
+from builder.parallel import can_fork, in_child
 from builder.theme import Theme
 
 SPACE = re.compile(r"\s+")
@@ -40,13 +39,13 @@ def page_texts(pdf: bytes) -> list[str]:
         count = len(document)
     finally:
         document.close()
-    if count < PARALLEL_PAGES or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+    if count < PARALLEL_PAGES or not can_fork():
         return _page_texts(pdf, range(count))
     half = count // 2
-    second = _in_child(lambda: _page_texts(pdf, range(half, count)))
+    second = in_child(lambda: _page_texts(pdf, range(half, count)))
     first = _page_texts(pdf, range(half))
     rest = second()
-    return first + (rest if rest is not None else _page_texts(pdf, range(half, count)))
+    return first + (rest if isinstance(rest, list) else _page_texts(pdf, range(half, count)))
 
 
 PARALLEL_PAGES = 64
@@ -66,34 +65,6 @@ def _page_texts(pdf: bytes, numbers: range) -> list[str]:
         return texts
     finally:
         document.close()
-
-
-def _in_child(work: Callable[[], list[str]]) -> Callable[[], list[str] | None]:
-    """Run `work` in a forked process; the returned function waits for its result (None when
-    the child failed, and the caller does the work itself)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: do the work, send it, leave without any cleanup of the parent's
-        status = 1
-        try:
-            os.close(read_end)
-            with os.fdopen(write_end, "wb") as out:
-                out.write(pickle.dumps(work()))
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-
-    def result() -> list[str] | None:
-        with os.fdopen(read_end, "rb") as received:
-            data = received.read()
-        _, status = os.waitpid(pid, 0)
-        if status != 0:
-            return None
-        value = pickle.loads(data)
-        return value if isinstance(value, list) else None
-
-    return result
 
 
 def flatten(text: str) -> str:

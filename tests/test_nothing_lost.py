@@ -192,8 +192,8 @@ def test_long_pdfs_are_read_back_by_two_processes_in_page_order(monkeypatch) -> 
     assert [t.strip() for t in texts] == [
         f"page {n} of {verify.PARALLEL_PAGES + 7}" for n in range(1, verify.PARALLEL_PAGES + 8)]
     forked: list[bool] = []
-    real_in_child = verify._in_child
-    monkeypatch.setattr(verify, "_in_child", lambda work: forked.append(True)
+    real_in_child = verify.in_child
+    monkeypatch.setattr(verify, "in_child", lambda work: forked.append(True)
                         or real_in_child(lambda: 1 / 0))  # the child fails
     assert verify.page_texts(pdf) == texts, "the parent reads the child's half itself"
     assert forked == [True]
