@@ -297,7 +297,9 @@ class Composer:
         s = self.sums
         # a line's natural width is ends[end] - begins[start]; begins grows with start
         begins = [s.width[k] + s.natural[k] for k in range(count)]
-        best: dict[int, tuple[float, int]] = {0: (0.0, -1)}
+        costs = [math.inf] * (count + 1)  # the cheapest way to end a line at each atom
+        costs[0] = 0.0
+        previous = [-1] * (count + 1)     # ... and where that line starts
         starts, start_begins = [0], [begins[0]]
         for end in allowed:
             reach = s.width[end] + s.natural[end - 1]
@@ -306,24 +308,25 @@ class Composer:
             low = bisect_left(start_begins, reach - width - 2 * em - (first_width - width))
             high = len(starts) if end == count else bisect_right(
                 start_begins, reach - min(width, first_width) + LOOSEST * em)
-            found = self._cheapest(starts[low:high], end, width, first_width, best)
+            found = self._cheapest(starts[low:high], end, width, first_width, costs)
             if found is None and end != count:
-                found = self._cheapest(starts, end, width, first_width, best)
+                found = self._cheapest(starts, end, width, first_width, costs)
             if found is not None:
-                best[end] = found
+                costs[end], previous[end] = found
                 starts.append(end)
                 start_begins.append(begins[end] if end < count else math.inf)
-        if count not in best:
+        if costs[count] == math.inf:
             raise OverflowError("no way to set this paragraph within the measure")
         ends, end = [], count
         while end > 0:
             ends.append(end)
-            end = best[end][1]
+            end = previous[end]
         return ends[::-1]
 
     def _cheapest(self, starts: list[int], end: int, width: float, first_width: float,
-                  best: dict[int, tuple[float, int]]) -> tuple[float, int] | None:
-        """The best (cost, start) for a line ending at `end`, or None if none fits.
+                  costs: list[float]) -> tuple[float, int] | None:
+        """The best (cost, start) for a line ending at `end`, or None if none fits; `costs`
+        holds the cost of the paragraph up to each start.
 
         `line_cost` inlined (the hot loop of every paragraph), with the same arithmetic; a
         start already costing as much as the best found is skipped (line costs are >= 0)."""
@@ -332,10 +335,10 @@ class Composer:
         shrink_last, slots_last, letters_end = s.shrink[end - 1], s.slots[end - 1], s.letters[end]
         mark_end = self.atoms[end - 1].text[-1] in BLANK_RIGHT
         widths, naturals, shrinks, slots, letters = s.width, s.natural, s.shrink, s.slots, s.letters
-        found: tuple[float, int] | None = None
+        found_cost, found_start = math.inf, -1
         for start in starts:
-            before = best[start][0]
-            if found is not None and before >= found[0]:
+            before = costs[start]
+            if before >= found_cost:
                 continue
             measure = first_width if start == 0 else width
             natural = width_end - widths[start] + natural_last - naturals[start]
@@ -356,9 +359,9 @@ class Composer:
             else:
                 line = 100 * ((measure - natural) / (slots_last - slots[start]) / (0.1 * em)) ** 2
             cost = before + line
-            if cost < math.inf and (found is None or cost < found[0]):
-                found = (cost, start)
-        return found
+            if cost < found_cost:
+                found_cost, found_start = cost, start
+        return (found_cost, found_start) if found_start >= 0 else None
 
     def place(self, start: int, end: int, measure: float, indent: float, last: bool) -> Line:
         """Glyph positions for atoms[start:end] set to the measure."""

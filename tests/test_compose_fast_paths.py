@@ -49,16 +49,16 @@ def test_inlined_costs_choose_as_line_cost_does(setting) -> None:
                                         style)
             count = len(composer.atoms)
             first = measure - style.indent * style.size
-            best = {start: ((start * 7919) % 101 / 7, -1) for start in range(count)}  # arbitrary
+            costs = [(start * 7919) % 101 / 7 for start in range(count)]  # arbitrary
             for end in range(1, count + 1):
                 starts = list(range(max(0, end - 60), end))
                 expected = None
                 for start in starts:
-                    cost = best[start][0] + composer.line_cost(
+                    cost = costs[start] + composer.line_cost(
                         start, end, first if start == 0 else measure, end == count)
                     if cost < math.inf and (expected is None or cost < expected[0]):
                         expected = (cost, start)
-                assert composer._cheapest(starts, end, measure, first, best) == expected
+                assert composer._cheapest(starts, end, measure, first, costs) == expected
 
 
 def test_shared_gaps_are_gap_between(setting) -> None:
