@@ -27,7 +27,7 @@ from builder.model import (
     Photos,
     Quote,
 )
-from builder.pages import PageArt, draw_aligned
+from builder.pages import PageArt, draw_aligned, place_form
 from builder.platypus import (
     ActionFlowable,
     BalancedColumns,
@@ -43,7 +43,7 @@ from builder.platypus import (
     Table,
     TableStyle,
 )
-from builder.printing import Sheet, cmyk_image, draw_marks_form
+from builder.printing import Sheet, cmyk_image, draw_marks, has_marks
 from builder.scorecard import ScorecardTable
 from builder.theme import Theme
 from builder.typeset import Fonts, Typesetter
@@ -64,8 +64,6 @@ class LayoutState:
                            Callable[[Canvas, int], None]]] = field(default_factory=list)
     """Form XObjects drawn once every page is laid out: (name, bbox, draw(canvas, pages)).
     Pages refer to them before they exist: contents page numbers, headers with {pages}."""
-    marks_form: str | None = None
-    """The form with the crop and registration marks, once drawn ('' when there are none)."""
 
 
 class BrochureDoc(BaseDocTemplate):
@@ -122,11 +120,11 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts,
                        theme.text_width, text_height, 0, 0, 0, 0, id="body")
     chrome = PageChrome(document, theme, fonts, state)
 
+    marked = has_marks(theme)
+
     def marks(canv: Canvas, _doc: BaseDocTemplate) -> None:
-        if not state.marks_form:  # the same on every page: drawn once, placed on each
-            state.marks_form = draw_marks_form(canv, theme)
-        if state.marks_form:
-            canv.doForm(state.marks_form)
+        if marked:  # the same on every page
+            place_form(canv, "marks", (0, 0, *sheet.media), lambda c: draw_marks(c, theme))
 
     template.addPageTemplates([
         PageTemplate(id="full", frames=[page_frame], onPage=marks),

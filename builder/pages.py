@@ -3,11 +3,30 @@ on the canvas in trim coordinates; backgrounds and bands run into the bleed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from reportlab.pdfbase.pdfdoc import PDFResourceDictionary
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.model import Document, Paragraph, Part
 from builder.theme import MM, Theme
 from builder.typeset import Fonts, Typesetter
+
+
+def place_form(canv: Canvas, name: str, box: tuple[float, float, float, float],
+               draw: Callable[[Canvas], None]) -> None:
+    """Place the form `name` on the page, drawn by `draw(canvas)` the first time: art that is
+    the same on many pages is drawn once. ReportLab writes a form's resources without the
+    colour spaces it uses (the registration colour's /Separation), so they are given here."""
+    if not canv.hasForm(name):
+        canv.beginForm(name, *box)
+        draw(canv)
+        resources = PDFResourceDictionary()
+        resources.basicFonts()
+        resources.basicProcs()
+        resources.setColorSpace(canv._colorsUsed)
+        canv.endForm(Resources=resources)
+    canv.doForm(name)
 
 
 def draw_aligned(canv: Canvas, text: str, x: float, y: float, align: str) -> None:
@@ -28,8 +47,6 @@ class PageArt:
         self.document, self.theme, self.fonts, self.type = document, theme, fonts, typesetter
         self.scale = theme.page_width / (210 * MM)
         """Decoration drawn for A4 shrinks or grows with the page width."""
-        self.opener_art = False
-        """Whether the openers' background, band and rings have been drawn (as a form)."""
 
     def _text(self, canv: Canvas, text: str, role: str, x: float, y: float,
               align: str = "left", max_width: float | None = None,
@@ -181,18 +198,17 @@ class PageArt:
         theme, d = self.theme, self.theme.decor
         width, height = theme.page_width, theme.page_height
         band = height * d["opener_band"]
-        if not self.opener_art:  # the same on every opener: drawn once, placed on each
-            edge = theme.print["bleed"] + 1  # the form's box lies beyond what it draws
-            canv.beginForm("opener-art", -edge, -edge, width + edge, height + edge)
+
+        def art(canv: Canvas) -> None:  # the same on every opener
             self._background(canv, "paper")
             self._band(canv, "primary", height - band, band)
             self._rings(canv, width, height - band, int(d["rings_count"] * 2 // 3),
                         d["rings_step"] * 0.75 * self.scale, "accent_light",
                         d["rings_width"] / 2 * self.scale)
             self._band(canv, "primary_dark", height - band, d["opener_band_edge"])
-            canv.endForm()
-            self.opener_art = True
-        canv.doForm("opener-art")
+
+        edge = theme.print["bleed"] + 1  # the form's box lies beyond what it draws
+        place_form(canv, "opener-art", (-edge, -edge, width + edge, height + edge), art)
         side = theme.margin_side
         number = self.document.section_number(part) or 0
         number_style = theme.style("opener_number")

@@ -26,7 +26,6 @@ from reportlab.pdfbase.pdfdoc import (
     PDFDictionary,
     PDFInfo,
     PDFName,
-    PDFResourceDictionary,
     PDFStream,
     PDFString,
 )
@@ -72,30 +71,18 @@ class Sheet:
         return x0 - self.bleed, y0 - self.bleed, x1 + self.bleed, y1 + self.bleed
 
 
-def draw_marks_form(canvas: Canvas, theme: Theme) -> str:
-    """Draw the marks into a form XObject and return its name ('' when the theme has none).
-
-    ReportLab writes a form's resources without the colour spaces it uses, so the form is
-    given resources naming the registration colour's /Separation itself."""
-    sheet = Sheet.of(theme)
-    if sheet.slug <= 0 or theme.print["crop_mark_length"] <= 0:
-        return ""
-    canvas.beginForm("marks", 0, 0, *sheet.media)
-    draw_marks(canvas, theme)
-    resources = PDFResourceDictionary()
-    resources.basicProcs()
-    resources.setColorSpace(canvas._colorsUsed)
-    canvas.endForm(Resources=resources)
-    return "marks"
+def has_marks(theme: Theme) -> bool:
+    """Whether the theme's pages have a slug with crop marks (print) or none (screen)."""
+    return Sheet.of(theme).slug > 0 and theme.print["crop_mark_length"] > 0
 
 
 def draw_marks(canvas: Canvas, theme: Theme) -> None:
     """Crop marks at the four trim corners and registration targets at the four sides,
     all outside the bleed, in the registration colour."""
+    if not has_marks(theme):
+        return
     sheet = Sheet.of(theme)
     offset, length = theme.print["crop_mark_offset"], theme.print["crop_mark_length"]
-    if sheet.slug <= 0 or length <= 0:
-        return
     x0, y0, x1, y1 = sheet.trim_box
     canvas.saveState()
     canvas.setStrokeColor(REGISTRATION)
