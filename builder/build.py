@@ -79,16 +79,15 @@ def _build(content: Path, output: Path, theme_name: str | None, profile: str,
         laid_out = layout_document(
             document, theme, fonts, progress,
             before_save=lambda canvas: prepare_pdf(canvas, document.meta, profile == "print"))
-    except LayoutError as error:  # a block larger than the page that cannot split or shrink
+    except (LayoutError, BrochureError) as error:
         if pending:  # an error in the content explains more than the layout's
             _stop_on_errors(_findings(pending, check), content)
+        if isinstance(error, BrochureError):
+            raise
+        # a block larger than the page that cannot split or shrink
         raise BrochureError(f"a block does not fit on the page: {str(error)[:200]}",
                             path=content, hint="shorten that block's text, or use a larger"
                             " page size; please report it with the content file") from None
-    except BrochureError:
-        if pending:
-            _stop_on_errors(_findings(pending, check), content)
-        raise
     if pending:
         findings = _findings(pending, check)
         _stop_on_errors(findings, content)

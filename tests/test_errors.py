@@ -128,3 +128,24 @@ def test_a_long_document_is_checked_beside_the_layout_and_errors_still_stop_it(
     monkeypatch.setattr(build_module, "in_child", lambda work: real_in_child(lambda: 1 / 0))
     with pytest.raises(BrochureError, match="missing-glyph"):  # the child failed: checked here
         build(good, output)
+
+
+def test_a_content_error_is_reported_before_the_layout_error_it_may_cause(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from builder import build as build_module
+    from builder.platypus import LayoutError
+
+    def failing_layout(*args: object, **kwargs: object) -> None:
+        raise LayoutError("Flowable too large")
+
+    monkeypatch.setattr(build_module, "PARALLEL_BLOCKS", 3)  # checked in a second process
+    monkeypatch.setattr(build_module, "layout_document", failing_layout)
+    blocks = "".join(f"      - paragraph: 第{n}段正文。\n" for n in range(1, 6))
+    content = write(tmp_path, MINIMAL.replace("      - paragraph: {text}\n", blocks))
+    with pytest.raises(BrochureError, match="does not fit on the page"):
+        build(content, tmp_path / "doc.pdf")
+    write(tmp_path, MINIMAL.replace("      - paragraph: {text}\n",
+                                    blocks + "      - paragraph: 缺字𪚥。\n"))
+    with pytest.raises(BrochureError, match="missing-glyph"):
+        build(content, tmp_path / "doc.pdf")
+    assert not (tmp_path / "doc.pdf").exists()
