@@ -16,6 +16,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.chart import change_bars
+from builder.check import tag_printed
 from builder.model import (
     TRUNCATION_MARK,
     Block,
@@ -345,7 +346,7 @@ class StoryBuilder:
                  accent_bar(theme, space_after=theme.spacing["block"])]
         if part.headline:
             flow.append(self.type.paragraph(part.headline, "part_headline"))
-        if part.tag and theme.design["opener"] == "inline":
+        if part.tag and tag_printed(part, theme):  # opener pages print it themselves
             flow += [Spacer(1, theme.spacing["block"] / 2),
                      self.type.paragraph(part.tag, "opener_tag")]
         flow.append(Spacer(1, theme.spacing["part_title_after"]))
