@@ -246,8 +246,8 @@ def _escape(text: str) -> str:
 
 def plain_settings() -> str:
     """The theme's fonts, body size, leading and text width, for the baseline process."""
-    from builder.theme import load_theme, theme_path
-    from builder.typeset import register_theme_fonts
+    from builder.source.theme import load_theme, theme_path
+    from builder.typeset.typesetter import register_theme_fonts
 
     theme = load_theme(theme_path("default"))
     fonts = register_theme_fonts(theme)
@@ -294,12 +294,12 @@ def composition(repeat: int = 20) -> tuple[float, float, int]:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph as PlainParagraph
 
-    from builder.compose import _compose as compose_uncached
-    from builder.compose import parse_emphasis
-    from builder.load import load_document
-    from builder.model import Paragraph
-    from builder.theme import load_theme, theme_path
-    from builder.typeset import Typesetter, register_theme_fonts
+    from builder.source.content import load_document
+    from builder.source.model import Paragraph
+    from builder.source.theme import load_theme, theme_path
+    from builder.typeset.compose import _compose as compose_uncached
+    from builder.typeset.compose import parse_emphasis
+    from builder.typeset.typesetter import Typesetter, register_theme_fonts
 
     theme = load_theme(theme_path("default"))
     typesetter = Typesetter(theme, register_theme_fonts(theme))

@@ -1,5 +1,5 @@
 """`python -m builder` runs the command line."""
 
-from builder.cli import run
+from builder.cli.main import run
 
 run()

@@ -8,18 +8,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.check import Finding, check_document
 from builder.errors import BrochureError
-from builder.layout import layout_document
-from builder.load import load_document
-from builder.model import Document, Scorecard
-from builder.output import write_atomically
+from builder.inspect.verify import ensure_nothing_lost
+from builder.layout.document import layout_document
+from builder.layout.platypus import LayoutError
 from builder.parallel import can_fork, in_child
-from builder.platypus import LayoutError
-from builder.printing import prepare_pdf, stamp_document_id
-from builder.theme import SIZE_HINT, load_theme, theme_path
-from builder.typeset import register_theme_fonts
-from builder.verify import ensure_nothing_lost
+from builder.pdf.output import write_atomically
+from builder.pdf.printing import prepare_pdf, stamp_document_id
+from builder.rules.check import Finding, check_document
+from builder.source.content import load_document
+from builder.source.model import Document, Scorecard
+from builder.source.theme import SIZE_HINT, load_theme, theme_path
+from builder.typeset.typesetter import register_theme_fonts
 
 
 @dataclass(frozen=True)

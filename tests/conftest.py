@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from builder.build import BuildResult, build
-from builder.layout import section_label
-from builder.load import load_document
-from builder.model import Document
+from builder.layout.document import section_label
+from builder.source.content import load_document
+from builder.source.model import Document
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONTENT = ROOT / "content" / "xianan-2022.yaml"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import Built, flat
 
-from builder.layout import section_label
-from builder.model import Paragraph, Scorecard
-from builder.typography import analyze_pdf
+from builder.inspect.typography import analyze_pdf
+from builder.layout.document import section_label
+from builder.source.model import Paragraph, Scorecard
 
 
 def _page_of(built: Built, text: str, start: int = 0) -> int:

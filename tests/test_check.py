@@ -13,14 +13,14 @@ from conftest import DEFAULT_CONTENT, ROOT
 from content_factory import document, han, write
 from PIL import Image
 
-from builder import check
-from builder.check import Finding, check_document, check_file
-from builder.cli import main
+from builder.cli.main import main
 from builder.errors import BrochureError
-from builder.fonts import FontFace
-from builder.load import load_document
-from builder.theme import load_theme, theme_path
-from builder.typeset import register_theme_fonts
+from builder.rules import check
+from builder.rules.check import Finding, check_document, check_file
+from builder.source.content import load_document
+from builder.source.theme import load_theme, theme_path
+from builder.typeset.fonts import FontFace
+from builder.typeset.typesetter import register_theme_fonts
 
 RAW = ROOT / "tests" / "data" / "raw-source.yaml"
 HALF_WIDTH = re.compile(r"[,:;!?()]")

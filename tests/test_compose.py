@@ -12,7 +12,8 @@ import pytest
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
-from builder.clreq import (
+from builder.source.theme import load_theme, theme_path
+from builder.typeset.clreq import (
     BLANK_LEFT,
     BLANK_RIGHT,
     LINE_END_FORBIDDEN,
@@ -20,8 +21,7 @@ from builder.clreq import (
     is_han,
     is_latin,
 )
-from builder.theme import load_theme, theme_path
-from builder.typeset import Typesetter, register_theme_fonts
+from builder.typeset.typesetter import Typesetter, register_theme_fonts
 
 SIZE = 10.0
 LEFT = 72.0

@@ -9,12 +9,12 @@ import pytest
 from conftest import DEFAULT_CONTENT
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from builder import compose
-from builder.clreq import LATIN_RUN
-from builder.load import load_document
-from builder.model import Paragraph
-from builder.theme import load_theme, theme_path
-from builder.typeset import Typesetter, register_theme_fonts
+from builder.source.content import load_document
+from builder.source.model import Paragraph
+from builder.source.theme import load_theme, theme_path
+from builder.typeset import compose
+from builder.typeset.clreq import LATIN_RUN
+from builder.typeset.typesetter import Typesetter, register_theme_fonts
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,13 @@ from conftest import DEFAULT_CONTENT, flat
 from PIL import Image
 from pypdf import PdfReader
 
-from builder import watch as watch_module
+from builder import data
 from builder.build import build
-from builder.load import BLOCK_FIELDS
-from builder.preview import preview
-from builder.scaffold import scaffold
-from builder.schema import SCHEMA_DIR, schemas
-from builder.theme import THEMES_DIR
+from builder.cli import watch as watch_module
+from builder.cli.scaffold import scaffold
+from builder.cli.schema import schemas
+from builder.inspect.preview import preview
+from builder.source.content import BLOCK_FIELDS
 
 CARD = """\
 meta: {{title: 图表测试, date: "2022", language: zh-CN}}
@@ -78,16 +78,16 @@ def test_new_refuses_to_overwrite(demo) -> None:
 
 def test_shipped_schemas_are_generated_from_the_loaders() -> None:
     for name, text in schemas().items():
-        assert (SCHEMA_DIR / name).read_text(encoding="utf-8") == text, \
+        assert (data.schemas_dir() / name).read_text(encoding="utf-8") == text, \
             f"{name} is stale: run `brochure schema`"
 
 
 def test_schemas_accept_the_shipped_files_and_reject_mistakes() -> None:
-    content_schema = json.loads((SCHEMA_DIR / "content.schema.json").read_text("utf-8"))
-    theme_schema = json.loads((SCHEMA_DIR / "theme.schema.json").read_text("utf-8"))
+    content_schema = json.loads((data.schemas_dir() / "content.schema.json").read_text("utf-8"))
+    theme_schema = json.loads((data.schemas_dir() / "theme.schema.json").read_text("utf-8"))
     content = yaml.safe_load(DEFAULT_CONTENT.read_text(encoding="utf-8"))
     jsonschema.validate(content, content_schema)
-    for theme in THEMES_DIR.glob("*.yaml"):
+    for theme in data.themes_dir().glob("*.yaml"):
         jsonschema.validate(yaml.safe_load(theme.read_text(encoding="utf-8")), theme_schema)
     content["parts"][0]["blocks"][0]["paragrph"] = "x"
     with pytest.raises(jsonschema.ValidationError):

@@ -9,7 +9,7 @@ import pytest
 from content_factory import document, write
 from PIL import Image
 
-from builder.cli import main
+from builder.cli.main import main
 
 FONTS = ("fonts:\n  serif: {{regular: {regular}, bold: {bold}}}\n"
          "  sans: {{regular: {regular}, bold: {bold}}}\n")
@@ -40,7 +40,7 @@ def scenario(name: str, folder: Path) -> tuple[Path, str, str]:
     if name == "missing font":
         theme = theme_with_fonts(folder, folder / "gone.ttf", folder / "gone-bold.ttf")
         return (write(folder, {"theme": theme} | good), "gone.ttf: error: font file not found",
-                "fonts/")
+                "a shipped font: NotoSansSC-Bold.ttf")
     if name == "unusable font":
         (folder / "junk.ttf").write_bytes(b"\0\1\0\0 not really a font")
         theme = theme_with_fonts(folder, folder / "junk.ttf", folder / "junk.ttf")

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from builder.build import build
 from builder.errors import BrochureError
-from builder.load import load_document
+from builder.source.content import load_document
 
 MINIMAL = """\
 meta:
@@ -106,7 +106,7 @@ def test_cli_builds_the_default_brochure(tmp_path: Path) -> None:
 def test_a_long_document_is_checked_beside_the_layout_and_errors_still_stop_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from builder import build as build_module
-    from builder.check import check_file
+    from builder.rules.check import check_file
     forks: list[bool] = []
     real_in_child = build_module.in_child
     monkeypatch.setattr(build_module, "PARALLEL_BLOCKS", 3)
@@ -133,7 +133,7 @@ def test_a_long_document_is_checked_beside_the_layout_and_errors_still_stop_it(
 def test_a_content_error_is_reported_before_the_layout_error_it_may_cause(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from builder import build as build_module
-    from builder.platypus import LayoutError
+    from builder.layout.platypus import LayoutError
 
     def failing_layout(*args: object, **kwargs: object) -> None:
         raise LayoutError("Flowable too large")

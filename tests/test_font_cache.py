@@ -14,7 +14,7 @@ import pytest
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from builder import fonts
+from builder.typeset import fonts
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = (ROOT / "fonts" / "NotoSansSC-Regular.ttf").resolve()
@@ -112,7 +112,7 @@ def test_unwritable_cache_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_a_warm_process_loads_fonts_from_the_cache(tmp_path: Path) -> None:
     """Second process: the same face, without fontTools (the file checks ran the first time)."""
     script = (
-        "import json, sys; from pathlib import Path; from builder.fonts import load_face; "
+        "import json, sys; from pathlib import Path; from builder.typeset.fonts import load_face; "
         f"face = load_face(Path({str(FONT)!r})); "
         "print(json.dumps([face.name, len(face.codepoints), 'fontTools' in sys.modules]))")
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))

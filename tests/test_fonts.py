@@ -1,4 +1,4 @@
-"""Tests for builder.fonts and the shipped fonts in fonts/."""
+"""Tests for builder.typeset.fonts and the shipped fonts in fonts/."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from reportlab.lib.fonts import ps2tt, tt2ps
 from reportlab.pdfgen import canvas
 
 from builder.errors import BrochureError
-from builder.fonts import (
+from builder.typeset.fonts import (
     FontFace,
     convert_to_truetype,
     load_face,

@@ -12,13 +12,13 @@ from content_factory import document, han, time_limit, write
 from PIL import Image
 
 from builder.build import BuildResult, build
-from builder.check import MAX_LENGTH
 from builder.errors import BrochureError
-from builder.layout import layout_document
-from builder.load import load_document
-from builder.theme import load_theme, theme_path
-from builder.typeset import register_theme_fonts
-from builder.verify import flatten, missing_texts, page_texts
+from builder.inspect.verify import flatten, missing_texts, page_texts
+from builder.layout.document import layout_document
+from builder.rules.check import MAX_LENGTH
+from builder.source.content import load_document
+from builder.source.theme import load_theme, theme_path
+from builder.typeset.typesetter import register_theme_fonts
 
 SECONDS = 60
 """No build in this file may take longer (each takes well under 2 s)."""

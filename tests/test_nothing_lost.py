@@ -12,14 +12,14 @@ from conftest import Built
 from content_factory import document, han, write
 from reportlab.pdfgen.canvas import Canvas
 
-from builder import layout
 from builder.build import build
 from builder.errors import BrochureError
-from builder.load import load_document
-from builder.model import Figure, Heading, Paragraph, Quote, Scorecard
-from builder.theme import load_theme, theme_path
-from builder.typeset import register_theme_fonts
-from builder.verify import expected_texts, front_texts, missing_texts
+from builder.inspect.verify import expected_texts, front_texts, missing_texts
+from builder.layout import document as layout
+from builder.source.content import load_document
+from builder.source.model import Figure, Heading, Paragraph, Quote, Scorecard
+from builder.source.theme import load_theme, theme_path
+from builder.typeset.typesetter import register_theme_fonts
 
 
 @pytest.fixture
@@ -186,7 +186,7 @@ def _numbered_pages(count: int) -> bytes:
 
 
 def test_long_pdfs_are_read_back_by_two_processes_in_page_order(monkeypatch) -> None:
-    from builder import verify
+    from builder.inspect import verify
     pdf = _numbered_pages(verify.PARALLEL_PAGES + 7)
     texts = verify.page_texts(pdf)
     assert [t.strip() for t in texts] == [

@@ -18,11 +18,12 @@ from conftest import DEFAULT_CONTENT, ROOT, Built, flat
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
+from builder import data
 from builder.build import build
-from builder.impose import impose, saddle_order
-from builder.preflight import preflight
-from builder.theme import MM, THEMES_DIR
-from builder.typography import analyze_pdf
+from builder.inspect.preflight import preflight
+from builder.inspect.typography import analyze_pdf
+from builder.pdf.impose import impose, saddle_order
+from builder.source.theme import MM
 
 A4 = (210 * MM, 297 * MM)
 
@@ -190,7 +191,7 @@ def test_preflight_passes_the_default_brochure(built: Built) -> None:
 
 def test_preflight_finds_a_bleed_under_3_mm(tmp_path: Path) -> None:
     theme = tmp_path / "thin.yaml"
-    theme.write_text((THEMES_DIR / "default.yaml").read_text(encoding="utf-8").replace(
+    theme.write_text((data.themes_dir() / "default.yaml").read_text(encoding="utf-8").replace(
         "  bleed: 3 ", "  bleed: 1 "), encoding="utf-8")
     output = tmp_path / "thin.pdf"
     build(DEFAULT_CONTENT, output, str(theme))
@@ -268,7 +269,7 @@ def test_pdfx_metadata_agrees_with_the_info_and_the_ids_come_from_the_file(
             instance_id = xmp["xmpMM:InstanceID"].removeprefix("uuid:").replace("-", "")
         first, second = (bytes(part).hex() for part in document.trailer.ID)
     assert first == second == document_id != instance_id
-    from builder.printing import ID_PLACEHOLDER, INSTANCE_PLACEHOLDER
+    from builder.pdf.printing import ID_PLACEHOLDER, INSTANCE_PLACEHOLDER
     as_written = built.pdf.read_bytes()  # the file as ReportLab wrote it: placeholders back
     for stamped, placeholder in ((document_id, ID_PLACEHOLDER),
                                  (instance_id, INSTANCE_PLACEHOLDER)):
@@ -283,7 +284,7 @@ def test_pdfx_metadata_agrees_with_the_info_and_the_ids_come_from_the_file(
 
 def test_document_ids_follow_the_content(tmp_path: Path) -> None:
     from builder.errors import BrochureError
-    from builder.printing import ID_PLACEHOLDER, stamp_document_id
+    from builder.pdf.printing import ID_PLACEHOLDER, stamp_document_id
     placeholder_file = (f"%PDF-1.6 <{ID_PLACEHOLDER}> 5fd1e3b0-c2a4-9e77-81f0-6ad3b8c94e21 "
                         "a0c3f96e-4b1d-4287-8e5c-0b9d6f2e7a13 ").encode()
     one = stamp_document_id(placeholder_file + b"page one")
@@ -296,11 +297,11 @@ def test_document_ids_follow_the_content(tmp_path: Path) -> None:
 
 
 def test_reportlab_url_pattern_is_deferred_and_still_matches() -> None:
-    """In a fresh process: importing through builder.platypus leaves ReportLab's URL pattern
+    """In a fresh process: importing through builder.layout.platypus leaves ReportLab's URL pattern
     uncompiled until used, and the stand-in matches as the real pattern does."""
     script = """if True:
         import re
-        from builder.platypus import defer_uri_pattern, uri_pattern
+        from builder.layout.platypus import defer_uri_pattern, uri_pattern
         from reportlab.platypus import paragraph
         defer_uri_pattern()  # a second call changes nothing
         assert type(paragraph.uri_pat).__name__ == "LazyPattern", "no effect"
@@ -338,14 +339,14 @@ def test_release_writes_the_folder_with_checksums(tmp_path: Path) -> None:
     ("2022年10月5日", "2022-10-05"), ("2022/3/9", "2022-03-09"), ("99999999999", "2000-01-01"),
 ])
 def test_the_file_date_comes_from_the_content_date(date: str, stamp: str) -> None:
-    from builder.model import Meta
-    from builder.printing import build_date
+    from builder.pdf.printing import build_date
+    from builder.source.model import Meta
     assert build_date(Meta(title="t", date=date, language="zh-CN")).strftime(
         "%Y-%m-%d") == stamp
 
 
 def test_written_pdfs_get_the_usual_file_mode(tmp_path: Path) -> None:
-    from builder.output import write_atomically
+    from builder.pdf.output import write_atomically
     target = tmp_path / "a.pdf"
     mask = os.umask(0o022)
     try:

@@ -26,12 +26,12 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from builder.build import build
-from builder.check import MAX_LENGTH
 from builder.errors import BrochureError
-from builder.load import load_document
-from builder.theme import load_theme, theme_path
-from builder.typeset import register_theme_fonts
-from builder.verify import expected_texts, front_texts
+from builder.inspect.verify import expected_texts, front_texts
+from builder.rules.check import MAX_LENGTH
+from builder.source.content import load_document
+from builder.source.theme import load_theme, theme_path
+from builder.typeset.typesetter import register_theme_fonts
 
 VALID, DAMAGED, GARBLED, BYTES = 60, 60, 80, 100
 """Examples per property run in CI; BROCHURE_PROPERTY_SCALE=10 runs ten times as many."""

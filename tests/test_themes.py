@@ -9,11 +9,12 @@ import pytest
 from conftest import DEFAULT_CONTENT, flat
 from pypdf import PdfReader
 
+from builder import data
 from builder.build import build
-from builder.clreq import BLANK_RIGHT
 from builder.errors import BrochureError
-from builder.theme import THEMES_DIR, load_theme, theme_path
-from builder.typography import analyze_pdf, format_report
+from builder.inspect.typography import analyze_pdf, format_report
+from builder.source.theme import load_theme, theme_path
+from builder.typeset.clreq import BLANK_RIGHT
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def test_theme_errors_name_file_and_line(tmp_path: Path, body: str, words: str) 
 
 
 def test_both_shipped_themes_are_complete_by_themselves() -> None:
-    names = sorted(p.stem for p in THEMES_DIR.glob("*.yaml"))
+    names = sorted(p.stem for p in data.themes_dir().glob("*.yaml"))
     assert names == ["default", "newsletter"]
     for name in names:
         assert load_theme(theme_path(name)).name == name

@@ -1,4 +1,5 @@
-"""Tests for builder.typography and `brochure check --typography`, on PDFs drawn glyph by glyph.
+"""Tests for builder.inspect.typography and `brochure check --typography`, on PDFs drawn glyph
+by glyph.
 
 Each test draws lines at exact positions with ReportLab's canvas: a 10 pt body in Noto Serif
 SC, a text block 20 em wide from x = 72 pt, 18 pt leading.
@@ -14,10 +15,9 @@ import pytest
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
-from builder.cli import main
+from builder.cli.main import main
 from builder.errors import BrochureError
-from builder.fonts import load_face
-from builder.typography import (
+from builder.inspect.typography import (
     FULL_WIDTH_MARKS,
     LINE_END_FORBIDDEN,
     LINE_START_FORBIDDEN,
@@ -25,6 +25,7 @@ from builder.typography import (
     format_json,
     format_report,
 )
+from builder.typeset.fonts import load_face
 
 ROOT = Path(__file__).resolve().parent.parent
 SERIF = ROOT / "fonts" / "NotoSerifSC-Regular.ttf"

@@ -15,8 +15,9 @@ from PIL import Image
 
 from builder.build import build
 from builder.errors import BrochureError
-from builder.load import MAX_FILE_BYTES, load_document
-from builder.verify import flatten, page_texts
+from builder.inspect.verify import flatten, page_texts
+from builder.source.content import load_document
+from builder.source.yamlfile import MAX_FILE_BYTES
 
 HEAD = 'meta: {title: 手册, date: "2022", language: zh-CN}\nparts:\n  - title: 部分\n    blocks:\n'
 

@@ -21,7 +21,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from builder.errors import BrochureError  # noqa: E402
-from builder.fonts import convert_to_truetype  # noqa: E402
+from builder.typeset.fonts import convert_to_truetype  # noqa: E402
 
 DEFAULT_SOURCE_DIR = Path("/usr/share/fonts/opentype/noto")
 DEFAULT_OUT_DIR = REPO / "fonts"

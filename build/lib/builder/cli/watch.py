@@ -1,0 +1,55 @@
+"""Watch: rebuild whenever the content, its theme or its images change (polling, no extra
+dependency). Stops on Ctrl-C; a failed rebuild prints its error and keeps watching."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from builder.errors import BrochureError
+
+POLL_SECONDS = 0.5
+
+
+def watched_files(content: Path, theme_name: str | None) -> list[Path]:
+    """The content file, its theme files (and the ones they extend) and its images."""
+    from builder.rules.check import figures
+    from builder.source.content import load_document
+    from builder.source.theme import base_theme, theme_path
+
+    files = [content]
+    try:
+        document = load_document(content)
+    except BrochureError:
+        return files  # watch the content until it loads again
+    theme: Path | None = theme_path(theme_name or document.theme, content.parent)
+    while theme is not None and theme.exists() and theme not in files:
+        files.append(theme)
+        try:
+            theme = base_theme(theme)
+        except BrochureError:
+            break  # a broken theme is watched until it reads again
+    files += [f.image for part in document.parts for f in figures(part)
+              if f.image is not None]
+    return files
+
+
+def watch(content: Path, theme_name: str | None, rebuild: Callable[[], None],
+          report: Callable[[str], None], stop: Callable[[], bool] = lambda: False) -> None:
+    """Call rebuild() now and after every change of a watched file, until stop() is true."""
+    def stamps() -> dict[Path, float]:
+        return {p: p.stat().st_mtime if p.exists() else 0.0
+                for p in watched_files(content, theme_name)}
+
+    seen: dict[Path, float] = {}
+    while not stop():
+        current = stamps()
+        if current != seen:
+            seen = current
+            try:
+                rebuild()
+            except BrochureError as error:
+                report(str(error))
+            report(f"watching {len(current)} files (Ctrl-C to stop)")
+        time.sleep(POLL_SECONDS)

@@ -1,0 +1,594 @@
+"""Layout stage: a `Document` + `Theme` -> PDF pages (cover, contents, openers, body, back).
+
+ReportLab's platypus flows the blocks; full-page designs (cover, section openers, back cover)
+are drawn by `FullPage` flowables on a frameless page template. The contents page shows each
+part's page number through a PDF form XObject that is filled in once the part has been laid
+out, so one layout pass is enough.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+
+from builder.layout.chart import change_bars
+from builder.layout.pages import PageArt, draw_aligned, place_form
+from builder.layout.platypus import (
+    ActionFlowable,
+    BalancedColumns,
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from builder.layout.scorecard import ScorecardTable
+from builder.pdf.printing import Sheet, cmyk_image, draw_marks, has_marks
+from builder.rules.check import tag_printed
+from builder.source.model import (
+    TRUNCATION_MARK,
+    Block,
+    Document,
+    Figure,
+    Heading,
+    Paragraph,
+    Part,
+    Photos,
+    Quote,
+)
+from builder.source.theme import Theme
+from builder.typeset.typesetter import Fonts, Typesetter
+
+
+@dataclass
+class LayoutState:
+    """What the page callbacks need to know while pages are drawn."""
+
+    part_pages: dict[int, int] = field(default_factory=dict)
+    """Index of each part -> the page where it starts (1-based)."""
+    current_part: Part | None = None
+    page_parts: dict[int, Part | None] = field(default_factory=dict)
+    """Body page -> the part it shows (for its running header)."""
+    pages: int = 0
+    """The page count, known when the document ends."""
+    late_forms: list[tuple[str, tuple[float, float, float, float],
+                           Callable[[Canvas, int], None]]] = field(default_factory=list)
+    """Form XObjects drawn once every page is laid out: (name, bbox, draw(canvas, pages)).
+    Pages refer to them before they exist: contents page numbers, headers with {pages}."""
+
+
+class BrochureDoc(BaseDocTemplate):
+    """A doc template that defines the late forms before saving, so one pass suffices, and
+    lets `before_save` finish the document (metadata, output intent) before it is written."""
+
+    def __init__(self, buffer: io.BytesIO, state: LayoutState,
+                 before_save: Callable[[Canvas], None] | None, **options: object) -> None:
+        super().__init__(buffer, **options)
+        self.state = state
+        self.before_save = before_save
+
+    def _endBuild(self) -> None:
+        self._doSave = 0
+        super()._endBuild()
+        pages = self.state.pages = self.canv.getPageNumber() - 1
+        for name, bbox, draw in self.state.late_forms:
+            self.canv.beginForm(name, *bbox)
+            draw(self.canv, pages)
+            self.canv.endForm()
+        if self.before_save is not None:
+            self.before_save(self.canv)
+        self.canv.save()
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    pdf: bytes
+    pages: int
+    part_pages: dict[int, int]
+
+
+def layout_document(document: Document, theme: Theme, fonts: Fonts,
+                    progress: Callable[[int], None] | None = None,
+                    before_save: Callable[[Canvas], None] | None = None) -> LaidOut:
+    """Lay out the whole brochure and return the PDF bytes; `progress(page)` is told of
+    each page begun, `before_save(canvas)` is called once every page is drawn."""
+    state = LayoutState()
+    buffer = io.BytesIO()
+    meta = document.meta
+    sheet = Sheet.of(theme)
+    boxes = ({"trimBox": sheet.trim_box, "bleedBox": sheet.bleed_box} if sheet.slug else {})
+    template = BrochureDoc(
+        buffer, state, before_save, pagesize=sheet.media, title=meta.title,
+        author=meta.issuer or "", subject=meta.subject or meta.subtitle or meta.title,
+        creator="brochure", producer="brochure (ReportLab)", lang=meta.language,
+        invariant=1, pageCompression=1, initialFontName=fonts.name(theme.style("body")),
+        leftMargin=0, rightMargin=0, topMargin=0, bottomMargin=0, **boxes)
+    origin = sheet.slug  # the trim's lower left corner on the PDF page
+    page_frame = Frame(origin, origin, theme.page_width, theme.page_height, 0, 0, 0, 0,
+                       id="page")
+    text_height = theme.page_height - theme.margin_top - theme.margin_bottom
+    body_frame = Frame(origin + theme.margin_side, origin + theme.margin_bottom,
+                       theme.text_width, text_height, 0, 0, 0, 0, id="body")
+    chrome = PageChrome(document, theme, fonts, state)
+
+    marked = has_marks(theme)
+
+    def marks(canv: Canvas, _doc: BaseDocTemplate) -> None:
+        if marked:  # the same on every page
+            place_form(canv, "marks", (0, 0, *sheet.media), lambda c: draw_marks(c, theme))
+
+    template.addPageTemplates([
+        PageTemplate(id="full", frames=[page_frame], onPage=marks),
+        PageTemplate(id="body", frames=[body_frame], onPage=marks, onPageEnd=chrome.draw),
+    ])
+    if progress is not None:
+        template.setProgressCallBack(
+            lambda kind, value: progress(value) if kind == "PAGE" else None)
+    story = StoryBuilder(document, theme, fonts, state).story()
+    template.build(story)
+    return LaidOut(pdf=buffer.getvalue(), pages=state.pages, part_pages=state.part_pages)
+
+
+class FullPage(Flowable):
+    """A flowable that fills a whole page and draws on it with page coordinates."""
+
+    def __init__(self, draw: Callable[[Canvas], None]) -> None:
+        super().__init__()
+        self.draw_page = draw
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return available_width, available_height
+
+    def draw(self) -> None:
+        self.canv.saveState()
+        self.draw_page(self.canv)
+        self.canv.restoreState()
+
+
+class PadPages(ActionFlowable):
+    """Blank pages before the back cover, so the page count is a multiple of `multiple`
+    (4 for a saddle-stitched booklet)."""
+
+    def __init__(self, multiple: int) -> None:
+        super().__init__(("pad",))
+        self.multiple = max(1, multiple)
+
+    def apply(self, doc: BaseDocTemplate) -> None:
+        # called on the (still empty) page the back cover would take
+        blanks = -doc.page % self.multiple
+        for _ in range(blanks):  # a zero-size mark makes the page count as used
+            doc._hanging.extend([Spacer(0, 0), PageBreak()])
+
+
+class PartStart(Flowable):
+    """Zero-size marker: records the page where a part starts and adds its bookmark."""
+
+    def __init__(self, index: int, part: Part, label: str, state: LayoutState) -> None:
+        super().__init__()
+        self.index, self.part, self.label, self.state = index, part, label, state
+        self.width = self.height = 0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        key = f"part{self.index}"
+        self.canv.bookmarkPage(key)
+        self.canv.addOutlineEntry(self.label, key, level=0, closed=False)
+        self.state.part_pages[self.index] = self.canv.getPageNumber()
+        self.state.current_part = self.part
+
+
+def section_label(document: Document, part: Part) -> str:
+    """'01 文明城市' for numbered sections, the bare title otherwise."""
+    number = document.section_number(part)
+    return f"{number:02d} {part.title}" if number else part.title
+
+
+class PageChrome:
+    """Running header and footer of body pages, from the theme's templates.
+
+    Each page shows a form XObject drawn when the document ends, when {pages} is known."""
+
+    def __init__(self, document: Document, theme: Theme, fonts: Fonts,
+                 state: LayoutState) -> None:
+        self.document, self.theme, self.fonts, self.state = document, theme, fonts, state
+
+    def draw(self, canv: Canvas, _doc: BaseDocTemplate) -> None:
+        """onPageEnd of body pages: place this page's chrome form."""
+        page = canv.getPageNumber()
+        self.state.page_parts[page] = self.state.current_part
+        name = f"chrome-{page}"
+        box = (0, 0, self.theme.page_width, self.theme.page_height)
+        self.state.late_forms.append((name, box, lambda c, pages: self.fill(c, page, pages)))
+        canv.saveState()
+        canv.translate(self.theme.print["slug"], self.theme.print["slug"])
+        canv.doForm(name)
+        canv.restoreState()
+
+    def fill(self, canv: Canvas, page: int, pages: int) -> None:
+        """Draw the header and footer of one page (trim coordinates)."""
+        theme, d = self.theme, self.theme.decor
+        part = self.state.page_parts.get(page)
+        fields = {"title": self.document.meta.title, "page": page, "pages": pages,
+                  "section": section_label(self.document, part) if part else ""}
+        left, right = theme.margin_side, theme.page_width - theme.margin_side
+        header_y = theme.page_height - theme.header_offset
+        self._slots(canv, theme.header, fields, "running_header", header_y)
+        if any(theme.header.values()) and d["header_rule_width"] > 0:
+            canv.setStrokeColor(theme.color("accent"))
+            canv.setLineWidth(d["header_rule_width"])
+            rule_y = header_y - d["header_rule_gap"]
+            canv.line(left, rule_y, right, rule_y)
+        self._slots(canv, theme.footer, fields, "folio", theme.footer_offset)
+        centre_text = theme.footer.get("center", "").format(**fields)
+        if centre_text and d["folio_rule_length"] > 0:
+            folio = theme.style("folio")
+            half = canv.stringWidth(centre_text, self.fonts.name(folio), folio.size) / 2
+            gap, length = d["folio_rule_gap"], d["folio_rule_length"]
+            centre, rule_y = theme.page_width / 2, theme.footer_offset + folio.size / 3
+            canv.setStrokeColor(theme.color("accent"))
+            canv.setLineWidth(d["header_rule_width"])
+            canv.line(centre - half - gap - length, rule_y, centre - half - gap, rule_y)
+            canv.line(centre + half + gap, rule_y, centre + half + gap + length, rule_y)
+
+    def _slots(self, canv: Canvas, slots: dict[str, str], fields: dict, role: str,
+               y: float) -> None:
+        style = self.theme.style(role)
+        canv.setFont(self.fonts.name(style), style.size)
+        canv.setFillColor(self.theme.color(style.color))
+        left, right = self.theme.margin_side, self.theme.page_width - self.theme.margin_side
+        for slot, template in slots.items():
+            text = template.format(**fields)
+            if not text:
+                continue
+            x = {"left": left, "right": right}.get(slot, self.theme.page_width / 2)
+            draw_aligned(canv, text, x, y, slot)
+
+
+class StoryBuilder:
+    """Turns the document into the list of flowables platypus lays out."""
+
+    def __init__(self, document: Document, theme: Theme, fonts: Fonts,
+                 state: LayoutState) -> None:
+        self.document, self.theme, self.fonts = document, theme, fonts
+        self.state = state
+        self.type = Typesetter(theme, fonts)
+        self.pages = PageArt(document, theme, fonts, self.type)
+
+    def story(self) -> list[Flowable]:
+        story: list[Flowable] = [FullPage(self.pages.cover),
+                                 NextPageTemplate("body"), PageBreak()]
+        story += self.contents()
+        for index, part in enumerate(self.document.parts):
+            story += self.part(index, part)
+        story += [NextPageTemplate("full"),
+                  PageBreak(), PadPages(int(self.theme.print["page_multiple"])),
+                  FullPage(self.pages.back_cover)]
+        return story
+
+    def contents(self) -> list[Flowable]:
+        theme, meta = self.theme, self.document.meta
+        flow: list[Flowable] = [
+            self.type.paragraph(theme.labels["contents"], "contents_title"),
+            accent_bar(theme, space_after=theme.decor["contents_title_after"]),
+        ]
+        if meta.lead:
+            flow += [LeadBox(self.type.paragraph(meta.lead, "lead", "justify"), theme),
+                     Spacer(1, theme.decor["contents_lead_after"])]
+        flow += [ContentsEntry(self.document, index, theme, self.type, self.state)
+                 for index in range(len(self.document.parts))]
+        return flow
+
+    def part(self, index: int, part: Part) -> list[Flowable]:
+        label = section_label(self.document, part)
+        marker = PartStart(index, part, label, self.state)
+        opener_page = self.theme.design["opener"] == "page"
+        if part.layout == "section" and opener_page:
+            head: list[Flowable] = [
+                NextPageTemplate("full"), PageBreak(), marker,
+                FullPage(lambda canv, p=part: self.pages.opener(canv, p)),
+                NextPageTemplate("body"), PageBreak()]
+        elif index > 0 and self.document.parts[index - 1].layout == "plain" \
+                and part.layout == "plain":
+            room = self.theme.page_height * self.theme.spacing["share_page"]
+            head = [CondPageBreak(room), Spacer(1, self.theme.spacing["block"] * 2), marker]
+            head += self.part_title(part)
+        else:
+            head = [NextPageTemplate("body"), PageBreak(), marker] + self.part_title(part)
+        if part.layout == "gallery":
+            figures = [b for b in part.blocks if isinstance(b, Figure)]
+            others = [b for b in part.blocks if not isinstance(b, Figure)]
+            return head + self.gallery(figures) + self.body(others, part)
+        return head + self.body(list(part.blocks), part)
+
+    def body(self, blocks: list[Block], part: Part) -> list[Flowable]:
+        """The part's blocks; in a two-column design, runs of text are set in balanced
+        columns while tables and figures span the measure."""
+        columns = int(self.theme.design["columns"])
+        if columns == 1:
+            return [f for block in blocks for f in self.block(block, part)]
+        flow: list[Flowable] = []
+        run: list[Flowable] = []
+        gap = self.theme.text_width - columns * self.theme.column_width
+        for block in blocks:
+            if isinstance(block, (Paragraph, Heading, Quote)):
+                run += self.block(block, part)
+                continue
+            if run:
+                flow.append(BalancedColumns(run, nCols=columns, innerPadding=gap,
+                                            leftPadding=0, rightPadding=0, topPadding=0,
+                                            bottomPadding=0))
+                run = []
+            flow += self.block(block, part)
+        if run:
+            flow.append(BalancedColumns(run, nCols=columns, innerPadding=gap, leftPadding=0,
+                                        rightPadding=0, topPadding=0, bottomPadding=0))
+        return flow
+
+    def part_title(self, part: Part) -> list[Flowable]:
+        theme = self.theme
+        number = self.document.section_number(part)
+        flow: list[Flowable] = []
+        if number and theme.design["opener"] == "inline":
+            flow.append(self.type.paragraph(f"{number:02d}", "part_label"))
+        flow += [self.type.paragraph(part.title, "part_title"),
+                 accent_bar(theme, space_after=theme.spacing["block"])]
+        if part.headline:
+            flow.append(self.type.paragraph(part.headline, "part_headline"))
+        if part.tag and tag_printed(part, theme):  # opener pages print it themselves
+            flow += [Spacer(1, theme.spacing["block"] / 2),
+                     self.type.paragraph(part.tag, "opener_tag")]
+        flow.append(Spacer(1, theme.spacing["part_title_after"]))
+        return flow
+
+    def block(self, block: Block, part: Part) -> list[Flowable]:
+        gap = self.theme.spacing["block"]
+        if isinstance(block, Paragraph):
+            suffix = TRUNCATION_MARK if block.truncated else ""
+            return [self.type.paragraph(block.text, "body", "justify", suffix, "muted")]
+        if isinstance(block, Heading):
+            style = self.theme.style("heading")
+            return [CondPageBreak(style.leading * 4), Spacer(1, gap / 2),
+                    self.type.paragraph(block.text, "heading"), Spacer(1, gap / 3)]
+        if isinstance(block, Quote):
+            return [QuoteBlock(block, self.theme, self.type)]
+        if isinstance(block, Figure):
+            width = self.theme.text_width
+            return [Spacer(1, gap), FigureFrame(block, width, self.theme, self.type),
+                    Spacer(1, gap)]
+        if isinstance(block, Photos):
+            return [Spacer(1, gap), *self.gallery(list(block.figures), block.columns)]
+        flow = ScorecardTable(block, self.theme, self.type).flowables(
+            show_title=block.title != part.title)
+        chart = change_bars(block, self.theme, self.fonts, self.theme.text_width) \
+            if block.chart == "bars" else None
+        if chart is not None:
+            flow += [KeepTogether([
+                self.type.paragraph(f"{block.title}：{self.theme.labels['chart_title']}",
+                                    "table_title"),
+                Spacer(1, gap / 2), chart]), Spacer(1, gap)]
+        return flow
+
+    def gallery(self, figures: list[Figure], columns: int = 2) -> list[Flowable]:
+        """Pictures in a grid of `columns`, each scaled to its frame, captions below."""
+        if not figures:
+            return []
+        gap = self.theme.spacing["gallery_gap"]
+        width = (self.theme.text_width - gap * (columns - 1)) / columns
+        cells: list[object] = [FigureFrame(f, width, self.theme, self.type) for f in figures]
+        cells += [""] * (-len(cells) % columns)
+        rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
+        table = Table(rows, colWidths=[width + gap] * (columns - 1) + [width], hAlign="LEFT")
+        caption = self.theme.style("caption")
+        table.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), self.fonts.name(caption), caption.size),
+            ("TEXTCOLOR", (0, 0), (-1, -1), self.theme.color(caption.color)),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), gap),
+            ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return [table]
+
+
+class Rule(Flowable):
+    """A short coloured bar under titles."""
+
+    def __init__(self, color: object, length: float, thickness: float,
+                 space_before: float = 0, space_after: float = 0) -> None:
+        super().__init__()
+        self.color, self.length, self.thickness = color, length, thickness
+        self.spaceBefore, self.spaceAfter = space_before, space_after
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.length, self.thickness
+
+    def draw(self) -> None:
+        self.canv.setFillColor(self.color)
+        self.canv.rect(0, 0, self.length, self.thickness, stroke=0, fill=1)
+
+
+def accent_bar(theme: Theme, space_after: float) -> Rule:
+    """The short gold bar under titles."""
+    return Rule(theme.color("accent"), theme.decor["accent_bar_length"],
+                theme.decor["accent_bar_thickness"], theme.decor["accent_bar_thickness"],
+                space_after)
+
+
+class LeadBox(Flowable):
+    """The lead paragraph in a tinted box with a red bar on its left."""
+
+    def __init__(self, paragraph: Flowable, theme: Theme) -> None:
+        super().__init__()
+        self.paragraph, self.theme = paragraph, theme
+        self.padding, self.bar = theme.decor["box_padding"], theme.decor["box_bar"]
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        inner = available_width - 2 * self.padding - self.bar
+        # the box never splits: its content is wrapped for a whole page (a quote shrinks to
+        # fit one frame, see QuoteBlock); wrapOn lends it the canvas KeepInFrame needs
+        _, height = self.paragraph.wrapOn(getattr(self, "canv", None), inner,
+                                          self.theme.page_height)
+        self.width, self.height = available_width, height + 2 * self.padding
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        canv.setFillColor(self.theme.color("accent_light"))
+        canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
+        canv.setFillColor(self.theme.color("primary"))
+        canv.rect(0, 0, self.bar, self.height, stroke=0, fill=1)
+        self.paragraph.drawOn(canv, self.padding + self.bar, self.padding)
+
+
+class QuoteBlock(LeadBox):
+    """A quotation: gold bar, tinted box, optional source line."""
+
+    def __init__(self, quote: Quote, theme: Theme, typesetter: Typesetter) -> None:
+        from builder.layout.platypus import KeepInFrame
+        parts: list[Flowable] = [typesetter.paragraph(quote.text, "quote", "justify")]
+        if quote.source:
+            parts.append(typesetter.paragraph("—— " + quote.source, "quote_source", "right"))
+        frame = theme.page_height - theme.margin_top - theme.margin_bottom
+        room = frame - 2 * theme.decor["box_padding"]
+        super().__init__(KeepInFrame(0, room, parts, mode="shrink"), theme)
+        self.spaceBefore = self.spaceAfter = theme.spacing["block"]
+
+
+class ContentsEntry(Flowable):
+    """One line of the contents: number, title, headline, dotted leader, page."""
+
+    def __init__(self, document: Document, index: int, theme: Theme,
+                 typesetter: Typesetter, state: LayoutState) -> None:
+        super().__init__()
+        part = document.parts[index]
+        self.document, self.part, self.index, self.state = document, part, index, state
+        self.theme, self.type = theme, typesetter
+        self.number = document.section_number(part)
+        detail = part.headline or ""
+        self.detail = typesetter.paragraph(detail, "contents_detail") if detail else None
+        self.indent = theme.decor["contents_indent"]
+        self.spaceAfter = theme.decor["contents_entry_after"]
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width = available_width
+        entry = self.theme.style("contents_entry")
+        self.height = entry.leading
+        if self.detail is not None:
+            _, detail_height = self.detail.wrap(available_width - 2 * self.indent,
+                                                available_height)
+            self.height += detail_height
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv, theme, fonts = self.canv, self.theme, self.type.fonts
+        entry, number_style = theme.style("contents_entry"), theme.style("contents_number")
+        y = self.height - entry.size
+        canv.setFillColor(theme.color(number_style.color))
+        canv.setFont(fonts.name(number_style), number_style.size)
+        if self.number:
+            canv.drawString(0, y, f"{self.number:02d}")
+        canv.setFillColor(theme.color(entry.color))
+        canv.setFont(fonts.name(entry), entry.size)
+        canv.drawString(self.indent, y, self.part.title)
+        title_end = self.indent + canv.stringWidth(self.part.title, fonts.name(entry), entry.size)
+        # the page number is a form filled in when the part has been laid out
+        name = f"contents-page-{self.index}"
+        size = number_style.size
+        self.state.late_forms.append((name, (-5 * size, -size / 2, 0, size), self.fill_number))
+        canv.saveState()
+        canv.translate(self.width, y)
+        canv.doForm(name)
+        canv.restoreState()
+        if theme.color_mode == "rgb":  # screen files: the entry links to its part
+            canv.linkRect("", f"part{self.index}", (0, 0, self.width, self.height),
+                          relative=1, thickness=0)
+        page_start = self.width - canv.stringWidth("888", fonts.name(number_style),
+                                                   number_style.size)
+        # the dotted leader: one line of round dots (a dash pattern), not a shape per dot
+        step = theme.decor["leader_step"]
+        start, end = title_end + 2 * step, page_start - step
+        if end > start:
+            canv.saveState()
+            canv.setStrokeColor(theme.color("rule"))
+            canv.setLineWidth(2 * theme.decor["leader_dot"])
+            canv.setLineCap(1)
+            canv.setDash([0, step])
+            canv.line(start, y + entry.size / 4, end - (end - start) % step,
+                      y + entry.size / 4)
+            canv.restoreState()
+        if self.detail is not None:
+            self.detail.drawOn(canv, self.indent, 0)
+
+    def fill_number(self, canv: Canvas, _pages: int) -> None:
+        style = self.theme.style("contents_number")
+        canv.setFont(self.type.fonts.name(style), style.size)
+        canv.setFillColor(self.theme.color(style.color))
+        canv.drawRightString(0, 0, str(self.state.part_pages.get(self.index, "")))
+
+
+class FigureFrame(Flowable):
+    """A picture (or a framed placeholder when the content names no image) with its caption."""
+
+    def __init__(self, figure: Figure, width: float, theme: Theme,
+                 typesetter: Typesetter) -> None:
+        super().__init__()
+        self.figure, self.theme = figure, theme
+        self.frame_width = width
+        self.frame_height = width * theme.spacing["figure_ratio"]
+        self.caption = typesetter.paragraph(figure.caption, "caption", "center")
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        _, caption_height = self.caption.wrap(self.frame_width, available_height)
+        self.caption_height = caption_height
+        self.caption_gap = self.theme.decor["caption_gap"]
+        self.width = self.frame_width
+        self.height = self.frame_height + self.caption_gap + caption_height
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv, theme = self.canv, self.theme
+        top = self.caption_height + self.caption_gap
+        w, h = self.frame_width, self.frame_height
+        if self.figure.image is not None and self.figure.image.exists():
+            image = (cmyk_image(self.figure.image) if theme.color_mode == "cmyk"
+                     else ImageReader(str(self.figure.image)))
+            iw, ih = image.getSize()
+            scale = min(w / iw, h / ih)
+            canv.drawImage(image, (w - iw * scale) / 2, top + (h - ih * scale) / 2,
+                           iw * scale, ih * scale)
+        else:
+            canv.setFillColor(theme.color("accent_light"))
+            canv.setStrokeColor(theme.color("accent"))
+            canv.setLineWidth(theme.decor["frame_line"])
+            canv.rect(0, top, w, h, stroke=1, fill=1)
+            _draw_picture_icon(canv, w / 2, top + h / 2, min(w, h) * 0.22, theme)
+        self.caption.drawOn(canv, 0, 0)
+
+
+def _draw_picture_icon(canv: Canvas, cx: float, cy: float, size: float, theme: Theme) -> None:
+    """A simple mountain-and-sun pictogram marking a picture still to come."""
+    canv.saveState()
+    canv.setStrokeColor(theme.color("accent"))
+    canv.setFillColor(theme.color("accent"))
+    canv.setLineWidth(1.2)
+    canv.roundRect(cx - size, cy - size * 0.7, 2 * size, 1.4 * size, 4, stroke=1, fill=0)
+    path = canv.beginPath()
+    path.moveTo(cx - size * 0.8, cy - size * 0.5)
+    path.lineTo(cx - size * 0.25, cy + size * 0.15)
+    path.lineTo(cx + size * 0.1, cy - size * 0.2)
+    path.lineTo(cx + size * 0.4, cy + size * 0.05)
+    path.lineTo(cx + size * 0.8, cy - size * 0.5)
+    path.close()
+    canv.drawPath(path, stroke=0, fill=1)
+    canv.circle(cx + size * 0.45, cy + size * 0.38, size * 0.13, stroke=0, fill=1)
+    canv.restoreState()

@@ -1,0 +1,141 @@
+"""`brochure check --fix`: replace the characters that findings mark (half-width punctuation,
+full-width digits) in the content file itself.
+
+The file is edited in ruamel.yaml's round-trip mode, so comments, key order and quoting stay.
+Nothing is written unless the new file differs from the old one only in those characters,
+loads, and reads back as exactly the fixed texts; it then replaces the old file atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.util import load_yaml_guess_indent
+
+from builder.errors import BrochureError
+from builder.rules.check import Fix, texts
+from builder.source.content import load_document
+from builder.source.yamlfile import read_text
+
+Slot = tuple[Any, Any]
+"""A container and the key (or index) of a scalar in it."""
+
+
+def apply_fixes(path: Path, fixes: Iterable[Fix]) -> int:
+    """Apply `fixes` to the content file at `path`; returns how many characters changed."""
+    merged = _merge(fixes)
+    if not merged:
+        return 0
+    original = read_text(path)
+    yaml, data = _round_trip(original, path)
+    slots = dict(_scalars(data))
+    expected: Counter[tuple[str, str]] = Counter()
+    for (line, column), fix in merged.items():
+        slot = slots.get((line - 1, column - 1))
+        if slot is None or str(slot[0][slot[1]]).strip() != fix.text:
+            raise _unsafe(path, line, "the text is not where the check found it")
+        container, key = slot
+        old = container[key]
+        lead = len(old) - len(old.lstrip())
+        chars = list(old)
+        for index, char in fix.changes:
+            expected[(chars[lead + index], char)] += 1
+            chars[lead + index] = char
+        container[key] = _same_style(old, "".join(chars))
+    stream = io.StringIO()
+    yaml.dump(data, stream)
+    fixed = stream.getvalue()
+    changed = Counter((a, b) for a, b in zip(original, fixed, strict=False) if a != b)
+    if len(fixed) != len(original) or changed != expected:
+        raise _unsafe(path, None, "rewriting the file would change more than the marks")
+    _replace_checked(path, fixed, merged)
+    return sum(expected.values())
+
+
+def _merge(fixes: Iterable[Fix]) -> dict[tuple[int, int], Fix]:
+    """One Fix per text value (several findings may fix the same text)."""
+    merged: dict[tuple[int, int], Fix] = {}
+    for fix in fixes:
+        key = (fix.span.line, fix.span.column)
+        if key in merged:
+            changes = dict(merged[key].changes) | dict(fix.changes)
+            fix = Fix(fix.span, fix.text, tuple(sorted(changes.items())))
+        merged[key] = fix
+    return merged
+
+
+def _round_trip(text: str, path: Path) -> tuple[YAML, Any]:
+    """A round-trip YAML that writes the file back in its own indentation, and its data."""
+    try:
+        _, indent, offset = load_yaml_guess_indent(text)
+    except Exception as exc:  # the file loaded with PyYAML a moment ago
+        raise _unsafe(path, None, f"ruamel.yaml cannot read it ({exc})") from exc
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 1_000_000
+    indent, offset = indent or 2, offset or 0
+    yaml.indent(mapping=indent - offset, sequence=indent, offset=offset)
+    return yaml, yaml.load(text)
+
+
+def _scalars(node: Any) -> Iterator[tuple[tuple[int, int], Slot]]:
+    """(0-based line, column) of every scalar value in the round-trip data."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, str):
+                line, column = node.lc.data[key][2:4]
+                yield (line, column), (node, key)
+            else:
+                yield from _scalars(value)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            if isinstance(value, str):
+                yield tuple(node.lc.data[index]), (node, index)  # type: ignore[misc]
+            else:
+                yield from _scalars(value)
+
+
+def _same_style(old: str, new: str) -> str:
+    """`new` as the same kind of scalar as `old` (quoted, folded, with its anchor)."""
+    if type(old) is str:
+        return new
+    value = type(old)(new)
+    for cls in type(old).__mro__:
+        slots = getattr(cls, "__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            if hasattr(old, slot):
+                setattr(value, slot, getattr(old, slot))
+    return value
+
+
+def _replace_checked(path: Path, text: str, fixes: dict[tuple[int, int], Fix]) -> None:
+    """Write `text` next to `path`, confirm it loads as the fixed texts, then rename it."""
+    before = load_document(path)
+    wanted = [fixes[(t.span.line, t.span.column)].apply()
+              if (t.span.line, t.span.column) in fixes else t.value for t in texts(before)]
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".yaml",
+                                         dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        after = load_document(Path(temporary))
+        if [t.value for t in texts(after)] != wanted:
+            raise _unsafe(path, None, "the rewritten file reads back differently")
+        os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _unsafe(path: Path, line: int | None, why: str) -> BrochureError:
+    return BrochureError(f"cannot fix the file safely: {why}; nothing was changed", path=path,
+                         line=line, hint="fix these marks by hand")

@@ -1,0 +1,246 @@
+"""Load stage: a YAML content file -> a checked `Document` (see docs/content-schema.md).
+
+YAML is parsed with PyYAML's safe loader into nodes, so every error can name its line.
+Unknown keys, wrong types and missing fields raise `BrochureError` with file:line:col and a
+hint. Content is untrusted: no aliases or tags, a size limit, and paths (images, a theme file)
+that stay inside the content's folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from builder import data
+from builder.source.model import (
+    CHARTS,
+    LAYOUTS,
+    Block,
+    Document,
+    Figure,
+    Heading,
+    Meta,
+    Paragraph,
+    Part,
+    Photos,
+    Quote,
+    Scorecard,
+    ScoreRow,
+)
+from builder.source.theme import theme_path
+from builder.source.yamlfile import NodeReader, parse_nodes, read_text
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of the content format: the loader checks it, builder.cli.schema describes it."""
+
+    required: bool
+    kind: str  # text | number | flag | path | choice | count | list
+    doc: str
+    choices: tuple[str, ...] = ()
+
+
+META_FIELDS = {
+    "title": Field(True, "text", "the brochure's title (cover, running header, PDF title)"),
+    "date": Field(True, "text", "year, year-month or date (quoted), e.g. \"2022\""),
+    "language": Field(True, "text", "language tag, e.g. zh-CN"),
+    "kicker": Field(False, "text", "banner line above the title"),
+    "subtitle": Field(False, "text", "subtitle under the title"),
+    "lead": Field(False, "text", "lead paragraph (contents page)"),
+    "issuer": Field(False, "text", "who issues the brochure (cover, PDF author)"),
+    "subject": Field(False, "text", "PDF subject (default: the subtitle)"),
+}
+PART_FIELDS = {
+    "title": Field(True, "text", "short name: contents, running header, bookmark"),
+    "blocks": Field(True, "list", "the part's blocks"),
+    "layout": Field(False, "choice", "section: opener page; plain: title above the body; "
+                    "gallery: figures as a grid", LAYOUTS),
+    "headline": Field(False, "text", "large headline"),
+    "tag": Field(False, "text", "short tag taken from the text"),
+}
+ROW_FIELDS = {
+    "metric": Field(True, "text", "what is measured"),
+    "value": Field(True, "number", "the number as written, e.g. \"7.96\""),
+    "unit": Field(False, "text", "unit, e.g. 亿元"),
+    "change": Field(False, "number", "year-on-year change in %, signed"),
+    "from": Field(False, "number", "earlier value (from → value)"),
+    "qualifier": Field(False, "text", "word before the number: 超, 突破, 达到"),
+    "remark": Field(False, "text", "short text after the unit: 以上, 左右"),
+}
+PHOTO_FIELDS = {
+    "caption": Field(True, "text", "caption under the picture"),
+    "image": Field(False, "path", "JPEG or PNG, relative to the content file"),
+}
+BLOCK_FIELDS: dict[str, dict[str, Field]] = {
+    "paragraph": {"paragraph": Field(True, "text", "body text; **bold** is the only markup"),
+                  "truncated": Field(False, "flag", "the source stops mid-sentence: print ……")},
+    "heading": {"heading": Field(True, "text", "a heading inside the part")},
+    "quote": {"quote": Field(True, "text", "a quotation"),
+              "source": Field(False, "text", "who said it")},
+    "figure": {"figure": Field(True, "text", "the caption"),
+               "image": Field(False, "path", "JPEG or PNG, relative to the content file")},
+    "scorecard": {"scorecard": Field(True, "text", "the table's title"),
+                  "rows": Field(True, "list", "the rows"),
+                  "note": Field(False, "text", "footnote under the table"),
+                  "chart": Field(False, "choice", "also draw the changes as a chart", CHARTS)},
+    "photos": {"photos": Field(True, "list", "pictures with captions, set as a grid"),
+               "columns": Field(False, "count", "pictures per row (1-4, default 2)")},
+}
+
+
+def _required(fields: dict[str, Field]) -> dict[str, bool]:
+    return {name: field.required for name, field in fields.items()}
+
+
+META_KEYS = _required(META_FIELDS)
+PART_KEYS = _required(PART_FIELDS)
+ROW_KEYS = _required(ROW_FIELDS)
+BLOCK_KEYS: dict[str, dict[str, bool]] = {
+    kind: {k: v for k, v in _required(fields).items() if k != kind}
+    for kind, fields in BLOCK_FIELDS.items()}
+
+
+THEME_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def load_document(path: Path) -> Document:
+    """Read and check a content file."""
+    path = Path(path)
+    text = read_text(path)
+    root = parse_nodes(text, path)
+    reader = NodeReader(path, text)
+    top = reader.mapping(root, "the document", {"meta": True, "parts": True, "theme": False})
+    meta = _meta(reader, top["meta"])
+    parts = tuple(_part(reader, node) for node in reader.sequence(top["parts"], "'parts'"))
+    theme = _theme(reader, top["theme"]) if "theme" in top else "default"
+    return Document(meta=meta, parts=parts, source=path, theme=theme, where=reader.spans(top))
+
+
+def _meta(reader: NodeReader, node: yaml.Node) -> Meta:
+    entries = reader.mapping(node, "'meta'", META_KEYS)
+    values = {key: reader.text(value, f"meta '{key}'") for key, value in entries.items()}
+    return Meta(**values, where=reader.spans(entries))
+
+
+def _theme(reader: NodeReader, node: yaml.Node) -> str:
+    """A theme name (a shipped theme) or a .yaml path inside the content's folder."""
+    value = reader.text(node, "'theme'")
+    is_path = value.endswith((".yaml", ".yml"))
+    if not is_path and not THEME_NAME.fullmatch(value):
+        raise reader.fail(node, f"'{value}' is not a theme name",
+                          hint="use a name such as 'default', or a .yaml file next to the"
+                               " content")
+    folder = reader.path.resolve().parent
+    path = _inside(reader, node, folder / value, folder, "theme") if is_path \
+        else theme_path(value)
+    if not path.is_file():
+        raise reader.fail(node, f"theme '{value}' not found ({path})",
+                          hint=f"use a shipped theme ({', '.join(data.shipped_themes())}) or a"
+                               " .yaml path")
+    return value
+
+
+def _part(reader: NodeReader, node: yaml.Node) -> Part:
+    entries = reader.mapping(node, "a part", PART_KEYS)
+    layout = reader.optional_text(entries, "layout", "part") or "plain"
+    if layout not in LAYOUTS:
+        raise reader.fail(entries["layout"], f"unknown layout '{layout}'",
+                          hint=f"use one of: {', '.join(LAYOUTS)}")
+    blocks = tuple(_block(reader, b) for b in reader.sequence(entries["blocks"], "'blocks'"))
+    return Part(title=reader.text(entries["title"], "part 'title'"), blocks=blocks,
+                layout=layout,  # type: ignore[arg-type]
+                headline=reader.optional_text(entries, "headline", "part"),
+                tag=reader.optional_text(entries, "tag", "part"),
+                line=node.start_mark.line + 1, where=reader.spans(entries))
+
+
+def _block(reader: NodeReader, node: yaml.Node) -> Block:
+    if not isinstance(node, yaml.MappingNode) or not node.value:
+        raise reader.fail(node, "a block must be a mapping such as 'paragraph: text'",
+                          hint=f"block types: {', '.join(BLOCK_KEYS)}")
+    kinds = [k.value for k, _ in node.value if getattr(k, "value", None) in BLOCK_KEYS]
+    if len(kinds) != 1:
+        first = node.value[0][0]
+        close = difflib.get_close_matches(str(first.value), list(BLOCK_KEYS), n=1)
+        hint = (f"did you mean '{close[0]}'?" if close and not kinds
+                else f"start the block with one of: {', '.join(BLOCK_KEYS)}")
+        raise reader.fail(node, "a block needs exactly one type key"
+                          + (f" (found {', '.join(kinds)})" if kinds else ""), hint)
+    kind = kinds[0]
+    entries = reader.mapping(node, f"a {kind} block", {kind: True, **BLOCK_KEYS[kind]})
+    line, where = node.start_mark.line + 1, reader.spans(entries)
+    if kind == "photos":
+        return _photos(reader, entries, line, where)
+    main = reader.text(entries[kind], kind)
+    if kind == "paragraph":
+        truncated = reader.flag(entries["truncated"], "'truncated'") \
+            if "truncated" in entries else False
+        return Paragraph(main, truncated=truncated, line=line, where=where)
+    if kind == "heading":
+        return Heading(main, line=line, where=where)
+    if kind == "quote":
+        return Quote(main, source=reader.optional_text(entries, "source", "quote"), line=line,
+                     where=where)
+    if kind == "figure":
+        return Figure(main, image=_image_path(reader, entries.get("image")), line=line,
+                      where=where)
+    rows = tuple(_row(reader, r) for r in reader.sequence(entries["rows"], "'rows'"))
+    chart = reader.optional_text(entries, "chart", "scorecard")
+    if chart is not None and chart not in CHARTS:
+        raise reader.fail(entries["chart"], f"unknown chart '{chart}'",
+                          hint=f"use one of: {', '.join(CHARTS)}")
+    return Scorecard(main, rows=rows, note=reader.optional_text(entries, "note", "scorecard"),
+                     line=line, where=where, chart=chart)
+
+
+def _photos(reader: NodeReader, entries: dict[str, yaml.Node], line: int,
+            where: dict) -> Photos:
+    figures = []
+    for item in reader.sequence(entries["photos"], "'photos'"):
+        fields = reader.mapping(item, "a photo", _required(PHOTO_FIELDS))
+        figures.append(Figure(reader.text(fields["caption"], "photo 'caption'"),
+                              image=_image_path(reader, fields.get("image")),
+                              line=item.start_mark.line + 1, where=reader.spans(fields)))
+    columns = 2
+    if "columns" in entries:
+        node = entries["columns"]
+        text = reader.text(node, "'columns'")
+        if not text.isdigit() or not 1 <= int(text) <= 4:
+            raise reader.fail(node, "'columns' must be a whole number from 1 to 4")
+        columns = int(text)
+    return Photos(tuple(figures), columns=columns, line=line, where=where)
+
+
+def _row(reader: NodeReader, node: yaml.Node) -> ScoreRow:
+    """A scorecard row; whether its numbers parse is a check (builder/check.py)."""
+    entries = reader.mapping(node, "a scorecard row", ROW_KEYS)
+    texts = {key: reader.text(value, f"row '{key}'") for key, value in entries.items()}
+    return ScoreRow(metric=texts["metric"], value=texts["value"], unit=texts.get("unit", ""),
+                    change=texts.get("change"), start=texts.get("from"),
+                    qualifier=texts.get("qualifier", ""), remark=texts.get("remark", ""),
+                    line=node.start_mark.line + 1, where=reader.spans(entries))
+
+
+def _image_path(reader: NodeReader, node: yaml.Node | None) -> Path | None:
+    if node is None:
+        return None
+    folder = reader.path.resolve().parent
+    return _inside(reader, node, folder / reader.text(node, "figure 'image'"), folder, "image")
+
+
+def _inside(reader: NodeReader, node: yaml.Node, path: Path, folder: Path, what: str) -> Path:
+    """`path` with symbolic links resolved, refused unless it lies inside `folder`."""
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise reader.fail(node, f"unusable {what} path ({exc})",
+                          hint="write a plain relative path such as images/photo.jpg") from None
+    if not resolved.is_relative_to(folder):
+        raise reader.fail(node, f"{what} path leaves the content's folder",
+                          hint=f"put the {what} next to the content file or in a subfolder")
+    return resolved

@@ -1,0 +1,557 @@
+"""Chinese line composition to clreq: atoms, break rules, total-fit line breaking, drawing.
+
+A paragraph is cut into atoms (a Han character, a Latin word or number, a punctuation mark, a
+space). Between two atoms lies a gap whose natural width, shrink and stretch follow clreq:
+¼ em between Han and Latin, −½ em between two marks whose empty halves meet (compression).
+Breaks are allowed only where the prohibition rules allow them; the breaks of a whole
+paragraph are chosen together (dynamic programming) so that every line but the last is
+justified to the measure and the last line never holds a single character.
+
+Glyphs are drawn one text object per line, with TJ position adjustments (never inserted
+space characters), so text extraction returns the characters exactly as written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+from weakref import WeakKeyDictionary
+
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+
+from builder.typeset.clreq import (
+    BLANK_LEFT,
+    BLANK_RIGHT,
+    LATIN_RUN,
+    LINE_END_FORBIDDEN,
+    LINE_START_FORBIDDEN,
+    PUNCTUATION,
+    UNBREAKABLE_PAIRS,
+    is_han,
+    is_latin,
+)
+
+HAN_LATIN_GAP = 0.25      # em, natural gap between Han and Latin (clreq: up to ¼ em)
+HAN_LATIN_MIN = 0.125     # em, the gap may shrink to this
+HAN_LATIN_WEIGHT = 1.5    # a Han–Latin gap takes this many shares of a line's stretch
+COMPRESSION = 0.5         # em removed where two empty halves of marks meet
+LONELY_PENALTY = 10_000.0  # cost of a last line with one character (孤字)
+LOOSEST = 4.0             # em of stretch beyond which a line is costed only if nothing fits
+TJ_STEP = 80              # largest rightward TJ move in 1/1000 em written at once
+EMPHASIS = re.compile(r"\*\*(.+?)\*\*")
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of paragraph text in one style variant."""
+
+    text: str
+    bold: bool = False
+    color: object | None = None
+    """None: the paragraph's colour."""
+
+
+def parse_emphasis(text: str) -> list[Run]:
+    """Split text on the one inline markup authors have: **bold**. Everything else is literal."""
+    runs: list[Run] = []
+    position = 0
+    for match in EMPHASIS.finditer(text):
+        if match.start() > position:
+            runs.append(Run(text[position:match.start()]))
+        runs.append(Run(match.group(1), bold=True))
+        position = match.end()
+    if position < len(text):
+        runs.append(Run(text[position:]))
+    return runs
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    """What the composer needs to know of a paragraph style."""
+
+    font: str
+    bold_font: str
+    size: float
+    leading: float
+    color: object
+    indent: float = 0.0          # first-line indent in em
+    align: str = "justify"       # justify | left | center | right
+
+
+@dataclass
+class Atom:
+    text: str
+    font: str
+    width: float
+    kind: str  # han | latin | mark | space | other
+    color: object | None = None
+
+
+@dataclass
+class Gap:
+    natural: float = 0.0
+    shrink_latin: float = 0.0    # first to give: Han–Latin gaps down to ⅛ em
+    shrink_mark: float = 0.0     # then: the empty half of a mark
+    weight: float = 1.0          # shares of the line's stretch this gap takes (0: none)
+
+
+@dataclass
+class Glyph:
+    char: str
+    font: str
+    x: float
+    width: float
+    color: object | None = None
+
+
+@dataclass
+class Line:
+    glyphs: list[Glyph]
+    width: float          # the measure this line was set to
+    last: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(g.char for g in self.glyphs)
+
+
+_WIDTHS: dict[tuple[str, float], dict[str, float]] = {}
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """ReportLab's stringWidth, memoized per font and size: the same glyphs come back often."""
+    widths = _WIDTHS.get((font, size))
+    if widths is None:
+        widths = _WIDTHS[(font, size)] = {}
+    width = widths.get(text)
+    if width is None:
+        width = widths[text] = stringWidth(text, font, size)
+    return width
+
+
+def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
+    """Cut styled runs into atoms."""
+    atoms: list[Atom] = []
+    size = style.size
+    for run in runs:
+        font, color = (style.bold_font if run.bold else style.font), run.color
+        text_width(" ", font, size)  # makes sure the font's width table exists
+        widths = _WIDTHS[(font, size)]
+        position = 0
+        text = run.text
+        while position < len(text):
+            char = text[position]
+            match = LATIN_RUN.match(text, position) if char in _LATIN_START else None
+            if match and match.end() > position:
+                piece, kind = match.group(), "latin"
+            else:
+                piece, kind = char, _KINDS.get(char) or _kind(char)
+                if kind == "space":
+                    piece = " "
+            position += len(piece) if kind != "space" else _space_run(text, position)
+            width = widths.get(piece)
+            if width is None:
+                width = text_width(piece, font, size)
+            atoms.append(Atom(piece, font, width, kind, color))
+    return _collapse_spaces(atoms, style.size)
+
+
+_LATIN_START = frozenset("¥$€£#" + string.ascii_letters + string.digits)
+"""The characters a LATIN_RUN match can start with."""
+_KINDS: dict[str, str] = {}
+
+
+def _kind(char: str) -> str:
+    """The atom kind of a character outside a Latin run (memoized in _KINDS)."""
+    kind = _KINDS[char] = ("han" if is_han(char) else "space" if char.isspace()
+                           else "mark" if char in PUNCTUATION else
+                           "latin" if is_latin(char) else "other")
+    return kind
+
+
+def _space_run(text: str, position: int) -> int:
+    end = position
+    while end < len(text) and text[end].isspace():
+        end += 1
+    return end - position
+
+
+def _collapse_spaces(atoms: list[Atom], size: float) -> list[Atom]:
+    """A space next to Han takes the Han–Latin gap's width; spaces at the ends are dropped."""
+    while atoms and atoms[0].kind == "space":
+        atoms.pop(0)
+    while atoms and atoms[-1].kind == "space":
+        atoms.pop()
+    for index, atom in enumerate(atoms):
+        if atom.kind != "space":
+            continue
+        neighbours = (atoms[index - 1].kind, atoms[index + 1].kind)
+        if "han" in neighbours or "mark" in neighbours:
+            atom.width = HAN_LATIN_GAP * size
+    return atoms
+
+
+def gap_between(a: Atom, b: Atom, em: float) -> Gap:
+    """The gap between two neighbouring atoms."""
+    last, first = a.text[-1], b.text[0]
+    if a.text + b.text in UNBREAKABLE_PAIRS or (last == first and last in "—…"):
+        return Gap(weight=0)
+    if last in PUNCTUATION and first in PUNCTUATION and (last in BLANK_RIGHT
+                                                         or first in BLANK_LEFT):
+        return Gap(natural=-COMPRESSION * em, weight=0)  # a compressed pair stays 1.5 em
+    if {a.kind, b.kind} == {"han", "latin"}:
+        return Gap(natural=HAN_LATIN_GAP * em, shrink_latin=(HAN_LATIN_GAP - HAN_LATIN_MIN) * em,
+                   weight=HAN_LATIN_WEIGHT)
+    if a.kind == "space" or b.kind == "space":
+        return Gap(weight=HAN_LATIN_WEIGHT)
+    if last in BLANK_RIGHT:
+        return Gap(shrink_mark=COMPRESSION * em)
+    return Gap()
+
+
+_GAPS: dict[tuple[str, str, str, str, float], Gap] = {}
+
+
+def _shared_gap(a: Atom, b: Atom, em: float) -> Gap:
+    """gap_between, memoized for one-character atoms (all but Latin words); the Gap objects
+    are shared, and never changed."""
+    if len(a.text) != 1 or len(b.text) != 1:
+        return gap_between(a, b, em)
+    key = (a.text, b.text, a.kind, b.kind, em)
+    gap = _GAPS.get(key)
+    if gap is None:
+        gap = _memoized(_GAPS, key, lambda: gap_between(a, b, em))
+    return gap
+
+
+def may_break(a: Atom, b: Atom) -> bool:
+    """True if a line may end after atom a and start with atom b."""
+    if b.text[0] in LINE_START_FORBIDDEN or a.text[-1] in LINE_END_FORBIDDEN:
+        return False
+    if b.kind == "space" or (a.kind == "latin" and b.kind == "latin"):
+        return False
+    return not (a.kind == "latin" and b.kind == "other" or a.kind == "other" == b.kind)
+
+
+@dataclass
+class _Sums:
+    """Prefix sums over atoms and gaps, so any line's widths cost O(1)."""
+
+    width: list[float]
+    natural: list[float]
+    shrink: list[float]
+    slots: list[float]
+    letters: list[int]
+
+
+class Composer:
+    """Sets one paragraph's atoms into justified lines."""
+
+    def __init__(self, atoms: list[Atom], style: TextStyle) -> None:
+        self.atoms, self.style, self.em = atoms, style, style.size
+        self.gaps = [_shared_gap(a, b, self.em) for a, b in zip(atoms, atoms[1:], strict=False)]
+        gaps = [*self.gaps, Gap(weight=0)]  # after the last atom: nothing
+        self.sums = _Sums(
+            width=[*accumulate((a.width for a in atoms), initial=0.0)],
+            natural=[*accumulate((g.natural for g in gaps), initial=0.0)],
+            shrink=[*accumulate((g.shrink_latin + g.shrink_mark for g in gaps), initial=0.0)],
+            slots=[*accumulate((g.weight for g in gaps), initial=0.0)],
+            letters=[*accumulate((a.kind not in ("mark", "space") for a in atoms), initial=0)])
+
+    def measure(self, start: int, end: int) -> tuple[float, float, float]:
+        """Natural width, shrink and stretch shares of atoms[start:end]."""
+        s, last = self.sums, end - 1
+        natural = s.width[end] - s.width[start] + s.natural[last] - s.natural[start]
+        shrink = s.shrink[last] - s.shrink[start]
+        if self.atoms[last].text[-1] in BLANK_RIGHT:
+            shrink += COMPRESSION * self.em  # a line-end mark may be set half width
+        return natural, shrink, s.slots[last] - s.slots[start]
+
+    def line_cost(self, start: int, end: int, measure: float, last: bool) -> float:
+        """Badness of a line; infinite when it cannot be set to the measure."""
+        natural, shrink, slots = self.measure(start, end)
+        if natural > measure + 0.01:
+            excess = natural - measure
+            if excess > shrink + 0.01:
+                return math.inf
+            return 50 * (excess / self.em) ** 2 + 1
+        if last:
+            single = self.sums.letters[end] - self.sums.letters[start] <= 1 and start > 0
+            return LONELY_PENALTY if single else 0.0
+        spare = measure - natural
+        if spare <= 0.01:
+            return 0.0
+        if slots == 0:
+            return 1e6 + spare  # a lone word cannot be justified: only as a last resort
+        return 100 * (spare / slots / (0.1 * self.em)) ** 2
+
+    def breaks(self, width: float, first_width: float) -> list[int]:
+        """Line ends (atom indexes) minimizing the paragraph's total badness."""
+        atoms, count, em = self.atoms, len(self.atoms), self.em
+        allowed = [i for i in range(1, count) if may_break(atoms[i - 1], atoms[i])] + [count]
+        s = self.sums
+        # a line's natural width is ends[end] - begins[start]; begins grows with start
+        begins = [s.width[k] + s.natural[k] for k in range(count)]
+        costs = [math.inf] * (count + 1)  # the cheapest way to end a line at each atom
+        costs[0] = 0.0
+        previous = [-1] * (count + 1)     # ... and where that line starts
+        starts, start_begins = [0], [begins[0]]
+        for end in allowed:
+            reach = s.width[end] + s.natural[end - 1]
+            # starts whose line is at most 2 em too long and, unless last, at most
+            # LOOSEST em too short: the only ones worth costing
+            low = bisect_left(start_begins, reach - width - 2 * em - (first_width - width))
+            high = len(starts) if end == count else bisect_right(
+                start_begins, reach - min(width, first_width) + LOOSEST * em)
+            found = self._cheapest(starts[low:high], end, width, first_width, costs)
+            if found is None and end != count:
+                found = self._cheapest(starts, end, width, first_width, costs)
+            if found is not None:
+                costs[end], previous[end] = found
+                starts.append(end)
+                start_begins.append(begins[end] if end < count else math.inf)
+        if costs[count] == math.inf:
+            raise OverflowError("no way to set this paragraph within the measure")
+        ends, end = [], count
+        while end > 0:
+            ends.append(end)
+            end = previous[end]
+        return ends[::-1]
+
+    def _cheapest(self, starts: list[int], end: int, width: float, first_width: float,
+                  costs: list[float]) -> tuple[float, int] | None:
+        """The best (cost, start) for a line ending at `end`, or None if none fits; `costs`
+        holds the cost of the paragraph up to each start.
+
+        `line_cost` inlined (the hot loop of every paragraph), with the same arithmetic; a
+        start already costing as much as the best found is skipped (line costs are >= 0)."""
+        last, em, s = end == len(self.atoms), self.em, self.sums
+        width_end, natural_last = s.width[end], s.natural[end - 1]
+        shrink_last, slots_last, letters_end = s.shrink[end - 1], s.slots[end - 1], s.letters[end]
+        mark_end = self.atoms[end - 1].text[-1] in BLANK_RIGHT
+        widths, naturals, shrinks, slots, letters = s.width, s.natural, s.shrink, s.slots, s.letters
+        found_cost, found_start = math.inf, -1
+        for start in starts:
+            before = costs[start]
+            if before >= found_cost:
+                continue
+            measure = first_width if start == 0 else width
+            natural = width_end - widths[start] + natural_last - naturals[start]
+            if natural > measure + 0.01:
+                shrink = shrink_last - shrinks[start]
+                if mark_end:
+                    shrink += COMPRESSION * em
+                excess = natural - measure
+                if excess > shrink + 0.01:
+                    continue
+                line = 50 * (excess / em) ** 2 + 1
+            elif last:
+                line = LONELY_PENALTY if letters_end - letters[start] <= 1 and start > 0 else 0.0
+            elif measure - natural <= 0.01:
+                line = 0.0
+            elif slots_last - slots[start] == 0:
+                line = 1e6 + (measure - natural)
+            else:
+                line = 100 * ((measure - natural) / (slots_last - slots[start]) / (0.1 * em)) ** 2
+            cost = before + line
+            if cost < found_cost:
+                found_cost, found_start = cost, start
+        return (found_cost, found_start) if found_start >= 0 else None
+
+    def place(self, start: int, end: int, measure: float, indent: float, last: bool) -> Line:
+        """Glyph positions for atoms[start:end] set to the measure."""
+        natural, shrink, slots = self.measure(start, end)
+        gaps = [self.gaps[i] for i in range(start, end - 1)]
+        adjust = [g.natural for g in gaps]
+        align = self.style.align
+        offset = indent
+        if natural > measure and self.atoms[end - 1].text[-1] in BLANK_RIGHT:
+            # the line-end mark is set half width: its empty half hangs past the measure
+            # and the line is justified to the mark's ink (GB/T 15834 §5.1.10)
+            natural -= COMPRESSION * self.em
+        if natural > measure:  # shrink gaps: Han–Latin first, then the empty halves of marks
+            excess = natural - measure
+            for attribute in ("shrink_latin", "shrink_mark"):
+                pool = sum(getattr(g, attribute) for g in gaps)
+                if excess > 0 and pool > 0:
+                    take = min(1.0, excess / pool)
+                    adjust = [a - getattr(g, attribute) * take for a, g in zip(adjust, gaps,
+                                                                              strict=True)]
+                    excess -= pool * take
+        elif align == "justify" and (not last or natural > measure - 0.01):
+            spare = measure - natural
+            if spare > 0 and slots:
+                each = spare / slots
+                adjust = [a + each * g.weight for a, g in zip(adjust, gaps, strict=True)]
+        elif align == "center":
+            offset += (measure - natural) / 2
+        elif align == "right":
+            offset += measure - natural
+        glyphs: list[Glyph] = []
+        x = offset
+        for index in range(start, end):
+            atom = self.atoms[index]
+            if atom.kind == "space" and index == end - 1:
+                break
+            if atom.kind == "space" or len(atom.text) == 1:  # the atom's width is the glyph's
+                glyphs.append(Glyph(atom.text, atom.font, x, atom.width, atom.color))
+            else:
+                for char in atom.text:
+                    advance = text_width(char, atom.font, self.em)
+                    glyphs.append(Glyph(char, atom.font, x, advance, atom.color))
+                    x += advance
+                x -= atom.width
+            x += atom.width + (adjust[index - start] if index < end - 1 else 0)
+        return Line(glyphs=glyphs, width=measure + indent, last=last)
+
+
+_CACHE: dict[tuple, list[Line]] = {}
+_CACHE_LIMIT = 20_000
+
+
+def compose(runs: Sequence[Run], style: TextStyle, width: float) -> list[Line]:
+    """Set a paragraph's runs into lines of the given width (memoized: layout passes and
+    page splits ask for the same paragraph again)."""
+    return _memoized(_CACHE, (tuple(runs), style, round(width, 3)),
+                     lambda: _compose(runs, style, width))
+
+
+def _memoized(cache: dict, key: tuple, make: Callable[[], object]):
+    """cache[key], made by make() on a miss; a full cache (_CACHE_LIMIT) is emptied first."""
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        value = cache[key] = make()
+    return value
+
+
+def _compose(runs: Sequence[Run], style: TextStyle, width: float) -> list[Line]:
+    atoms = atomize(runs, style)
+    if not atoms:
+        return []
+    indent = style.indent * style.size
+    composer = Composer(atoms, style)
+    try:
+        ends = composer.breaks(width, width - indent)
+    except OverflowError:
+        composer = Composer(_split_wide_atoms(atoms, width, style), style)
+        ends = _greedy(composer, width, width - indent)
+    lines, start = [], 0
+    for number, end in enumerate(ends):
+        first = number == 0
+        lines.append(composer.place(start, end, width - (indent if first else 0),
+                                    indent if first else 0, end == len(composer.atoms)))
+        start = end
+    return lines
+
+
+def _split_wide_atoms(atoms: list[Atom], width: float, style: TextStyle) -> list[Atom]:
+    """Last resort for a word wider than the line (a long URL): cut it into characters."""
+    result: list[Atom] = []
+    for atom in atoms:
+        if atom.width <= width:
+            result.append(atom)
+        else:
+            result += [Atom(c, atom.font, stringWidth(c, atom.font, style.size), "other",
+                            atom.color) for c in atom.text]
+    return result
+
+
+def _greedy(composer: Composer, width: float, first_width: float) -> list[int]:
+    """Fill lines greedily, breaking anywhere: used only when the rules leave no solution."""
+    ends, start = [], 0
+    count = len(composer.atoms)
+    while start < count:
+        end = start + 1
+        measure = first_width if not ends else width
+        while end < count and composer.measure(start, end + 1)[0] <= measure:
+            end += 1
+        ends.append(end)
+        start = end
+    return ends
+
+
+def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: float) -> None:
+    """Draw composed lines; the first baseline sits in the first line box of height `leading`."""
+    size, leading = style.size, style.leading
+    baseline = top - (leading - size) / 2 - 0.88 * size
+    canvas.setFillColor(style.color)
+    codes = _CODES.get(canvas._doc)
+    if codes is None:
+        codes = _CODES[canvas._doc] = {}
+    for line in lines:
+        glyphs = line.glyphs
+        if not glyphs:
+            baseline -= leading
+            continue
+        parts = [f"BT 1 0 0 1 {x + glyphs[0].x:.3f} {baseline:.3f} Tm"]
+        pen = glyphs[0].x
+        current_font, current_color = None, style.color
+        tj: list[str] = []
+        for glyph in glyphs:
+            color = style.color if glyph.color is None else glyph.color
+            if color != current_color:
+                if tj:
+                    parts.append(f"[{' '.join(tj)}] TJ")
+                    tj = []
+                parts.append(_fill_operator(color))
+                current_color = color
+            code = codes.get((glyph.font, glyph.char))
+            if code is None:
+                code = codes[(glyph.font, glyph.char)] = _glyph_code(canvas, glyph.font,
+                                                                     glyph.char)
+            font_name, shown = code
+            if font_name != current_font:
+                if tj:
+                    parts.append(f"[{' '.join(tj)}] TJ")
+                    tj = []
+                parts.append(f"{font_name} {size:.2f} Tf")
+                current_font = font_name
+            if glyph.x != pen:  # _moves of 0 is []
+                tj += _moves(glyph.x - pen, size)
+            tj.append(shown)
+            pen = glyph.x + glyph.width
+        if tj:
+            parts.append(f"[{' '.join(tj)}] TJ")
+        if current_color != style.color:
+            parts.append(_fill_operator(style.color))
+        parts.append("ET")
+        canvas._code.append(" ".join(parts))
+        baseline -= leading
+
+
+_CODES: WeakKeyDictionary = WeakKeyDictionary()
+"""Per PDF document: (font, character) -> (the font subset's name, the character's code as a
+PDF string), found once per document (a character's subset and code never change)."""
+
+
+def _glyph_code(canvas, font_name: str, char: str) -> tuple[str, str]:
+    """Where ReportLab's subsetting puts `char` of the font: subset name and '(code)'."""
+    font, document = getFont(font_name), canvas._doc
+    [(subset, encoded)] = font.splitString(char, document)
+    return font.getSubsetInternalName(subset, document), f"({canvas._escape(encoded)})"
+
+
+def _fill_operator(color) -> str:
+    """The PDF fill-colour operator for a ReportLab colour (device CMYK or RGB)."""
+    if hasattr(color, "cyan"):
+        return f"{color.cyan:.4f} {color.magenta:.4f} {color.yellow:.4f} {color.black:.4f} k"
+    return f"{color.red:.4f} {color.green:.4f} {color.blue:.4f} rg"
+
+
+def _moves(distance: float, size: float) -> list[str]:
+    """TJ numbers moving the pen by `distance` points; rightward moves in small steps so that
+    text extraction does not mistake a Han–Latin gap for a word space."""
+    units = -distance * 1000 / size
+    if abs(units) < 0.05:
+        return []
+    if units > 0:
+        return [f"{units:.2f}"]
+    steps = math.ceil(-units / TJ_STEP)
+    return [f"{units / steps:.2f}"] * steps

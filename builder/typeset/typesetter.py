@@ -1,0 +1,113 @@
+"""Typeset stage: theme text styles + fonts -> paragraph flowables set by the clreq composer.
+
+User text is always data: the only markup is **bold** (see compose.parse_emphasis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from builder.layout.platypus import Flowable
+from builder.source.theme import Theme
+from builder.typeset.compose import (
+    Line,
+    Run,
+    TextStyle,
+    compose,
+    draw_lines,
+    parse_emphasis,
+    text_width,
+)
+from builder.typeset.fonts import FontFace, register_family
+
+ORPHANS = WIDOWS = 2
+"""Fewest lines of a paragraph left at the foot or carried to the head of a page."""
+
+
+@dataclass(frozen=True)
+class Fonts:
+    """The theme's font families registered with ReportLab."""
+
+    names: dict[tuple[str, bool], str]
+    faces: tuple[FontFace, ...]
+
+    def name(self, style) -> str:
+        return self.names[(style.family, style.bold)]
+
+
+def register_theme_fonts(theme: Theme) -> Fonts:
+    """Register every font family of the theme; returns their ReportLab names."""
+    names: dict[tuple[str, bool], str] = {}
+    faces: list[FontFace] = []
+    for family, files in theme.fonts.items():
+        regular, bold = register_family(family, files.regular, files.bold)
+        names[(family, False)] = regular.name
+        names[(family, True)] = bold.name
+        faces += [regular, bold]
+    return Fonts(names=names, faces=tuple(faces))
+
+
+class ComposedParagraph(Flowable):
+    """A paragraph set by the composer; splits between lines across pages."""
+
+    def __init__(self, runs: list[Run], style: TextStyle, lines: list[Line] | None = None,
+                 space_after: float = 0.0) -> None:
+        super().__init__()
+        self.runs, self.style = runs, style
+        self.lines = lines
+        self._width: float | None = None if lines is None else -1.0
+        self.spaceAfter = space_after
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        if self._width != available_width and self._width != -1.0:
+            self.lines = compose(self.runs, self.style, available_width)
+            self._width = available_width
+        self.width = available_width
+        self.height = len(self.lines or []) * self.style.leading
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        self.wrap(available_width, available_height)
+        lines = self.lines or []
+        fit = int((available_height + 1e-6) // self.style.leading)
+        if fit >= len(lines):
+            return [self]
+        fit = min(fit, len(lines) - WIDOWS)
+        if fit < ORPHANS:
+            return []
+        head = ComposedParagraph(self.runs, self.style, lines[:fit])
+        tail = ComposedParagraph(self.runs, self.style, lines[fit:], self.spaceAfter)
+        return [head, tail]
+
+    def draw(self) -> None:
+        draw_lines(self.canv, self.lines or [], self.style, 0, self.height)
+
+
+class Typesetter:
+    """Makes paragraph flowables in the theme's styles."""
+
+    def __init__(self, theme: Theme, fonts: Fonts) -> None:
+        self.theme = theme
+        self.fonts = fonts
+
+    def text_style(self, role: str, align: str = "left") -> TextStyle:
+        style = self.theme.style(role)
+        return TextStyle(
+            font=self.fonts.name(style), bold_font=self.fonts.names[(style.family, True)],
+            size=style.size, leading=style.leading, color=self.theme.color(style.color),
+            indent=style.indent, align=align)
+
+    def paragraph(self, text: str, role: str, align: str = "left", suffix: str = "",
+                  suffix_color: str | None = None) -> ComposedParagraph:
+        """A paragraph of user text in a theme role; `suffix` is an editorial mark."""
+        runs = parse_emphasis(text)
+        if suffix:
+            runs.append(Run(suffix, color=self.theme.color(suffix_color) if suffix_color
+                            else None))
+        space = self.theme.spacing["paragraph"] if role == "body" else 0.0
+        return ComposedParagraph(runs, self.text_style(role, align), space_after=space)
+
+    def width(self, text: str, role: str) -> float:
+        """Natural width of text set on one line in a style."""
+        style = self.theme.style(role)
+        return text_width(text, self.fonts.name(style), style.size)
