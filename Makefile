@@ -18,9 +18,13 @@ build: $(BIN)/brochure
 test: $(BIN)/brochure
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check builder tests tools bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 lint: $(BIN)/brochure
 	$(BIN)/ruff check builder tests tools bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) dist/*.pdf

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from builder.engine.platypus import LayoutError
 from builder.errors import BrochureError
 from builder.inspect.verify import ensure_nothing_lost
 from builder.layout.document import layout_document
-from builder.layout.platypus import LayoutError
 from builder.parallel import can_fork, in_child
 from builder.pdf.output import write_atomically
 from builder.pdf.printing import prepare_pdf, stamp_document_id

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +17,11 @@ from builder.build import BuildResult, build
 from builder.layout.document import section_label
 from builder.source.content import load_document
 from builder.source.model import Document
+
+# Parsed fonts are cached in a folder of the test session's own, never the user's cache: set
+# before any build runs, inherited by every process the tests start, removed at the end.
+FONT_CACHE_HOME = tempfile.mkdtemp(prefix="brochure-test-cache-")
+os.environ["XDG_CACHE_HOME"] = FONT_CACHE_HOME
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONTENT = ROOT / "content" / "xianan-2022.yaml"
@@ -63,3 +71,7 @@ def plumber(built: Built):
 def flat(text: str) -> str:
     """Text without white space."""
     return re.sub(r"\s+", "", text)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(FONT_CACHE_HOME, ignore_errors=True)

@@ -133,7 +133,7 @@ def test_a_long_document_is_checked_beside_the_layout_and_errors_still_stop_it(
 def test_a_content_error_is_reported_before_the_layout_error_it_may_cause(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from builder import build as build_module
-    from builder.layout.platypus import LayoutError
+    from builder.engine.platypus import LayoutError
 
     def failing_layout(*args: object, **kwargs: object) -> None:
         raise LayoutError("Flowable too large")

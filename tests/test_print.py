@@ -297,11 +297,11 @@ def test_document_ids_follow_the_content(tmp_path: Path) -> None:
 
 
 def test_reportlab_url_pattern_is_deferred_and_still_matches() -> None:
-    """In a fresh process: importing through builder.layout.platypus leaves ReportLab's URL pattern
+    """In a fresh process: importing through builder.engine.platypus leaves ReportLab's URL pattern
     uncompiled until used, and the stand-in matches as the real pattern does."""
     script = """if True:
         import re
-        from builder.layout.platypus import defer_uri_pattern, uri_pattern
+        from builder.engine.platypus import defer_uri_pattern, uri_pattern
         from reportlab.platypus import paragraph
         defer_uri_pattern()  # a second call changes nothing
         assert type(paragraph.uri_pat).__name__ == "LazyPattern", "no effect"

@@ -127,7 +127,8 @@ def _contents(report: PreflightReport, number: int, page, print_file: bool) -> N
     def walk(stream, resources, matrix: tuple[float, ...], depth: int) -> None:
         stack: list[tuple[float, ...]] = []
         ctm = matrix
-        for operands, operator in pikepdf.parse_content_stream(stream):
+        for instruction in pikepdf.parse_content_stream(stream):
+            operands, operator = instruction.operands, instruction.operator
             op = str(operator)
             if op == "q":
                 stack.append(ctm)
@@ -211,6 +212,8 @@ def _safety(report: PreflightReport, path: Path) -> None:
     try:
         for number, page in enumerate(pdf, start=1):
             trim = trims[number - 1]
+            if trim is None:  # a page without a box: the box check reports it
+                continue
             text = page.get_textpage()
             close = []
             for index in range(text.count_chars()):

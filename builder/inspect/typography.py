@@ -289,10 +289,10 @@ def _page_lines(page: int, glyphs: Iterable[tuple[_Glyph, float]]) -> list[_Line
         else:
             rows[index][1].append(glyph)
     lines: list[_Line] = []
-    for baseline, glyphs in rows:
-        glyphs.sort(key=lambda g: g.x0)
+    for baseline, row in rows:
+        row.sort(key=lambda g: g.x0)
         run: list[_Glyph] = []
-        for glyph in glyphs:
+        for glyph in row:
             if run:
                 last = run[-1]
                 if glyph.text == last.text and abs(glyph.x0 - last.x0) < 0.1 * glyph.size:
@@ -481,9 +481,9 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
                 report.flush_lines += 1
             else:
                 report.ragged_lines.append(_finding(line, "", right - line.x1))
-        last = paragraph[-1]
-        if len(paragraph) > 1 and sum(not _is_mark(g.text[0]) for g in last.glyphs) <= 1:
-            report.orphans.append(_finding(last, last.text))
+        last_line = paragraph[-1]
+        if len(paragraph) > 1 and sum(not _is_mark(g.text[0]) for g in last_line.glyphs) <= 1:
+            report.orphans.append(_finding(last_line, last_line.text))
     report.han_latin_gaps = Stats.of([round(gap, 4) + 0.0 for gap in gaps])
     report.punctuation_pairs = Stats.of([round(pair, 4) + 0.0 for pair in pairs])
     report.punctuation_pairs_net = Stats.of([round(pair, 4) + 0.0 for pair in net_pairs])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from builder.layout.platypus import STATE_DEFAULTS, Drawing, Flowable, Line, Rect, String, renderPDF
+from builder.engine.platypus import STATE_DEFAULTS, Drawing, Flowable, Line, Rect, String, renderPDF
 from builder.source.model import Scorecard
 from builder.source.theme import Theme
 from builder.typeset.typesetter import Fonts
@@ -70,8 +70,9 @@ def change_bars(card: Scorecard, theme: Theme, fonts: Fonts,
         drawing.add(Rect(x, y + row_height * (1 - BAR_HEIGHT) / 2, length,
                          row_height * BAR_HEIGHT, fillColor=color, strokeColor=None))
         arrow = "▲" if value >= 0 else "▼"
+        change = (row.change or "").lstrip("+-")  # rows without a change have no value here
         drawing.add(String(zero + length + 4 if value >= 0 else zero + 4,
-                           middle - number.size * 0.35, f"{arrow}{row.change.lstrip('+-')}%",
+                           middle - number.size * 0.35, f"{arrow}{change}%",
                            fontName=number_font, fontSize=number.size, fillColor=color))
     drawing.add(Line(zero, 0, zero, height, strokeColor=theme.color("rule"),
                      strokeWidth=theme.spacing["table_rule"]))

@@ -8,16 +8,15 @@ out, so one layout pass is enough.
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from builder.layout.chart import change_bars
-from builder.layout.pages import PageArt, draw_aligned, place_form
-from builder.layout.platypus import (
+from builder.engine.platypus import (
     ActionFlowable,
     BalancedColumns,
     BaseDocTemplate,
@@ -32,6 +31,8 @@ from builder.layout.platypus import (
     Table,
     TableStyle,
 )
+from builder.layout.chart import change_bars
+from builder.layout.pages import PageArt, draw_aligned, place_form
 from builder.layout.scorecard import ScorecardTable
 from builder.pdf.printing import Sheet, cmyk_image, draw_marks, has_marks
 from builder.rules.check import tag_printed
@@ -297,7 +298,7 @@ class StoryBuilder:
         if part.layout == "section" and opener_page:
             head: list[Flowable] = [
                 NextPageTemplate("full"), PageBreak(), marker,
-                FullPage(lambda canv, p=part: self.pages.opener(canv, p)),
+                FullPage(functools.partial(self.pages.opener, part=part)),
                 NextPageTemplate("body"), PageBreak()]
         elif index > 0 and self.document.parts[index - 1].layout == "plain" \
                 and part.layout == "plain":
@@ -312,7 +313,7 @@ class StoryBuilder:
             return head + self.gallery(figures) + self.body(others, part)
         return head + self.body(list(part.blocks), part)
 
-    def body(self, blocks: list[Block], part: Part) -> list[Flowable]:
+    def body(self, blocks: Sequence[Block], part: Part) -> list[Flowable]:
         """The part's blocks; in a two-column design, runs of text are set in balanced
         columns while tables and figures span the measure."""
         columns = int(self.theme.design["columns"])
@@ -454,7 +455,7 @@ class QuoteBlock(LeadBox):
     """A quotation: gold bar, tinted box, optional source line."""
 
     def __init__(self, quote: Quote, theme: Theme, typesetter: Typesetter) -> None:
-        from builder.layout.platypus import KeepInFrame
+        from builder.engine.platypus import KeepInFrame
         parts: list[Flowable] = [typesetter.paragraph(quote.text, "quote", "justify")]
         if quote.source:
             parts.append(typesetter.paragraph("—— " + quote.source, "quote_source", "right"))

@@ -4,7 +4,7 @@ rise and fall colours, zebra rows or rules as the theme's design says."""
 
 from __future__ import annotations
 
-from builder.layout.platypus import Flowable, Spacer, Table, TableStyle
+from builder.engine.platypus import Flowable, Spacer, Table, TableStyle
 from builder.source.model import Scorecard, ScoreRow
 from builder.source.theme import Theme
 from builder.typeset.typesetter import Typesetter

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from builder.errors import BrochureError
@@ -88,17 +89,18 @@ def _round_trip(text: str, path: Path) -> tuple[YAML, Any]:
 
 def _scalars(node: Any) -> Iterator[tuple[tuple[int, int], Slot]]:
     """(0-based line, column) of every scalar value in the round-trip data."""
-    if isinstance(node, dict):
+    if isinstance(node, CommentedMap):
         for key, value in node.items():
             if isinstance(value, str):
                 line, column = node.lc.data[key][2:4]
                 yield (line, column), (node, key)
             else:
                 yield from _scalars(value)
-    elif isinstance(node, list):
+    elif isinstance(node, CommentedSeq):
         for index, value in enumerate(node):
             if isinstance(value, str):
-                yield tuple(node.lc.data[index]), (node, index)  # type: ignore[misc]
+                line, column = node.lc.data[index]
+                yield (line, column), (node, index)
             else:
                 yield from _scalars(value)
 

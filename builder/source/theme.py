@@ -101,7 +101,7 @@ class Theme:
     labels: dict[str, str]
     print: dict[str, float]
     """Bleed and crop marks, in points."""
-    design: dict[str, str | int]
+    design: dict[str, str | int | float]
     """Choices among the designs layout knows: columns, cover, opener, table."""
     header: dict[str, str]
     footer: dict[str, str]
@@ -253,9 +253,9 @@ def _overlay(base: yaml.Node, top: yaml.Node) -> yaml.Node:
     return yaml.MappingNode(top.tag, list(merged.values()), top.start_mark, top.end_mark)
 
 
-def _design(reader: NodeReader, node: yaml.Node) -> dict[str, str | int]:
+def _design(reader: NodeReader, node: yaml.Node) -> dict[str, str | int | float]:
     entries = reader.mapping(node, "'design'", DESIGN_KEYS)
-    design: dict[str, str | int] = {}
+    design: dict[str, str | int | float] = {}
     for key, value in entries.items():
         if key in DESIGN_CHOICES:
             choice = reader.text(value, f"design '{key}'")

@@ -32,6 +32,7 @@ def _refuse_aliases_and_tags(text: str) -> None:
     objects: content needs neither. Reads parser events only, so nothing is expanded."""
     for event in yaml.parse(text, Loader=SafeLoader):
         mark = event.start_mark
+        assert mark is not None  # the parser marks every event
         if isinstance(event, yaml.AliasEvent):
             raise BrochureError("YAML aliases (*name) are not allowed in content",
                                 line=mark.line + 1, column=mark.column + 1,

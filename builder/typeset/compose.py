@@ -465,7 +465,8 @@ def _split_wide_atoms(atoms: list[Atom], width: float, style: TextStyle) -> list
 
 def _greedy(composer: Composer, width: float, first_width: float) -> list[int]:
     """Fill lines greedily, breaking anywhere: used only when the rules leave no solution."""
-    ends, start = [], 0
+    ends: list[int] = []
+    start = 0
     count = len(composer.atoms)
     while start < count:
         end = start + 1

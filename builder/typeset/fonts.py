@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder import data
+from builder.data import shipped_fonts
 from builder.errors import BrochureError
 
 if TYPE_CHECKING:
@@ -310,7 +310,7 @@ def load_face(path: Path) -> FontFace:
     except (FileNotFoundError, NotADirectoryError):
         raise BrochureError("font file not found", path=path,
                             hint="give a path relative to the theme file, or a shipped font: "
-                                 + ", ".join(data.shipped_fonts())) from None
+                                 + ", ".join(shipped_fonts())) from None
     except OSError as exc:
         raise BrochureError(f"cannot read font file: {exc.strerror or exc}", path=path) from exc
     if not resolved.is_file():
@@ -365,7 +365,7 @@ def _parse(path: Path, resolved: Path, ps_name: str, data: bytes) -> RLTTFont:
     from reportlab.pdfbase.ttfonts import TTFont as RLTTFont
 
     stream = io.BytesIO(data)
-    stream.name = str(resolved)  # type: ignore[attr-defined]  # ReportLab's face.filename
+    stream.name = str(resolved)  # ReportLab's face.filename
     try:
         return RLTTFont(ps_name, stream)
     except (TTFError, OSError, ValueError, IndexError, KeyError) as exc:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from builder.layout.platypus import Flowable
+from builder.engine.platypus import Flowable
 from builder.source.theme import Theme
 from builder.typeset.compose import (
     Line,
