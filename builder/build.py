@@ -91,7 +91,7 @@ def _build(content: Path, output: Path, theme_name: str | None, profile: str,
     if pending:
         findings = _findings(pending, check)
         _stop_on_errors(findings, content)
-    ensure_nothing_lost(document, laid_out.pdf, theme)
+    ensure_nothing_lost(document, laid_out.pdf, laid_out.record)
     pdf = stamp_document_id(laid_out.pdf)
     sha = write_atomically(pdf, output)
     return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),
@@ -124,3 +124,10 @@ def _stop_on_errors(findings: list[Finding], content: Path) -> None:
                             + (f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""),
                             path=content, line=first.line, column=first.column,
                             hint=f"{first.hint}; run `brochure check {content}` for all findings")
+
+
+def check_file(content: Path) -> tuple[Document, list[Finding]]:
+    """Load a content file with its theme's fonts and check it."""
+    document = load_document(content)
+    theme = load_theme(theme_path(document.theme, content.parent))
+    return document, check_document(document, register_theme_fonts(theme).faces, theme)

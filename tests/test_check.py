@@ -13,10 +13,11 @@ from conftest import DEFAULT_CONTENT, ROOT
 from content_factory import document, han, write
 from PIL import Image
 
+from builder.build import check_file
 from builder.cli.main import main
 from builder.errors import BrochureError
 from builder.rules import check
-from builder.rules.check import Finding, check_document, check_file
+from builder.rules.check import Finding, check_document
 from builder.source.content import load_document
 from builder.source.theme import load_theme, theme_path
 from builder.typeset.fonts import FontFace

@@ -106,7 +106,7 @@ def test_cli_builds_the_default_brochure(tmp_path: Path) -> None:
 def test_a_long_document_is_checked_beside_the_layout_and_errors_still_stop_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from builder import build as build_module
-    from builder.rules.check import check_file
+    from builder.build import check_file
     forks: list[bool] = []
     real_in_child = build_module.in_child
     monkeypatch.setattr(build_module, "PARALLEL_BLOCKS", 3)

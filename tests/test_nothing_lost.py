@@ -1,9 +1,9 @@
-"""Nothing lost: every text of the content is read back from the built PDF, in order, or the
-build fails naming the text and where it is written, and leaves the old PDF alone."""
+"""Nothing lost: every text of the content is printed (as the layout's record says) and read
+back from the built PDF on the page the record gives, in order, or the build fails naming the
+text and where it is written, and leaves the old PDF alone."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from pathlib import Path
 
@@ -14,12 +14,15 @@ from reportlab.pdfgen.canvas import Canvas
 
 from builder.build import build
 from builder.errors import BrochureError
-from builder.inspect.verify import expected_texts, front_texts, missing_texts
+from builder.inspect.verify import missing_texts
 from builder.layout import document as layout
+from builder.layout import scorecard
 from builder.source.content import load_document
-from builder.source.model import Figure, Heading, Paragraph, Quote, Scorecard
+from builder.source.model import Document, Figure, Heading, Paragraph, Quote, Scorecard
+from builder.source.texts import Text, texts
 from builder.source.theme import load_theme, theme_path
-from builder.typeset.typesetter import register_theme_fonts
+from builder.typeset.record import PrintRecord
+from builder.typeset.typesetter import ComposedParagraph, register_theme_fonts
 
 
 @pytest.fixture
@@ -44,17 +47,24 @@ def content(tmp_path: Path) -> Path:
 
 
 def drop(monkeypatch, condition) -> None:
-    """Make the layout leave out the blocks for which condition(block) is true, and let it
-    change the others (a function returning a block)."""
+    """Make the layout leave out the blocks for which condition(block) is true."""
     original = layout.StoryBuilder.block
 
     def block(self, item, part):
-        result = condition(item)
-        if result is True:
-            return []
-        return original(self, result or item, part)
+        return [] if condition(item) else original(self, item, part)
 
     monkeypatch.setattr(layout.StoryBuilder, "block", block)
+
+
+def drop_cells(monkeypatch, condition) -> None:
+    """Make the layout's scorecard tables leave out the cells (row, column) for which
+    condition(row, column) is true: blank them, or (condition returns 'row') the row."""
+    original = scorecard.ScorecardTable.cell
+
+    def cell(self, row, column):
+        return "" if condition(row, column) else original(self, row, column)
+
+    monkeypatch.setattr(scorecard.ScorecardTable, "cell", cell)
 
 
 def assert_build_names(path: Path, what: str, needle: str) -> None:
@@ -72,16 +82,17 @@ def assert_build_names(path: Path, what: str, needle: str) -> None:
 
 
 def test_everything_is_found_when_nothing_is_dropped(content: Path) -> None:
-    pdf = (content.parent / "doc.pdf").read_bytes()
     doc = load_document(content)
-    texts = expected_texts(doc) + front_texts(doc)
-    assert {t.what for t in texts} >= {
+    theme = load_theme(theme_path("default"))
+    laid_out = layout.layout_document(doc, theme, register_theme_fonts(theme))
+    drawn = laid_out.record.sources_drawn()
+    assert {t.what for t in texts(doc) if t.source in drawn} >= {
         "paragraph", "heading", "quote", "quote source", "figure caption", "row 'metric'",
         "row 'value'", "row 'unit'", "row 'change'", "row 'from'", "row 'qualifier'",
         "row 'remark'", "scorecard title", "scorecard note", "part 'title'",
         "part 'headline'", "part 'tag'", "meta 'kicker'", "meta 'lead'", "meta 'title'",
         "meta 'subtitle'", "meta 'issuer'", "meta 'date'"}
-    assert missing_texts(doc, pdf) == []
+    assert missing_texts(doc, laid_out.pdf, laid_out.record) == []
 
 
 @pytest.mark.parametrize(("kind", "what", "needle"), [
@@ -97,25 +108,57 @@ def test_a_dropped_block_fails_the_build_and_is_named(content: Path, monkeypatch
 
 
 def test_a_dropped_table_row_fails_the_build_and_is_named(content: Path, monkeypatch) -> None:
-    drop(monkeypatch, lambda block: isinstance(block, Scorecard)
-         and dataclasses.replace(block, rows=block.rows[:1] + block.rows[2:]))
+    drop_cells(monkeypatch, lambda row, column: row.metric == "常住人口城镇化率")
     assert_build_names(content, "row 'metric'", "常住人口城镇化率")
 
 
 def test_a_cell_dropped_from_a_row_is_named(content: Path, monkeypatch) -> None:
-    def without_unit(block):
-        if isinstance(block, Scorecard):
-            rows = [dataclasses.replace(row, unit="") if row.unit == "万户" else row
-                    for row in block.rows]
-            return dataclasses.replace(block, rows=tuple(rows))
-        return None
-    drop(monkeypatch, without_unit)
+    drop_cells(monkeypatch, lambda row, column: column == "unit" and row.unit == "万户")
     assert_build_names(content, "row 'unit'", "万户")
+
+
+def test_a_paragraph_losing_lines_in_a_split_is_named(tmp_path: Path, monkeypatch) -> None:
+    path = write(tmp_path, document({"paragraph": "很长的一段。" + han(3000, seed=7) + "。"}))
+    build(path, tmp_path / "doc.pdf")
+    original = ComposedParagraph.split
+
+    def split(self, width, height):  # the continued part loses its last line
+        parts = original(self, width, height)
+        if len(parts) == 2:
+            parts[1].lines = parts[1].lines[:-1]
+        return parts
+
+    monkeypatch.setattr(ComposedParagraph, "split", split)
+    assert_build_names(path, "paragraph", "很长的一段。")
 
 
 def test_cover_and_contents_texts_are_checked(content: Path, monkeypatch) -> None:
     monkeypatch.setattr(layout.PageArt, "cover", lambda self, canv: None)
     assert_build_names(content, "meta 'kicker'", "喜迎盛会")
+
+
+def record_of(doc: Document, *pages: list[str | tuple[str, Text]]) -> PrintRecord:
+    """A record of the front texts and the given pieces drawn on pages 1, 2, ...: a piece
+    is a content text drawn whole, or (text, content text) a piece of it."""
+    record = PrintRecord()
+    by_value = {text.value: text for text in texts(doc)}
+    whole: dict[str, int] = {}
+    for number, page in enumerate(pages, start=1):
+        canvas = type("Page", (), {"getPageNumber": lambda self, n=number: n})()
+        for piece in page:
+            if isinstance(piece, str):
+                text = by_value[piece]
+                record.printed(canvas, piece, "body", (text.owner, text.field))
+            else:
+                shown, text = piece
+                if text.value not in whole:
+                    whole[text.value] = record.expect(text.value, "body",
+                                                      (text.owner, text.field))
+                record.drew(canvas, whole[text.value], shown)
+    return record
+
+
+FRONT = ["测试手册", "2022", "第一部分"]
 
 
 def pdf_of(*pages: list[tuple[float, float, str]]) -> bytes:
@@ -141,15 +184,38 @@ def test_text_drawn_off_the_page_is_missing(tmp_path: Path) -> None:
     front = [(10, 390, "测试手册"), (10, 380, "2022"), (10, 370, "第一部分")]
     inside = pdf_of(front + [(10, 300, "甲乙丙丁戊己。"), (10, 280, "庚辛壬癸子丑。")])
     outside = pdf_of(front + [(10, 300, "甲乙丙丁戊己。"), (420, 280, "庚辛壬癸子丑。")])
-    assert missing_texts(doc, inside) == []
-    assert [t.value for t in missing_texts(doc, outside)] == ["庚辛壬癸子丑。"]
+    record = record_of(doc, [*FRONT, "甲乙丙丁戊己。", "庚辛壬癸子丑。"])
+    assert missing_texts(doc, inside, record) == []
+    assert [t.value for t in missing_texts(doc, outside, record)] == ["庚辛壬癸子丑。"]
 
 
 def test_texts_out_of_order_are_missing(tmp_path: Path) -> None:
     doc = small(tmp_path, "甲乙丙丁戊己。", "庚辛壬癸子丑。")
     front = [(10, 390, "测试手册"), (10, 380, "2022"), (10, 370, "第一部分")]
     swapped = pdf_of(front + [(10, 300, "庚辛壬癸子丑。"), (10, 280, "甲乙丙丁戊己。")])
-    assert [t.value for t in missing_texts(doc, swapped)] == ["庚辛壬癸子丑。"]
+    record = record_of(doc, [*FRONT, "甲乙丙丁戊己。", "庚辛壬癸子丑。"])
+    assert [t.value for t in missing_texts(doc, swapped, record)] == ["庚辛壬癸子丑。"]
+
+
+def test_a_text_on_another_page_than_recorded_is_missing(tmp_path: Path) -> None:
+    doc = small(tmp_path, "甲乙丙丁戊己。", "庚辛壬癸子丑。")
+    front = [(10, 390, "测试手册"), (10, 380, "2022"), (10, 370, "第一部分")]
+    pdf = pdf_of(front + [(10, 300, "甲乙丙丁戊己。")], [(10, 300, "庚辛壬癸子丑。")])
+    assert missing_texts(doc, pdf, record_of(
+        doc, [*FRONT, "甲乙丙丁戊己。"], ["庚辛壬癸子丑。"])) == []
+    assert [t.value for t in missing_texts(doc, pdf, record_of(
+        doc, [*FRONT, "甲乙丙丁戊己。", "庚辛壬癸子丑。"]))] == ["庚辛壬癸子丑。"]
+
+
+def test_a_text_the_layout_never_printed_is_missing(tmp_path: Path) -> None:
+    doc = small(tmp_path, "甲乙丙丁戊己。", "庚辛壬癸子丑。")
+    front = [(10, 390, "测试手册"), (10, 380, "2022"), (10, 370, "第一部分")]
+    pdf = pdf_of(front + [(10, 300, "甲乙丙丁戊己。"), (10, 280, "庚辛壬癸子丑。")])
+    record = record_of(doc, [*FRONT, "甲乙丙丁戊己。"])
+    assert [t.value for t in missing_texts(doc, pdf, record)] == ["庚辛壬癸子丑。"]
+    second = next(t for t in texts(doc) if t.value == "庚辛壬癸子丑。")
+    record.omit((second.owner, second.field), "left out by the design")
+    assert missing_texts(doc, pdf, record) == []
 
 
 def test_a_text_may_run_on_over_pages_past_the_running_header(tmp_path: Path) -> None:
@@ -158,19 +224,27 @@ def test_a_text_may_run_on_over_pages_past_the_running_header(tmp_path: Path) ->
     head = [(10, 390, "测试手册"), (10, 380, "2022"), (10, 370, "第一部分")]
     split = pdf_of(head + [(10, 300, text[:25]), (10, 10, "页眉 1")],
                    [(10, 300, text[25:]), (10, 10, "页眉 2")])
-    assert missing_texts(doc, split) == []
+    whole = next(t for t in texts(doc) if t.value == text)
+    record = record_of(doc, [*FRONT, (text[:25], whole)], [(text[25:], whole)])
+    assert missing_texts(doc, split, record) == []
     gap = pdf_of(head + [(10, 300, text[:25]), (10, 10, "页眉 1")],
                  [(10, 300, text[30:]), (10, 10, "页眉 2")])
-    assert [t.value for t in missing_texts(doc, gap)] == [text]
+    assert [t.value for t in missing_texts(doc, gap, record)] == [text]
+    lost = record_of(doc, [*FRONT, (text[:25], whole)], [(text[30:], whole)])
+    assert [t.value for t in missing_texts(doc, gap, lost)] == [text], \
+        "five characters the layout never drew"
 
 
 def test_the_default_brochure_checks_every_cell(built: Built) -> None:
-    texts = expected_texts(built.document)
+    theme = load_theme(theme_path("default"))
+    laid_out = layout.layout_document(built.document, theme, register_theme_fonts(theme))
+    drawn = laid_out.record.sources_drawn()
     rows = [row for part in built.document.parts for block in part.blocks
             if isinstance(block, Scorecard) for row in block.rows]
-    cells = [t for t in texts if t.what.startswith("row ")]
+    cells = [t for t in texts(built.document) if t.what.startswith("row ")]
     assert len(cells) >= 3 * len(rows) and len(rows) >= 40
-    assert missing_texts(built.document, built.pdf.read_bytes()) == []
+    assert all(t.source in drawn for t in cells), "every cell is in the record"
+    assert missing_texts(built.document, laid_out.pdf, laid_out.record) == []
 
 
 def _numbered_pages(count: int) -> bytes:

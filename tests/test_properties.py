@@ -27,9 +27,10 @@ from PIL import Image
 
 from builder.build import build
 from builder.errors import BrochureError
-from builder.inspect.verify import expected_texts, front_texts
 from builder.rules.check import MAX_LENGTH
 from builder.source.content import load_document
+from builder.source.model import Scorecard
+from builder.source.texts import tag_printed, texts
 from builder.source.theme import load_theme, theme_path
 from builder.typeset.typesetter import register_theme_fonts
 
@@ -131,9 +132,17 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def printed_characters(path: Path) -> Counter[str]:
-    """The characters of every text the document prints (white space and * aside)."""
+    """The characters of every text the document prints (white space and * aside): all but
+    the subject (metadata) and tags the default design leaves out; a scorecard titled as
+    its part prints the title once; a change prints without its sign."""
     document = load_document(path)
-    values = [t.value for t in expected_texts(document) + front_texts(document)]
+    titles = {id(block) for part in document.parts for block in part.blocks
+              if isinstance(block, Scorecard) and block.title == part.title}
+    values = [t.value.lstrip("+-") if t.what == "row 'change'" else t.value
+              for t in texts(document)
+              if t.what != "meta 'subject'"
+              and not (t.what == "part 'tag'" and not tag_printed(t.owner, None))
+              and not (t.what == "scorecard title" and id(t.owner) in titles)]
     return Counter(re.sub(r"[\s*]", "", "".join(values)))
 
 

@@ -14,8 +14,8 @@ POLL_SECONDS = 0.5
 
 def watched_files(content: Path, theme_name: str | None) -> list[Path]:
     """The content file, its theme files (and the ones they extend) and its images."""
-    from builder.rules.check import figures
     from builder.source.content import load_document
+    from builder.source.texts import figures
     from builder.source.theme import base_theme, theme_path
 
     files = [content]

@@ -1,42 +1,27 @@
-"""Verify stage: read the PDF back and confirm that every text of the content is in it.
+"""Verify stage: read the PDF back and hold it against the layout's record of what it printed
+(builder/typeset/record.py).
 
-The texts of the cover and contents (meta) must each appear somewhere; the texts of the parts
-(titles, headlines, paragraphs, headings, quotes, captions, every scorecard cell) must appear
-in reading order, inside the page's trim box. A text may run on over several pages: the
-running header and folio drawn between its pieces are skipped (each piece is the longest
-prefix found on its page, at least MIN_PIECE characters; text that repeats itself may be
-matched in the wrong place, so tests use text that does not).
+Three things must hold, or the build fails naming the first text lost and where it is
+written: every text of the content was printed (or left out on purpose by the design, as the
+record says); every text printed in pieces (a paragraph split over pages, a title over two
+lines) was printed whole; and every piece is in the PDF on the page the record gives, inside
+the trim box, in the order it was drawn there.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pypdfium2
 
 from builder.errors import BrochureError
 from builder.parallel import can_fork, in_child
-from builder.rules.check import Text, block_texts, part_texts, tag_printed
-from builder.source.model import (
-    TRUNCATION_MARK,
-    Block,
-    Document,
-    Figure,
-    Paragraph,
-    Part,
-    Scorecard,
-    Span,
-)
-from builder.source.theme import Theme
+from builder.source.model import Document, Span
+from builder.source.texts import Text, texts
+from builder.typeset.record import Printing, PrintRecord
 
 SPACE = re.compile(r"\s+")
 SOFT_HYPHEN = str.maketrans({"\ufffe": "-", "\x02": "-"})
-MIN_PIECE = 8
-"""Characters a piece of a text must have at least when the text runs on to the next page."""
-FRONT_KEYS = ("kicker", "title", "subtitle", "lead", "issuer", "date")
-"""Meta texts printed on the cover and contents pages (subject and language are metadata)."""
 
 
 def page_texts(pdf: bytes) -> list[str]:
@@ -82,101 +67,40 @@ def flatten(text: str) -> str:
     return SPACE.sub("", text).replace("**", "").translate(SOFT_HYPHEN)
 
 
-def front_texts(document: Document) -> list[Text]:
-    """Meta texts that must be printed somewhere (cover, contents, back cover)."""
-    meta = document.meta
-    return [Text(value, f"meta '{key}'", meta.where.get(key) or Span(0, 0))
-            for key in FRONT_KEYS if (value := getattr(meta, key))]
+def missing_texts(document: Document, pdf: bytes, record: PrintRecord) -> list[Text]:
+    """Texts of the content lost between the record and the PDF (empty when none is), in
+    the order they are written."""
+    content = {text.source: text for text in texts(document)}
 
+    def text_of(printing: Printing) -> Text:
+        for owner, attribute in printing.sources:
+            if (id(owner), attribute) in content:
+                return content[(id(owner), attribute)]
+        return Text(printing.text, f"{printing.role.replace('_', ' ')} text", Span(0, 0))
 
-def expected_texts(document: Document, theme: Theme | None = None) -> list[Text]:
-    """Texts of the parts in the order they print."""
-    found: list[Text] = []
-    for part in document.parts:
-        found += [t for t in part_texts(part) if t.what != "part 'tag'"
-                  or tag_printed(part, theme)]
-        blocks = list(part.blocks)
-        if part.layout == "gallery":  # the picture grid comes first
-            blocks.sort(key=lambda b: not isinstance(b, Figure))
-        for block in blocks:
-            found += _printed(block, part)
-    return found
-
-
-def _printed(block: Block, part: Part) -> Iterator[Text]:
-    """A block's texts as printed."""
-    texts = list(block_texts(block))
-    if isinstance(block, Paragraph) and block.truncated:
-        first = texts[0]
-        texts[0] = Text(first.value + TRUNCATION_MARK, first.what, first.span)
-    if isinstance(block, Scorecard) and block.title == part.title:
-        texts = texts[1:]  # printed once, as the part's title
-    for text in texts:
-        if text.what == "row 'change'":  # printed as ▲10.1% / ▼3.2%
-            text = Text(text.value.lstrip("+-"), text.what, text.span)
-        yield text
-
-
-@dataclass
-class _Reader:
-    """Searches flattened page texts from a moving position."""
-
-    pages: list[str]
-    page: int = 0
-    offset: int = 0
-
-    def find(self, text: str) -> tuple[int, int] | None:
-        """Where `text` ends when found at or after the position, else None."""
-        for page in range(self.page, len(self.pages)):
-            start = self.offset if page == self.page else 0
-            end = self._find_from(text, page, start)
-            if end is not None:
-                return end
-        return None
-
-    def _find_from(self, text: str, page: int, start: int) -> tuple[int, int] | None:
-        """`text` starting on `page`, perhaps running on over the next pages."""
-        while page < len(self.pages):
-            body = self.pages[page]
-            index = body.find(text, start)
-            if index >= 0:
-                return page, index + len(text)
-            size = self._longest_prefix(text, body, start)
-            if size < min(MIN_PIECE, len(text)):
-                return None
-            text, page, start = text[size:], page + 1, 0
-        return None
-
-    @staticmethod
-    def _longest_prefix(text: str, body: str, start: int) -> int:
-        """Length of the longest prefix of `text` found in `body` at or after `start`."""
-        low, high = 0, len(text)
-        while low < high:
-            middle = (low + high + 1) // 2
-            if body.find(text[:middle], start) >= 0:
-                low = middle
-            else:
-                high = middle - 1
-        return low
-
-
-def missing_texts(document: Document, pdf: bytes, theme: Theme | None = None) -> list[Text]:
-    """Texts of the content not found in the PDF (empty when all are there)."""
+    drawn = record.sources_drawn()
+    lost = [text for key, text in content.items()
+            if key not in drawn and key not in record.omitted]
+    lost += [text_of(p) for p in record.printings
+             if p.pieces and flatten("".join(p.pieces)) != flatten(p.text)]
     pages = [flatten(page) for page in page_texts(pdf)]
-    missing = [t for t in front_texts(document) if _Reader(pages).find(flatten(t.value)) is None]
-    reader = _Reader(pages)
-    for text in expected_texts(document, theme):
-        end = reader.find(flatten(text.value))
-        if end is None:
-            missing.append(text)
-        else:
-            reader.page, reader.offset = end
-    return missing
+    offsets = [0] * len(pages)
+    for piece in record.drawn:
+        wanted = flatten(piece.text)
+        index = piece.page - 1
+        found = pages[index].find(wanted, offsets[index]) if 0 <= index < len(pages) else -1
+        if found < 0:
+            lost.append(text_of(record.printings[piece.printing]))
+        elif wanted:
+            offsets[index] = found + len(wanted)
+    order = {id(text): number for number, text in enumerate(content.values())}
+    unique = {id(text): text for text in lost}
+    return sorted(unique.values(), key=lambda text: order.get(id(text), len(order)))
 
 
-def ensure_nothing_lost(document: Document, pdf: bytes, theme: Theme | None = None) -> None:
+def ensure_nothing_lost(document: Document, pdf: bytes, record: PrintRecord) -> None:
     """Raise a BrochureError naming the first missing text and where it is written."""
-    lost = missing_texts(document, pdf, theme)
+    lost = missing_texts(document, pdf, record)
     if not lost:
         return
     first = lost[0]

@@ -35,7 +35,6 @@ from builder.layout.chart import change_bars
 from builder.layout.pages import PageArt, draw_aligned, place_form
 from builder.layout.scorecard import ScorecardTable
 from builder.pdf.printing import Sheet, cmyk_image, draw_marks, has_marks
-from builder.rules.check import tag_printed
 from builder.source.model import (
     TRUNCATION_MARK,
     Block,
@@ -47,7 +46,9 @@ from builder.source.model import (
     Photos,
     Quote,
 )
+from builder.source.texts import tag_printed
 from builder.source.theme import Theme
+from builder.typeset.record import PrintRecord
 from builder.typeset.typesetter import Fonts, Typesetter
 
 
@@ -96,6 +97,8 @@ class LaidOut:
     pdf: bytes
     pages: int
     part_pages: dict[int, int]
+    record: PrintRecord
+    """What was printed where: the read-back holds the PDF against it."""
 
 
 def layout_document(document: Document, theme: Theme, fonts: Fonts,
@@ -135,9 +138,13 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts,
     if progress is not None:
         template.setProgressCallBack(
             lambda kind, value: progress(value) if kind == "PAGE" else None)
-    story = StoryBuilder(document, theme, fonts, state).story()
+    record = PrintRecord()
+    if meta.subject:
+        record.omit((meta, "subject"), "the PDF's subject (metadata), not printed")
+    story = StoryBuilder(document, theme, fonts, state, record).story()
     template.build(story)
-    return LaidOut(pdf=buffer.getvalue(), pages=state.pages, part_pages=state.part_pages)
+    return LaidOut(pdf=buffer.getvalue(), pages=state.pages, part_pages=state.part_pages,
+                   record=record)
 
 
 class FullPage(Flowable):
@@ -261,10 +268,10 @@ class StoryBuilder:
     """Turns the document into the list of flowables platypus lays out."""
 
     def __init__(self, document: Document, theme: Theme, fonts: Fonts,
-                 state: LayoutState) -> None:
+                 state: LayoutState, record: PrintRecord | None = None) -> None:
         self.document, self.theme, self.fonts = document, theme, fonts
-        self.state = state
-        self.type = Typesetter(theme, fonts)
+        self.state, self.record = state, record
+        self.type = Typesetter(theme, fonts, record)
         self.pages = PageArt(document, theme, fonts, self.type)
 
     def story(self) -> list[Flowable]:
@@ -285,7 +292,8 @@ class StoryBuilder:
             accent_bar(theme, space_after=theme.decor["contents_title_after"]),
         ]
         if meta.lead:
-            flow += [LeadBox(self.type.paragraph(meta.lead, "lead", "justify"), theme),
+            flow += [LeadBox(self.type.paragraph(meta.lead, "lead", "justify",
+                                                 sources=((meta, "lead"),)), theme),
                      Spacer(1, theme.decor["contents_lead_after"])]
         flow += [ContentsEntry(self.document, index, theme, self.type, self.state)
                  for index in range(len(self.document.parts))]
@@ -294,6 +302,8 @@ class StoryBuilder:
     def part(self, index: int, part: Part) -> list[Flowable]:
         label = section_label(self.document, part)
         marker = PartStart(index, part, label, self.state)
+        if part.tag and not tag_printed(part, self.theme) and self.record is not None:
+            self.record.omit((part, "tag"), "the design prints tags on section openers only")
         opener_page = self.theme.design["opener"] == "page"
         if part.layout == "section" and opener_page:
             head: list[Flowable] = [
@@ -343,13 +353,14 @@ class StoryBuilder:
         flow: list[Flowable] = []
         if number and theme.design["opener"] == "inline":
             flow.append(self.type.paragraph(f"{number:02d}", "part_label"))
-        flow += [self.type.paragraph(part.title, "part_title"),
+        flow += [self.type.paragraph(part.title, "part_title", sources=((part, "title"),)),
                  accent_bar(theme, space_after=theme.spacing["block"])]
         if part.headline:
-            flow.append(self.type.paragraph(part.headline, "part_headline"))
+            flow.append(self.type.paragraph(part.headline, "part_headline",
+                                            sources=((part, "headline"),)))
         if part.tag and tag_printed(part, theme):  # opener pages print it themselves
             flow += [Spacer(1, theme.spacing["block"] / 2),
-                     self.type.paragraph(part.tag, "opener_tag")]
+                     self.type.paragraph(part.tag, "opener_tag", sources=((part, "tag"),))]
         flow.append(Spacer(1, theme.spacing["part_title_after"]))
         return flow
 
@@ -357,11 +368,13 @@ class StoryBuilder:
         gap = self.theme.spacing["block"]
         if isinstance(block, Paragraph):
             suffix = TRUNCATION_MARK if block.truncated else ""
-            return [self.type.paragraph(block.text, "body", "justify", suffix, "muted")]
+            return [self.type.paragraph(block.text, "body", "justify", suffix, "muted",
+                                        sources=((block, "text"),))]
         if isinstance(block, Heading):
             style = self.theme.style("heading")
             return [CondPageBreak(style.leading * 4), Spacer(1, gap / 2),
-                    self.type.paragraph(block.text, "heading"), Spacer(1, gap / 3)]
+                    self.type.paragraph(block.text, "heading", sources=((block, "text"),)),
+                    Spacer(1, gap / 3)]
         if isinstance(block, Quote):
             return [QuoteBlock(block, self.theme, self.type)]
         if isinstance(block, Figure):
@@ -456,9 +469,11 @@ class QuoteBlock(LeadBox):
 
     def __init__(self, quote: Quote, theme: Theme, typesetter: Typesetter) -> None:
         from builder.engine.platypus import KeepInFrame
-        parts: list[Flowable] = [typesetter.paragraph(quote.text, "quote", "justify")]
+        parts: list[Flowable] = [typesetter.paragraph(quote.text, "quote", "justify",
+                                                      sources=((quote, "text"),))]
         if quote.source:
-            parts.append(typesetter.paragraph("—— " + quote.source, "quote_source", "right"))
+            parts.append(typesetter.paragraph("—— " + quote.source, "quote_source", "right",
+                                              sources=((quote, "source"),)))
         frame = theme.page_height - theme.margin_top - theme.margin_bottom
         room = frame - 2 * theme.decor["box_padding"]
         super().__init__(KeepInFrame(0, room, parts, mode="shrink"), theme)
@@ -476,7 +491,8 @@ class ContentsEntry(Flowable):
         self.theme, self.type = theme, typesetter
         self.number = document.section_number(part)
         detail = part.headline or ""
-        self.detail = typesetter.paragraph(detail, "contents_detail") if detail else None
+        self.detail = typesetter.paragraph(detail, "contents_detail",
+                                           sources=((part, "headline"),)) if detail else None
         self.indent = theme.decor["contents_indent"]
         self.spaceAfter = theme.decor["contents_entry_after"]
 
@@ -501,6 +517,9 @@ class ContentsEntry(Flowable):
         canv.setFillColor(theme.color(entry.color))
         canv.setFont(fonts.name(entry), entry.size)
         canv.drawString(self.indent, y, self.part.title)
+        if self.type.record is not None:
+            self.type.record.printed(canv, self.part.title, "contents_entry",
+                                     (self.part, "title"))
         title_end = self.indent + canv.stringWidth(self.part.title, fonts.name(entry), entry.size)
         # the page number is a form filled in when the part has been laid out
         name = f"contents-page-{self.index}"
@@ -546,7 +565,8 @@ class FigureFrame(Flowable):
         self.figure, self.theme = figure, theme
         self.frame_width = width
         self.frame_height = width * theme.spacing["figure_ratio"]
-        self.caption = typesetter.paragraph(figure.caption, "caption", "center")
+        self.caption = typesetter.paragraph(figure.caption, "caption", "center",
+                                            sources=((figure, "caption"),))
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         _, caption_height = self.caption.wrap(self.frame_width, available_height)

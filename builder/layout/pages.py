@@ -10,6 +10,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from builder.source.model import Document, Paragraph, Part
 from builder.source.theme import MM, Theme
+from builder.typeset.record import Source
 from builder.typeset.typesetter import Fonts, Typesetter
 
 
@@ -48,10 +49,17 @@ class PageArt:
         self.scale = theme.page_width / (210 * MM)
         """Decoration drawn for A4 shrinks or grows with the page width."""
 
+    def _expect(self, text: str, role: str, *sources: Source) -> int:
+        """Announce a text drawn in several lines (`_text(..., printing=N)`)."""
+        record = self.type.record
+        return -1 if record is None else record.expect(text, role, *sources)
+
     def _text(self, canv: Canvas, text: str, role: str, x: float, y: float,
               align: str = "left", max_width: float | None = None,
-              color: str | None = None) -> float:
-        """Draw one line of text; shrinks it to max_width if needed. Returns its size."""
+              color: str | None = None, sources: tuple[Source, ...] = (),
+              printing: int | None = None) -> float:
+        """Draw one line of text; shrinks it to max_width if needed. Returns its size.
+        The record gets it as a whole text of these `sources`, or as a line of `printing`."""
         style = self.theme.style(role)
         font = self.fonts.name(style)
         size = style.size
@@ -62,15 +70,25 @@ class PageArt:
         canv.setFont(font, size)
         canv.setFillColor(self.theme.color(color or style.color))
         draw_aligned(canv, text, x, y, align)
+        record = self.type.record
+        if record is not None and printing is not None:
+            record.drew(canv, printing, text)
+        elif record is not None:
+            record.printed(canv, text, role, *sources)
         return size
 
     def _block(self, canv: Canvas, text: str, role: str, x: float, top: float, width: float,
-               align: str = "left") -> float:
+               align: str = "left", sources: tuple[Source, ...] = ()) -> float:
         """Draw a wrapped paragraph whose top is at `top`; returns its height."""
-        paragraph = self.type.paragraph(text, role, align)
+        paragraph = self.type.paragraph(text, role, align, sources=sources)
         _, height = paragraph.wrap(width, self.theme.page_height)
         paragraph.drawOn(canv, x, top - height)
         return height
+
+    def _issuer_sources(self) -> tuple[Source, ...]:
+        """The fields of the issuer line ('issuer　date')."""
+        meta = self.document.meta
+        return tuple((meta, key) for key in ("issuer", "date") if getattr(meta, key))
 
     def _background(self, canv: Canvas, color: str) -> None:
         """Fill the page up to the bleed edge."""
@@ -123,19 +141,22 @@ class PageArt:
                    d["opener_band_edge"])
         y = height - d["cover_kicker_top"]
         if meta.kicker:
-            self._text(canv, meta.kicker, "cover_kicker", side, y, color="accent_light")
+            self._text(canv, meta.kicker, "cover_kicker", side, y, color="accent_light",
+                       sources=((meta, "kicker"),))
         y -= d["cover_title_gap"] * 0.6
         title = theme.style("cover_title")
+        printing = self._expect(meta.title, "cover_title", (meta, "title"))
         for line in _split_title(meta.title):
-            self._text(canv, line, "cover_title", side, y, max_width=width - 2 * side)
+            self._text(canv, line, "cover_title", side, y, max_width=width - 2 * side,
+                       printing=printing)
             y -= title.leading
         if meta.subtitle:
             self._text(canv, meta.subtitle, "cover_subtitle", side, y - title.leading / 4,
-                       max_width=width - 2 * side)
+                       max_width=width - 2 * side, sources=((meta, "subtitle"),))
         top = height - band - d["opener_band_edge"] - d["contents_lead_after"] * 2
         if meta.lead:
             top -= self._block(canv, meta.lead, "lead", side, top, width - 2 * side,
-                               "justify") + d["contents_lead_after"] * 1.5
+                               "justify", ((meta, "lead"),)) + d["contents_lead_after"] * 1.5
         self._text(canv, theme.labels["cover_contents"], "table_title", side, top)
         entry, detail = theme.style("contents_entry"), theme.style("contents_detail")
         top -= entry.leading * 1.5
@@ -144,11 +165,12 @@ class PageArt:
                 break
             self._text(canv, f"{self.document.section_number(part):02d}", "contents_number",
                        side, top)
-            self._text(canv, part.title, "contents_entry", side + d["contents_indent"], top)
+            self._text(canv, part.title, "contents_entry", side + d["contents_indent"], top,
+                       sources=((part, "title"),))
             if part.headline:
                 top -= detail.leading
                 self._text(canv, part.headline, "contents_detail",
-                           side + d["contents_indent"], top)
+                           side + d["contents_indent"], top, sources=((part, "headline"),))
             top -= entry.leading * 1.3
         issuer = "　".join(t for t in (meta.issuer, meta.date) if t)
         canv.setStrokeColor(theme.color("primary"))
@@ -156,7 +178,7 @@ class PageArt:
         rule_y = d["cover_issuer_bottom"] + theme.style("cover_issuer").leading
         canv.line(side, rule_y, width - side, rule_y)
         self._text(canv, issuer, "cover_issuer", side, d["cover_issuer_bottom"],
-                   color="primary")
+                   color="primary", sources=self._issuer_sources())
 
     def cover_rings(self, canv: Canvas) -> None:
         """A red cover: kicker banner, title, subtitle, rings rising from below."""
@@ -177,11 +199,14 @@ class PageArt:
             banner = theme.style("cover_kicker")
             pad = banner.leading - banner.size
             self._band(canv, "accent", y - pad * 2, banner.leading + pad * 2)
-            self._text(canv, meta.kicker, "cover_kicker", width / 2, y - pad / 2, "center")
+            self._text(canv, meta.kicker, "cover_kicker", width / 2, y - pad / 2, "center",
+                       sources=((meta, "kicker"),))
         y -= d["cover_title_gap"]
         title = theme.style("cover_title")
+        printing = self._expect(meta.title, "cover_title", (meta, "title"))
         for line in _split_title(meta.title):
-            self._text(canv, line, "cover_title", width / 2, y, "center", width - 2 * side)
+            self._text(canv, line, "cover_title", width / 2, y, "center", width - 2 * side,
+                       printing=printing)
             y -= title.leading
         bar = d["accent_bar_length"] * 1.5
         canv.setFillColor(theme.color("accent"))
@@ -190,9 +215,10 @@ class PageArt:
         y -= theme.style("cover_subtitle").leading
         if meta.subtitle:
             self._text(canv, meta.subtitle, "cover_subtitle", width / 2, y, "center",
-                       width - 2 * side)
+                       width - 2 * side, sources=((meta, "subtitle"),))
         issuer = "　".join(t for t in (meta.issuer, meta.date) if t)
-        self._text(canv, issuer, "cover_issuer", width / 2, d["cover_issuer_bottom"], "center")
+        self._text(canv, issuer, "cover_issuer", width / 2, d["cover_issuer_bottom"], "center",
+                   sources=self._issuer_sources())
 
     def opener(self, canv: Canvas, part: Part) -> None:
         theme, d = self.theme, self.theme.decor
@@ -219,10 +245,12 @@ class PageArt:
         canv.rect(side, y, d["accent_bar_length"] * 1.5, d["accent_bar_thickness"], stroke=0,
                   fill=1)
         y -= theme.style("opener_title").leading * 1.2
-        self._text(canv, part.title, "opener_title", side, y, max_width=width - 2 * side)
+        self._text(canv, part.title, "opener_title", side, y, max_width=width - 2 * side,
+                   sources=((part, "title"),))
         if part.headline:
             y -= theme.style("opener_title").leading * 0.5
-            self._block(canv, part.headline, "opener_headline", side, y, width - 2 * side)
+            self._block(canv, part.headline, "opener_headline", side, y, width - 2 * side,
+                        sources=((part, "headline"),))
         if part.tag:
             tag = theme.style("opener_tag")
             pill = tag.leading * 2
@@ -232,7 +260,7 @@ class PageArt:
             canv.setLineWidth(d["accent_line"])
             canv.roundRect(side, top - pill, tag_width, pill, pill / 2, stroke=1, fill=0)
             self._text(canv, part.tag, "opener_tag", side + pill * 0.6,
-                       top - pill / 2 - tag.size * 0.35)
+                       top - pill / 2 - tag.size * 0.35, sources=((part, "tag"),))
 
     def back_cover(self, canv: Canvas) -> None:
         theme, meta, d = self.theme, self.document.meta, self.theme.decor
@@ -241,12 +269,15 @@ class PageArt:
         self._band(canv, "accent", 0, d["back_band"])
         side = theme.margin_side
         y = d["back_title_bottom"]
+        printing = self._expect(meta.title, "back_title", (meta, "title"))
         for line in _split_title(meta.title):
-            self._text(canv, line, "back_title", width / 2, y, "center", width - 2 * side)
+            self._text(canv, line, "back_title", width / 2, y, "center", width - 2 * side,
+                       printing=printing)
             y -= theme.style("back_title").leading
         issuer = "　".join(t for t in (meta.issuer, meta.date) if t)
         if issuer:
-            self._text(canv, issuer, "back_text", width / 2, y, "center")
+            self._text(canv, issuer, "back_text", width / 2, y, "center",
+                       sources=self._issuer_sources())
             y -= theme.style("back_text").leading
         if any(isinstance(b, Paragraph) and b.truncated
                for p in self.document.parts for b in p.blocks):

@@ -7,10 +7,47 @@ from __future__ import annotations
 from builder.engine.platypus import Flowable, Spacer, Table, TableStyle
 from builder.source.model import Scorecard, ScoreRow
 from builder.source.theme import Theme
-from builder.typeset.typesetter import Typesetter
+from builder.typeset.record import PrintRecord, Source
+from builder.typeset.typesetter import ComposedParagraph, Typesetter
 
 NUMBER_COLUMNS = ("from", "value", "change")
 TEXT_COLUMNS = ("unit", "remark")
+ROW_ATTRIBUTES = {"metric": ("metric",), "from": ("start",), "value": ("qualifier", "value"),
+                  "unit": ("unit",), "change": ("change",), "remark": ("remark",)}
+"""The row fields each column prints."""
+
+
+class Cell(str):
+    """A table cell's text that knows the content fields it prints."""
+
+    sources: tuple[Source, ...]
+
+    def __new__(cls, text: str, *sources: Source) -> Cell:
+        cell = super().__new__(cls, text)
+        cell.sources = sources
+        return cell
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Cell:
+        return self  # immutable; the content objects it names keep their identity
+
+
+class CellRecorder:
+    """A table's render callback (ReportLab's `renderCB`, carried over when a table splits):
+    enters each content cell in the print record as the table draws it."""
+
+    def __init__(self, record: PrintRecord) -> None:
+        self.record = record
+
+    def __call__(self, table: Table, event: str, *details: object) -> None:
+        if event != "startCell":
+            return
+        cell = details[2]  # row, column, value, style, position, size
+        if isinstance(cell, Cell):
+            self.record.printed(table.canv, str(cell), "table_cell", *cell.sources)
+        elif isinstance(cell, (list, tuple)):  # flowables in a cell (the table makes a tuple)
+            for item in cell:
+                if isinstance(item, ComposedParagraph):
+                    self.record.printed(table.canv, item.text, "table_cell", *item.sources)
 
 
 class ScorecardTable:
@@ -49,6 +86,10 @@ class ScorecardTable:
             arrow = "▲" if value >= 0 else "▼"
             return f"{arrow}{row.change.lstrip('+-')}%"
         return row.remark
+
+    def sources(self, row: ScoreRow, column: str) -> tuple[Source, ...]:
+        """The row fields a cell prints (those with a value)."""
+        return tuple((row, name) for name in ROW_ATTRIBUTES[column] if getattr(row, name))
 
     def widths(self, columns: list[str]) -> list[float]:
         """Column widths: theme shares of the measure; number columns widen to their widest
@@ -130,13 +171,15 @@ class ScorecardTable:
                                  number_style.leading))
         data: list[list[object]] = [[header_names[c] for c in columns]]
         for number, (row, cells) in enumerate(zip(self.card.rows, body, strict=True), start=1):
-            row_cells: list[object] = list(cells)
+            row_cells: list[object] = [Cell(text, *self.sources(row, column)) if text else text
+                                        for text, column in zip(cells, columns, strict=True)]
             wrapped = False
             for index, column in enumerate(columns):
-                text = row_cells[index]
-                if (column == "metric" or column in TEXT_COLUMNS) and isinstance(text, str) \
+                text = cells[index]
+                if (column == "metric" or column in TEXT_COLUMNS) \
                         and self.type.width(text, "table_cell") > widths[index] - 2 * padding:
-                    row_cells[index] = self.type.paragraph(text, "table_cell")
+                    row_cells[index] = self.type.paragraph(
+                        text, "table_cell", sources=self.sources(row, column), recorded=False)
                     wrapped = True
             if wrapped:  # numbers sit on the last line of a wrapped label
                 commands.append(("VALIGN", (0, number), (-1, number), "BOTTOM"))
@@ -146,13 +189,19 @@ class ScorecardTable:
                 commands.append(("TEXTCOLOR", (index, number), (index, number),
                                  theme.color(color)))
             data.append(row_cells)
-        table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", splitByRow=1)
+        record = self.type.record
+        table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", splitByRow=1,
+                      renderCB=None if record is None else CellRecorder(record))
         table.setStyle(TableStyle(commands))
         flow: list[Flowable] = [Spacer(1, theme.spacing["block"] / 2)]
         if show_title:
-            flow += [self.type.paragraph(self.card.title, "table_title"), Spacer(1, padding)]
+            flow += [self.type.paragraph(self.card.title, "table_title",
+                                         sources=((self.card, "title"),)), Spacer(1, padding)]
+        elif self.type.record is not None:
+            self.type.record.omit((self.card, "title"), "printed once, as the part's title")
         flow.append(table)
         if self.card.note:
-            flow += [Spacer(1, padding), self.type.paragraph(self.card.note, "note")]
+            flow += [Spacer(1, padding), self.type.paragraph(
+                self.card.note, "note", sources=((self.card, "note"),))]
         flow.append(Spacer(1, theme.spacing["block"]))
         return flow

@@ -15,19 +15,22 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from builder.source.model import (
-    Block,
     Document,
-    Figure,
-    Heading,
     Paragraph,
     Part,
-    Photos,
-    Quote,
     Scorecard,
     Span,
+)
+from builder.source.texts import (
+    Text,
+    block_texts,
+    figures,
+    part_texts,
+    tag_printed,
+    text_at,
+    texts,
 )
 from builder.source.theme import Theme
 from builder.typeset.clreq import is_han, is_latin
@@ -100,82 +103,11 @@ class Finding:
                 "fixable": self.fix is not None}
 
 
-@dataclass(frozen=True)
-class Text:
-    """One text value of the document: what it is and where it is written."""
-
-    value: str
-    what: str
-    span: Span
-
-    def finding(self, index: int, rule: str, severity: str, message: str, hint: str,
-                fix: Fix | None = None) -> Finding:
-        """A finding at the text's character `index`."""
-        line, column = self.span.at(index)
-        return Finding(line, rule, severity, f"{self.what}: {message}", hint, column, fix)
-
-
-def _text(owner: object, key: str, value: str | None, what: str) -> Iterator[Text]:
-    if value:
-        where = getattr(owner, "where", {})
-        yield Text(value, what, where.get(key) or Span(getattr(owner, "line", 0), 0))
-
-
-def block_texts(block: Block) -> Iterator[Text]:
-    """The texts of one block in reading order (scorecard cells in column order)."""
-    if isinstance(block, Paragraph):
-        yield from _text(block, "paragraph", block.text, "paragraph")
-    elif isinstance(block, Heading):
-        yield from _text(block, "heading", block.text, "heading")
-    elif isinstance(block, Quote):
-        yield from _text(block, "quote", block.text, "quote")
-        yield from _text(block, "source", block.source, "quote source")
-    elif isinstance(block, Figure):
-        yield from _text(block, "figure", block.caption, "figure caption")
-    elif isinstance(block, Photos):
-        for figure in block.figures:
-            yield from _text(figure, "caption", figure.caption, "photo caption")
-    elif isinstance(block, Scorecard):
-        yield from _text(block, "scorecard", block.title, "scorecard title")
-        for row in block.rows:
-            for key, value in (("metric", row.metric), ("from", row.start),
-                               ("qualifier", row.qualifier), ("value", row.value),
-                               ("unit", row.unit), ("change", row.change),
-                               ("remark", row.remark)):
-                yield from _text(row, key, value, f"row '{key}'")
-        yield from _text(block, "note", block.note, "scorecard note")
-
-
-def figures(part: Part) -> Iterator[Figure]:
-    """Every picture of a part: figure blocks and the pictures of photo grids."""
-    for block in part.blocks:
-        if isinstance(block, Figure):
-            yield block
-        elif isinstance(block, Photos):
-            yield from block.figures
-
-
-def part_texts(part: Part) -> Iterator[Text]:
-    for key in ("title", "headline", "tag"):
-        yield from _text(part, key, getattr(part, key), f"part '{key}'")
-
-
-def texts(document: Document) -> Iterator[Text]:
-    """Every user text of the document with where it is written, in reading order."""
-    meta = document.meta
-    for key in ("kicker", "title", "subtitle", "lead", "issuer", "date", "subject"):
-        yield from _text(meta, key, getattr(meta, key), f"meta '{key}'")
-    for part in document.parts:
-        yield from part_texts(part)
-        for block in part.blocks:
-            yield from block_texts(block)
-
-
-def tag_printed(part: Part, theme: Theme | None) -> bool:
-    """Whether the layout prints a part's tag: section openers do; so do the titles of
-    every part when the theme sets openers inline."""
-    return part.layout == "section" or (theme is not None
-                                        and theme.design.get("opener") == "inline")
+def finding_at(text: Text, index: int, rule: str, severity: str, message: str, hint: str,
+               fix: Fix | None = None) -> Finding:
+    """A finding at the text's character `index`."""
+    line, column = text.span.at(index)
+    return Finding(line, rule, severity, f"{text.what}: {message}", hint, column, fix)
 
 
 def check_document(document: Document, faces: tuple[FontFace, ...],
@@ -222,7 +154,7 @@ def _duplicates(document: Document) -> Iterator[Finding]:
                 continue
             if block.text in seen:
                 text = next(block_texts(block))
-                yield text.finding(0, "duplicate-paragraph", "error",
+                yield finding_at(text, 0, "duplicate-paragraph", "error",
                                    f"repeats the paragraph at line {seen[block.text]}",
                                    "delete one of the two copies")
             seen.setdefault(block.text, block.line)
@@ -235,7 +167,7 @@ def _paragraphs(document: Document) -> Iterator[Finding]:
             if isinstance(block, Paragraph) and not block.truncated \
                     and block.text[-1] not in CLOSING_MARKS:
                 text = next(block_texts(block))
-                yield text.finding(len(block.text) - 1, "cut-off", "warning",
+                yield finding_at(text, len(block.text) - 1, "cut-off", "warning",
                                    f"ends without closing punctuation: …{block.text[-10:]}",
                                    "finish the sentence, or add 'truncated: true' to print an"
                                    " editorial ……")
@@ -254,13 +186,13 @@ def _unbalanced(text: Text) -> Iterator[Finding]:
             elif char == "’" and 0 < index < len(value) - 1 and is_latin(value[index - 1]):
                 continue  # an apostrophe: it’s
             else:
-                yield text.finding(index, "unbalanced-pair", "warning",
+                yield finding_at(text, index, "unbalanced-pair", "warning",
                                    f"'{char}' closes a '{CLOSERS[char]}' that was not opened: "
                                    f"{_context(value, index)}",
                                    f"add the opening '{CLOSERS[char]}' or remove '{char}'")
     for index in stack:
         char = value[index]
-        yield text.finding(index, "unbalanced-pair", "warning",
+        yield finding_at(text, index, "unbalanced-pair", "warning",
                            f"'{char}' is never closed: {_context(value, index)}",
                            f"add the closing '{PAIRS[char]}' where the quotation or title ends")
 
@@ -299,7 +231,7 @@ def _half_width(text: Text) -> Iterator[Finding]:
         return
     fix = Fix(text.span, text.value, tuple((i, FULL_WIDTH[text.value[i]]) for i in marks))
     shown = " ".join(sorted({text.value[i] for i in marks}))
-    yield text.finding(marks[0], "half-width-punctuation", "warning",
+    yield finding_at(text, marks[0], "half-width-punctuation", "warning",
                        f"{len(marks)} half-width mark(s) {shown} in Chinese text, first: "
                        f"{_context(text.value, marks[0])}",
                        "use full-width ，：；！？（）。 — `brochure check --fix` replaces them",
@@ -316,7 +248,7 @@ def _mixed_digits(all_texts: list[Text]) -> Iterator[Finding]:
             continue
         changes = tuple((i, text.value[i].translate(TO_HALF)) for run in runs
                         for i in range(run.start(), run.end()))
-        yield text.finding(runs[0].start(), "mixed-width-digits", "warning",
+        yield finding_at(text, runs[0].start(), "mixed-width-digits", "warning",
                            f"full-width '{runs[0].group()}' where the rest of the document"
                            " writes half-width digits and %",
                            "write 0-9 and % (GB/T 15835) — `brochure check --fix` converts"
@@ -326,7 +258,7 @@ def _mixed_digits(all_texts: list[Text]) -> Iterator[Finding]:
 def _missing_glyphs(text: Text, faces: tuple[FontFace, ...]) -> Iterator[Finding]:
     names = ", ".join(f.name for f in faces)
     for char in missing_chars(text.value, faces):
-        yield text.finding(text.value.index(char), "missing-glyph", "error",
+        yield finding_at(text, text.value.index(char), "missing-glyph", "error",
                            f"character '{char}' (U+{ord(char):04X}) is in none of the fonts"
                            f" tried ({names})",
                            "replace the character, or give the theme a font that has it")
@@ -335,7 +267,7 @@ def _missing_glyphs(text: Text, faces: tuple[FontFace, ...]) -> Iterator[Finding
 def _too_long(text: Text) -> Iterator[Finding]:
     limit = MAX_LENGTH.get(text.what)
     if limit is not None and len(text.value) > limit:
-        yield text.finding(limit, "too-long", "error",
+        yield finding_at(text, limit, "too-long", "error",
                            f"{len(text.value)} characters, more than the {limit} its place"
                            " on the page holds", "shorten it; longer text belongs in a"
                            " paragraph")
@@ -350,8 +282,8 @@ def _numbers(document: Document) -> Iterator[Finding]:
                                             ("from", row.start, NUMBER),
                                             ("change", row.change, PLAIN_NUMBER)):
                     if value and not pattern.fullmatch(value.translate(TO_HALF)):
-                        text = next(_text(row, key, value, f"row '{key}'"))
-                        yield text.finding(0, "not-a-number", "error",
+                        text = text_at(row, key, value, f"row '{key}'")
+                        yield finding_at(text, 0, "not-a-number", "error",
                                            f"{value!r} is not a number", _number_hint(key, value))
 
 
@@ -371,8 +303,8 @@ def _number_hint(key: str, value: str) -> str:
 def _date(document: Document) -> Iterator[Finding]:
     """The date is printed and becomes the PDF's date: it must be one."""
     if not DATE.fullmatch(document.meta.date):
-        text = next(_text(document.meta, "date", document.meta.date, "meta 'date'"))
-        yield text.finding(0, "not-a-date", "error", f"{document.meta.date!r} is not a date",
+        text = text_at(document.meta, "date", document.meta.date, "meta 'date'")
+        yield finding_at(text, 0, "not-a-date", "error", f"{document.meta.date!r} is not a date",
                            "write a year, year-month or full date: 2022, 2022-10, 2022-10-01"
                            " or 2022年10月1日")
 
@@ -385,10 +317,10 @@ def _images(document: Document) -> Iterator[Finding]:
         for figure in figures(part):
             if figure.image is None:
                 continue
-            where = next(_text(figure, "image", str(figure.image), "figure image"))
+            where = text_at(figure, "image", str(figure.image), "figure image")
             name = figure.image.name
             if not figure.image.exists():
-                yield where.finding(0, "missing-image", "warning",
+                yield finding_at(where, 0, "missing-image", "warning",
                                     f"image file {name} not found; a framed placeholder is"
                                     " printed instead", "add the file or correct the path")
                 continue
@@ -399,12 +331,12 @@ def _images(document: Document) -> Iterator[Finding]:
                         pixels = image.width * image.height
                         image.verify()
             except Exception as exc:  # Pillow raises many kinds of errors on bad files
-                yield where.finding(0, "unreadable-image", "error",
+                yield finding_at(where, 0, "unreadable-image", "error",
                                     f"{name} is not a readable picture ({exc})",
                                     "give a JPEG, PNG or TIFF file")
                 continue
             if pixels > MAX_IMAGE_PIXELS:
-                yield where.finding(0, "unreadable-image", "error",
+                yield finding_at(where, 0, "unreadable-image", "error",
                                     f"{name} has {pixels:,} pixels, more than the"
                                     f" {MAX_IMAGE_PIXELS:,} allowed",
                                     "scale it down: 300 ppi needs about 2500 × 3500 pixels"
@@ -414,8 +346,8 @@ def _images(document: Document) -> Iterator[Finding]:
 def _tags(document: Document, theme: Theme | None) -> Iterator[Finding]:
     for part in document.parts:
         if part.tag and not tag_printed(part, theme):
-            text = next(_text(part, "tag", part.tag, "part 'tag'"))
-            yield text.finding(0, "unprinted-tag", "warning",
+            text = next(t for t in part_texts(part) if t.field == "tag")
+            yield finding_at(text, 0, "unprinted-tag", "warning",
                                f"the theme prints a tag only on section openers; this part's"
                                f" layout is '{part.layout}'",
                                "remove the tag or use 'layout: section'")
@@ -426,17 +358,6 @@ def _context(value: str, index: int, width: int = 8) -> str:
 
 
 # --------------------------------------------------------------------------- reports
-
-
-def check_file(content: Path) -> tuple[Document, list[Finding]]:
-    """Load a content file with its theme's fonts and check it."""
-    from builder.source.content import load_document
-    from builder.source.theme import load_theme, theme_path
-    from builder.typeset.typesetter import register_theme_fonts
-
-    document = load_document(content)
-    theme = load_theme(theme_path(document.theme, content.parent))
-    return document, check_document(document, register_theme_fonts(theme).faces, theme)
 
 
 def summary(findings: Iterable[Finding]) -> tuple[int, int]:

@@ -22,8 +22,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from builder.errors import BrochureError
-from builder.rules.check import Fix, texts
+from builder.rules.check import Fix
 from builder.source.content import load_document
+from builder.source.texts import texts
 from builder.source.yamlfile import read_text
 
 Slot = tuple[Any, Any]

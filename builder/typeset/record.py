@@ -1,0 +1,69 @@
+"""The layout's record of what it printed: each text it meant to print in full (with the
+content fields it comes from), and each piece it drew, on which page, in drawing order.
+
+The read-back (builder/inspect/verify.py) holds the PDF against this record, so it never
+re-derives what the layout decided (which tags print, how a change reads, what repeats).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+Source = tuple[object, str]
+"""A content text as the model holds it: (the model object, its attribute name)."""
+
+
+class PageCanvas(Protocol):
+    def getPageNumber(self) -> int: ...  # noqa: N802  (ReportLab's name)
+
+
+@dataclass
+class Printing:
+    """One text the layout meant to print, in full, and the pieces of it drawn so far."""
+
+    text: str
+    role: str
+    sources: tuple[Source, ...]
+    pieces: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A piece of a `Printing` drawn on a page (1-based)."""
+
+    page: int
+    printing: int
+    text: str
+
+
+@dataclass
+class PrintRecord:
+    printings: list[Printing] = field(default_factory=list)
+    drawn: list[Drawn] = field(default_factory=list)
+    omitted: dict[tuple[int, str], str] = field(default_factory=dict)
+    """Content texts the design leaves out on purpose, with the reason."""
+
+    def expect(self, text: str, role: str, *sources: Source) -> int:
+        """Announce a text to be printed (perhaps in pieces); returns its number."""
+        self.printings.append(Printing(text, role, sources))
+        return len(self.printings) - 1
+
+    def drew(self, canvas: PageCanvas, printing: int, text: str) -> None:
+        """A piece of printing number `printing` has been drawn on the canvas's page."""
+        self.printings[printing].pieces.append(text)
+        self.drawn.append(Drawn(canvas.getPageNumber(), printing, text))
+
+    def printed(self, canvas: PageCanvas, text: str, role: str, *sources: Source) -> None:
+        """A text drawn whole."""
+        self.drew(canvas, self.expect(text, role, *sources), text)
+
+    def omit(self, source: Source, reason: str) -> None:
+        owner, attribute = source
+        self.omitted[(id(owner), attribute)] = reason
+
+    def sources_drawn(self) -> set[tuple[int, str]]:
+        """The content texts of which at least a piece with some text was drawn."""
+        return {(id(owner), attribute) for printing in self.printings
+                if any(piece.strip() for piece in printing.pieces)
+                for owner, attribute in printing.sources}
