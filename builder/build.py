@@ -10,12 +10,13 @@ from pathlib import Path
 
 from builder.engine.platypus import LayoutError
 from builder.errors import BrochureError
+from builder.findings import Finding
 from builder.inspect.verify import ensure_nothing_lost
 from builder.layout.document import layout_document
 from builder.parallel import can_fork, in_child
 from builder.pdf.output import write_atomically
 from builder.pdf.printing import prepare_pdf, stamp_document_id
-from builder.rules.check import Finding, check_document
+from builder.rules.check import check_document
 from builder.source.content import load_document
 from builder.source.model import Document, Scorecard
 from builder.source.theme import SIZE_HINT, load_theme, theme_path

@@ -16,8 +16,9 @@ from PIL import Image
 from builder.build import check_file
 from builder.cli.main import main
 from builder.errors import BrochureError
+from builder.findings import Finding
 from builder.rules import check
-from builder.rules.check import Finding, check_document
+from builder.rules.check import check_document
 from builder.source.content import load_document
 from builder.source.theme import load_theme, theme_path
 from builder.typeset.fonts import FontFace

@@ -275,7 +275,9 @@ def test_cli_exit_status_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False and data["body_size"] == SIZE
     assert data["forbidden_starts"][0] == {
-        "page": 1, "line": 2, "text": "，" + han(WIDTH - 1, 2), "mark": "，", "value": None}
+        "rule": "forbidden-start", "severity": "error", "message": "the line starts with 「，」",
+        "hint": "", "page": 1, "line": 2, "column": 0, "text": "，" + han(WIDTH - 1, 2),
+        "mark": "，", "value": None, "fix": None}
     assert data["orphans"][0]["text"] == han(1, 7)
     assert data["flush_share"] == 1.0 and data["nonfinal_lines"] == 3
     assert set(data["han_latin_gaps"]) == {"count", "median", "min", "max"}

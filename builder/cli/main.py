@@ -170,7 +170,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.typography is not None:
         return _check_typography(args)
     from builder.build import check_file
-    from builder.rules.check import format_json, format_text, summary
+    from builder.findings import format_json, format_text, summary
     _, findings = check_file(args.content)
     if args.fix:
         from builder.rules.fix import apply_fixes

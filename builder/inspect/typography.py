@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import BrochureError
+from builder.findings import Finding
 from builder.typeset.clreq import (
     BLANK_LEFT,
     BLANK_RIGHT,
@@ -58,7 +59,6 @@ __all__ = [
     "HALF_CUT_AT_LINE_END",
     "LINE_END_FORBIDDEN",
     "LINE_START_FORBIDDEN",
-    "Finding",
     "Stats",
     "TextBlock",
     "TypographyReport",
@@ -90,18 +90,6 @@ FULL_COLUMN_LEADINGS = 2.5    # a column ending this many leadings above its bot
 
 
 # ----------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class Finding:
-    """One line found wanting: ``page`` (1-based), ``line`` (1-based among the page's body
-    lines), the line's text, the offending ``mark`` or detail, and a measured ``value``."""
-
-    page: int
-    line: int
-    text: str
-    mark: str = ""
-    value: float | None = None
-
-
 @dataclass(frozen=True)
 class Stats:
     """Count, median, minimum and maximum of a list of measures (None when empty)."""
@@ -409,9 +397,11 @@ def _stretch(line: _Line) -> float:
     return max(0.0, statistics.median(gaps)) if gaps else 0.0
 
 
-def _finding(line: _Line, mark: str = "", value: float | None = None) -> Finding:
-    return Finding(line.page, line.number, line.text, mark,
-                   None if value is None else round(value, 3))
+def _finding(line: _Line, rule: str, message: str, mark: str = "",
+             value: float | None = None) -> Finding:
+    """A finding on a body line: where it is, its text, the mark at fault, a measure."""
+    return Finding(rule, "error", message, line=line.number, page=line.page, text=line.text,
+                   mark=mark, value=None if value is None else round(value, 3))
 
 
 def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
@@ -457,9 +447,11 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
     for line in body:
         first, last = line.glyphs[0].text[0], line.glyphs[-1].text[-1]
         if first in LINE_START_FORBIDDEN:
-            report.forbidden_starts.append(_finding(line, first))
+            report.forbidden_starts.append(
+                _finding(line, "forbidden-start", f"the line starts with 「{first}」", first))
         if last in LINE_END_FORBIDDEN:
-            report.forbidden_ends.append(_finding(line, last))
+            report.forbidden_ends.append(
+                _finding(line, "forbidden-end", f"the line ends with 「{last}」", last))
         glyphs = line.glyphs
         for a, b in zip(glyphs, glyphs[1:], strict=False):
             ca, cb = a.text[-1], b.text[0]
@@ -471,7 +463,8 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
                 pairs.append(advance)
                 net_pairs.append(net)
                 if net > PAIR_TARGET_EM + 0.01:
-                    report.loose_pairs.append(_finding(line, ca + cb, net))
+                    report.loose_pairs.append(_finding(
+                        line, "loose-pair", f"「{ca}{cb}」 takes {net:.2f} em", ca + cb, net))
 
     for paragraph in paragraphs:
         for line in paragraph[:-1]:
@@ -480,10 +473,14 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
             if _is_flush(line, right):
                 report.flush_lines += 1
             else:
-                report.ragged_lines.append(_finding(line, "", right - line.x1))
+                report.ragged_lines.append(_finding(
+                    line, "ragged-line", "the line stops short of the right edge", "",
+                    right - line.x1))
         last_line = paragraph[-1]
         if len(paragraph) > 1 and sum(not _is_mark(g.text[0]) for g in last_line.glyphs) <= 1:
-            report.orphans.append(_finding(last_line, last_line.text))
+            report.orphans.append(_finding(
+                last_line, "orphan", "the last line holds one character (孤字)",
+                last_line.text))
     report.han_latin_gaps = Stats.of([round(gap, 4) + 0.0 for gap in gaps])
     report.punctuation_pairs = Stats.of([round(pair, 4) + 0.0 for pair in pairs])
     report.punctuation_pairs_net = Stats.of([round(pair, 4) + 0.0 for pair in net_pairs])
@@ -533,7 +530,7 @@ def format_report(report: TypographyReport) -> str:
     out.append(f"adjacent full-width marks: max {_em(pairs.max)} em over {pairs.count} pairs "
                f"({_em(net.max)} em less the line's justification stretch), "
                f"{len(report.loose_pairs)} above the target {PAIR_TARGET_EM:g} em")
-    grouped: dict[tuple[int, int], list[Finding]] = {}
+    grouped: dict[tuple[int | None, int], list[Finding]] = {}
     for f in report.loose_pairs:
         grouped.setdefault((f.page, f.line), []).append(f)
     for (page, line), found in grouped.items():

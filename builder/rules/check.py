@@ -10,18 +10,16 @@ not-a-date, missing-image, unreadable-image, unprinted-tag.
 
 from __future__ import annotations
 
-import json
 import re
 import warnings
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
+from builder.findings import Finding, Fix, Severity
 from builder.source.model import (
     Document,
     Paragraph,
     Part,
     Scorecard,
-    Span,
 )
 from builder.source.texts import (
     Text,
@@ -68,46 +66,16 @@ table cell, contents line): longer ones would overflow the page (A4 and A5 teste
 Paragraphs, headings, scorecard titles and notes split and have no limit."""
 
 
-@dataclass(frozen=True)
-class Fix:
-    """Characters to replace in one text value: (index in the text, new character)."""
-
-    span: Span
-    text: str
-    changes: tuple[tuple[int, str], ...]
-
-    def apply(self) -> str:
-        chars = list(self.text)
-        for index, char in self.changes:
-            chars[index] = char
-        return "".join(chars)
-
-
-@dataclass(frozen=True)
-class Finding:
-    line: int
-    rule: str
-    severity: str  # "error" | "warning"
-    message: str
-    hint: str
-    column: int = 0
-    fix: Fix | None = field(default=None, compare=False, repr=False)
-
-    def format(self, path: str) -> str:
-        where = f"{path}:{self.line}:{self.column}" if self.column else f"{path}:{self.line}"
-        return f"{where}: {self.severity}: [{self.rule}] {self.message}\n  hint: {self.hint}"
-
-    def as_dict(self, path: str) -> dict[str, object]:
-        return {"file": path, "line": self.line, "column": self.column, "rule": self.rule,
-                "severity": self.severity, "message": self.message, "hint": self.hint,
-                "fixable": self.fix is not None}
-
-
-def finding_at(text: Text, index: int, rule: str, severity: str, message: str, hint: str,
+def finding_at(text: Text, index: int, rule: str, severity: Severity, message: str, hint: str,
                fix: Fix | None = None) -> Finding:
     """A finding at the text's character `index`."""
     line, column = text.span.at(index)
-    return Finding(line, rule, severity, f"{text.what}: {message}", hint, column, fix)
+    return Finding(rule, severity, f"{text.what}: {message}", hint, line, column, fix=fix)
+
+
+def _fix(text: Text, changes: tuple[tuple[int, str], ...]) -> Fix:
+    """A fix of `text`'s characters: (index, new character)."""
+    return Fix((text.span.line, text.span.column), text.value, changes)
 
 
 def check_document(document: Document, faces: tuple[FontFace, ...],
@@ -143,10 +111,10 @@ def _duplicates(document: Document) -> Iterator[Finding]:
         if first is not part:
             repeated.add(id(part))
             line, column = next(part_texts(part)).span.at(0)
-            yield Finding(line, "duplicate-section", "error",
+            yield Finding("duplicate-section", "error",
                           f"part '{part.title}' repeats the part at line {first.line} word for"
                           f" word ({len(part.blocks)} blocks)",
-                          "delete the second copy of the part", column)
+                          "delete the second copy of the part", line, column)
     seen: dict[str, int] = {}
     for part in document.parts:
         for block in part.blocks:
@@ -229,7 +197,7 @@ def _half_width(text: Text) -> Iterator[Finding]:
     marks = half_width_marks(text.value)
     if not marks:
         return
-    fix = Fix(text.span, text.value, tuple((i, FULL_WIDTH[text.value[i]]) for i in marks))
+    fix = _fix(text, tuple((i, FULL_WIDTH[text.value[i]]) for i in marks))
     shown = " ".join(sorted({text.value[i] for i in marks}))
     yield finding_at(text, marks[0], "half-width-punctuation", "warning",
                        f"{len(marks)} half-width mark(s) {shown} in Chinese text, first: "
@@ -252,7 +220,7 @@ def _mixed_digits(all_texts: list[Text]) -> Iterator[Finding]:
                            f"full-width '{runs[0].group()}' where the rest of the document"
                            " writes half-width digits and %",
                            "write 0-9 and % (GB/T 15835) — `brochure check --fix` converts"
-                           " them", Fix(text.span, text.value, changes))
+                           " them", _fix(text, changes))
 
 
 def _missing_glyphs(text: Text, faces: tuple[FontFace, ...]) -> Iterator[Finding]:
@@ -355,27 +323,3 @@ def _tags(document: Document, theme: Theme | None) -> Iterator[Finding]:
 
 def _context(value: str, index: int, width: int = 8) -> str:
     return f"…{value[max(0, index - width):index + width + 1]}…"
-
-
-# --------------------------------------------------------------------------- reports
-
-
-def summary(findings: Iterable[Finding]) -> tuple[int, int]:
-    """Numbers of errors and warnings."""
-    findings = list(findings)
-    errors = sum(f.severity == "error" for f in findings)
-    return errors, len(findings) - errors
-
-
-def format_text(findings: list[Finding], path: str) -> str:
-    errors, warnings = summary(findings)
-    lines = [f.format(path) for f in findings]
-    lines.append(f"{len(findings)} findings: {errors} errors, {warnings} warnings")
-    return "\n".join(lines)
-
-
-def format_json(findings: list[Finding], path: str) -> str:
-    errors, warnings = summary(findings)
-    return json.dumps({"file": path, "errors": errors, "warnings": warnings,
-                       "findings": [f.as_dict(path) for f in findings]},
-                      ensure_ascii=False, indent=2)

@@ -22,7 +22,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from builder.errors import BrochureError
-from builder.rules.check import Fix
+from builder.findings import Fix
 from builder.source.content import load_document
 from builder.source.texts import texts
 from builder.source.yamlfile import read_text
@@ -66,10 +66,10 @@ def _merge(fixes: Iterable[Fix]) -> dict[tuple[int, int], Fix]:
     """One Fix per text value (several findings may fix the same text)."""
     merged: dict[tuple[int, int], Fix] = {}
     for fix in fixes:
-        key = (fix.span.line, fix.span.column)
+        key = fix.at
         if key in merged:
             changes = dict(merged[key].changes) | dict(fix.changes)
-            fix = Fix(fix.span, fix.text, tuple(sorted(changes.items())))
+            fix = Fix(fix.at, fix.text, tuple(sorted(changes.items())))
         merged[key] = fix
     return merged
 
