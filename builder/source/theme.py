@@ -64,7 +64,10 @@ STYLE_KEYS = {"font": True, "size": True, "leading": True, "color": True, "bold"
 
 
 @dataclass(frozen=True)
-class TextStyle:
+class RoleStyle:
+    """How the theme sets one text role: its font family and colour by name, sizes in
+    points. The composer's resolved form is builder.typeset.compose.TextStyle."""
+
     family: str
     bold: bool
     size: float
@@ -94,7 +97,7 @@ class Theme:
     footer_offset: float
     fonts: dict[str, FontFamily]
     colors: dict[str, tuple[float, float, float, float]]
-    styles: dict[str, TextStyle]
+    styles: dict[str, RoleStyle]
     spacing: dict[str, float]
     table_columns: dict[str, float]
     decor: dict[str, float]
@@ -131,7 +134,7 @@ class Theme:
         gap = float(self.design["column_gap"]) * size
         return (self.text_width - gap) // columns // size * size
 
-    def style(self, role: str) -> TextStyle:
+    def style(self, role: str) -> RoleStyle:
         return self.styles[role]
 
     def color(self, name: str) -> Color:
@@ -350,13 +353,13 @@ def _cmyk(reader: NodeReader, node: yaml.Node, name: str) -> tuple[float, float,
 
 
 def _style(reader: NodeReader, node: yaml.Node, name: str,
-           colors: dict[str, tuple[float, float, float, float]]) -> TextStyle:
+           colors: dict[str, tuple[float, float, float, float]]) -> RoleStyle:
     entries = reader.mapping(node, f"style '{name}'", STYLE_KEYS)
     color = reader.text(entries["color"], f"style {name} 'color'")
     if color not in colors:
         raise reader.fail(entries["color"], f"style '{name}' uses unknown colour '{color}'",
                           hint=f"colours defined: {', '.join(colors)}")
-    return TextStyle(
+    return RoleStyle(
         family=reader.text(entries["font"], f"style {name} 'font'"),
         bold=reader.flag(entries["bold"], f"style {name} 'bold'") if "bold" in entries else False,
         size=_number(reader, entries["size"], f"{name}.size"),
