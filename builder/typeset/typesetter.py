@@ -104,7 +104,7 @@ class Typesetter:
         if suffix:
             runs.append(Run(suffix, color=self.theme.color(suffix_color) if suffix_color
                             else None))
-        space = self.theme.spacing["paragraph"] if role == "body" else 0.0
+        space = self.theme.spacing.paragraph if role == "body" else 0.0
         return ComposedParagraph(runs, self.text_style(role, align), space_after=space)
 
     def width(self, text: str, role: str) -> float:
