@@ -238,7 +238,7 @@ def test_tag_that_the_theme_does_not_print_is_reported(tmp_path: Path, faces) ->
                           "unprinted-tag")
     assert len(plain) == 1 and section == []
     inline = load_theme(theme_path("newsletter"))  # openers inline: every part prints its tag
-    assert inline.design["opener"] == "inline"
+    assert inline.design.opener == "inline"
     doc = load_document(write(tmp_path, document(tag="标签")))
     assert [f for f in check_document(doc, faces, inline) if f.rule == "unprinted-tag"] == []
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
+import typing
 from pathlib import Path
 
 import jsonschema
@@ -23,6 +25,7 @@ from builder.cli.scaffold import scaffold
 from builder.cli.schema import schemas
 from builder.inspect.preview import preview
 from builder.source.content import BLOCK_FIELDS
+from builder.source.theme import SECTIONS, FontFamily, RoleStyle, Theme
 
 CARD = """\
 meta: {{title: 图表测试, date: "2022", language: zh-CN}}
@@ -80,6 +83,20 @@ def test_shipped_schemas_are_generated_from_the_loaders() -> None:
     for name, text in schemas().items():
         assert (data.schemas_dir() / name).read_text(encoding="utf-8") == text, \
             f"{name} is stale: run `brochure schema`"
+
+
+def test_theme_schema_keys_are_the_fields_of_the_theme_dataclasses() -> None:
+    schema = json.loads((data.schemas_dir() / "theme.schema.json").read_text("utf-8"))
+    properties = schema["properties"]
+    described = {**{name: properties[name] for name in SECTIONS},
+                 "fonts": properties["fonts"]["additionalProperties"],
+                 "styles": properties["styles"]["additionalProperties"]}
+    classes = {**SECTIONS, "fonts": FontFamily, "styles": RoleStyle}
+    for name, cls in classes.items():
+        keys = {field.metadata.get("key", field.name) for field in dataclasses.fields(cls)}
+        assert set(described[name]["properties"]) == keys, name
+    attributes = typing.get_type_hints(Theme)  # each section is a typed attribute
+    assert all(attributes[name] is cls for name, cls in SECTIONS.items() if name != "page")
 
 
 def test_schemas_accept_the_shipped_files_and_reject_mistakes() -> None:

@@ -26,7 +26,7 @@ def newsletter(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_newsletter_sets_body_text_in_two_justified_columns(newsletter: Path) -> None:
     theme = load_theme(theme_path("newsletter"))
-    left = theme.print["slug"] + theme.margin_side
+    left = theme.print.slug + theme.margin_side
     second = left + theme.text_width - theme.column_width
     with pdfplumber.open(newsletter) as pdf:
         body = [c for c in pdf.pages[2].chars if round(c["size"], 1) == 10.0]
@@ -75,6 +75,7 @@ def test_a_theme_extending_another_overrides_only_what_it_names(tmp_path: Path) 
     ("design:\n  cover: stars\n", "unknown cover design 'stars'"),
     ("design:\n  columns: 3\n", "must be 1 or 2"),
     ("footer:\n  right: '{page} of {total}'\n", "unknown field"),
+    ("decor:\n  rings_stpe: 30\n", "did you mean 'rings_step'"),
     ("extends: loop\n", "circle"),
 ])
 def test_theme_errors_name_file_and_line(tmp_path: Path, body: str, words: str) -> None:

@@ -1,6 +1,6 @@
 """JSON Schemas for content and theme files, generated from the loaders' own field tables
-(builder.source.content *_FIELDS, builder.source.theme *_KEYS): one source of truth for
-editors and checks.
+(builder.source.content *_FIELDS; the dataclasses of builder.source.theme, through its KEYS):
+one source of truth for editors and checks.
 
 `python -m builder schema` rewrites builder/data/schemas/; a test keeps the shipped files current.
 """
@@ -63,51 +63,57 @@ def content_schema() -> dict[str, Any]:
     }
 
 
+NUMBER = {"type": "number", "minimum": 0}
+
+
+def _key(key: theme.Key) -> dict[str, Any]:
+    """The schema of one key of a theme section, from its field's type."""
+    if key.choices:
+        return {"enum": list(key.choices)}
+    if key.type == theme.PageSize:
+        return {"oneOf": [{"enum": list(theme.PAGE_SIZES_MM)},
+                          {"type": "string", "pattern": theme.CUSTOM_SIZE.pattern},
+                          {"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2}]}
+    if key.type in (int, float):
+        return NUMBER
+    return {"type": "boolean"} if key.type is bool else {"type": "string"}
+
+
+def _section(cls: type, complete: bool = False) -> dict[str, Any]:
+    """The schema of a theme section (`complete`: with its required keys)."""
+    keys = theme.KEYS[cls]
+    required = [name for name, key in keys.items() if key.required]
+    return {"type": "object", "additionalProperties": False,
+            **({"required": required} if complete else {}),
+            "properties": {name: _key(key) for name, key in keys.items()}}
+
+
 def theme_schema() -> dict[str, Any]:
     """The schema of a theme file (a theme that `extends` another may leave sections out)."""
-    number = {"type": "number", "minimum": 0}
-    numbers = {"type": "object", "additionalProperties": number}
     cmyk = {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 100},
             "minItems": 4, "maxItems": 4}
-    style = {"type": "object", "additionalProperties": False,
-             "required": [k for k, required in theme.STYLE_KEYS.items() if required],
-             "properties": {"font": {"type": "string"}, "bold": {"type": "boolean"},
-                            "size": number, "leading": number, "color": {"type": "string"},
-                            "indent": number}}
-    slots = {"type": "object", "additionalProperties": False,
-             "properties": {slot: {"type": "string"} for slot in theme.SLOT_KEYS},
+    slots = {**_section(theme.Slots),
              "description": "fields: " + ", ".join("{" + f + "}" for f in theme.TEMPLATE_FIELDS)}
-    design = {"type": "object", "additionalProperties": False, "properties": {
-        "columns": {"enum": [1, 2]}, "column_gap": number,
-        **{key: {"enum": list(choices)} for key, choices in theme.DESIGN_CHOICES.items()}}}
-    page = {"type": "object", "additionalProperties": False, "properties": {
-        **{key: number for key in theme.PAGE_KEYS},
-        "size": {"oneOf": [{"enum": list(theme.PAGE_SIZES_MM)},
-                           {"type": "string", "pattern": theme.CUSTOM_SIZE.pattern},
-                           {"type": "array", "items": number, "minItems": 2, "maxItems": 2}]}}}
-    family = {"type": "object", "additionalProperties": False, "required": ["regular", "bold"],
-              "properties": {"regular": {"type": "string"}, "bold": {"type": "string"}}}
-    sections: dict[str, Any] = {
-        "name": {"type": "string"}, "extends": {"type": "string"}, "page": page,
-        "print": {"type": "object", "additionalProperties": False,
-                  "properties": {key: number for key in theme.PRINT_KEYS}},
-        "design": design, "header": slots, "footer": slots,
-        "fonts": {"type": "object", "additionalProperties": family},
+    parts: dict[str, Any] = {
+        "name": {"type": "string"}, "extends": {"type": "string"},
+        **{name: _section(cls) for name, cls in theme.SECTIONS.items()},
+        "header": slots, "footer": slots,
+        "fonts": {"type": "object", "additionalProperties": _section(theme.FontFamily, True)},
         "colors": {"type": "object", "additionalProperties": cmyk},
-        "styles": {"type": "object", "additionalProperties": style},
-        "spacing": numbers, "table_columns": numbers, "decor": numbers,
-        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "styles": {"type": "object", "additionalProperties": _section(theme.RoleStyle, True)},
     }
     # a theme on its own must be complete; one that extends another names only changes
+    named = {"colors": theme.COLOR_NAMES, "styles": theme.STYLE_ROLES,
+             **{name: [k for k, key in theme.KEYS[cls].items() if key.required]
+                for name, cls in theme.SECTIONS.items()}}
     complete = {
         "required": [key for key, required in theme.TOP_KEYS.items() if required],
-        "properties": {section: {"required": list(names)} for section, names in (
-            ("colors", theme.COLOR_NAMES), ("styles", theme.STYLE_ROLES),
-            ("spacing", theme.SPACING_KEYS), ("decor", theme.DECOR_KEYS),
-            ("labels", theme.LABEL_KEYS))}}
+        "properties": {name: {"required": list(named[name])}
+                       for name in theme.TOP_KEYS if named.get(name)}}
     return {
         "$schema": DRAFT, "$id": "theme.schema.json", "title": "brochure theme",
-        "type": "object", "additionalProperties": False, "properties": sections,
+        "type": "object", "additionalProperties": False,
+        "properties": {name: parts[name] for name in theme.TOP_KEYS},
         "if": {"not": {"required": ["extends"]}}, "then": complete,
         "else": {"required": ["name", "extends"]},
     }

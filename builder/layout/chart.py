@@ -75,7 +75,7 @@ def change_bars(card: Scorecard, theme: Theme, fonts: Fonts,
                            middle - number.size * 0.35, f"{arrow}{change}%",
                            fontName=number_font, fontSize=number.size, fillColor=color))
     drawing.add(Line(zero, 0, zero, height, strokeColor=theme.color("rule"),
-                     strokeWidth=theme.spacing["table_rule"]))
+                     strokeWidth=theme.spacing.table_rule))
     return ThemedDrawing(drawing, label_font, label.size, theme.color("ink"))
 
 

@@ -47,7 +47,7 @@ from builder.source.model import (
     Quote,
 )
 from builder.source.texts import tag_printed
-from builder.source.theme import Theme
+from builder.source.theme import Slots, Theme
 from builder.typeset.record import PrintRecord
 from builder.typeset.typesetter import Fonts, Typesetter
 
@@ -220,7 +220,7 @@ class PageChrome:
         box = (0, 0, self.theme.page_width, self.theme.page_height)
         self.state.late_forms.append((name, box, lambda c, pages: self.fill(c, page, pages)))
         canv.saveState()
-        canv.translate(self.theme.print["slug"], self.theme.print["slug"])
+        canv.translate(self.theme.print.slug, self.theme.print.slug)
         canv.doForm(name)
         canv.restoreState()
 
@@ -233,30 +233,30 @@ class PageChrome:
         left, right = theme.margin_side, theme.page_width - theme.margin_side
         header_y = theme.page_height - theme.header_offset
         self._slots(canv, theme.header, fields, "running_header", header_y)
-        if any(theme.header.values()) and d["header_rule_width"] > 0:
+        if any(text for _, text in theme.header.by_slot()) and d.header_rule_width > 0:
             canv.setStrokeColor(theme.color("accent"))
-            canv.setLineWidth(d["header_rule_width"])
-            rule_y = header_y - d["header_rule_gap"]
+            canv.setLineWidth(d.header_rule_width)
+            rule_y = header_y - d.header_rule_gap
             canv.line(left, rule_y, right, rule_y)
         self._slots(canv, theme.footer, fields, "folio", theme.footer_offset)
-        centre_text = theme.footer.get("center", "").format(**fields)
-        if centre_text and d["folio_rule_length"] > 0:
+        centre_text = theme.footer.center.format(**fields)
+        if centre_text and d.folio_rule_length > 0:
             folio = theme.style("folio")
             half = canv.stringWidth(centre_text, self.fonts.name(folio), folio.size) / 2
-            gap, length = d["folio_rule_gap"], d["folio_rule_length"]
+            gap, length = d.folio_rule_gap, d.folio_rule_length
             centre, rule_y = theme.page_width / 2, theme.footer_offset + folio.size / 3
             canv.setStrokeColor(theme.color("accent"))
-            canv.setLineWidth(d["header_rule_width"])
+            canv.setLineWidth(d.header_rule_width)
             canv.line(centre - half - gap - length, rule_y, centre - half - gap, rule_y)
             canv.line(centre + half + gap, rule_y, centre + half + gap + length, rule_y)
 
-    def _slots(self, canv: Canvas, slots: dict[str, str], fields: dict, role: str,
+    def _slots(self, canv: Canvas, slots: Slots, fields: dict, role: str,
                y: float) -> None:
         style = self.theme.style(role)
         canv.setFont(self.fonts.name(style), style.size)
         canv.setFillColor(self.theme.color(style.color))
         left, right = self.theme.margin_side, self.theme.page_width - self.theme.margin_side
-        for slot, template in slots.items():
+        for slot, template in slots.by_slot():
             text = template.format(**fields)
             if not text:
                 continue
@@ -281,20 +281,20 @@ class StoryBuilder:
         for index, part in enumerate(self.document.parts):
             story += self.part(index, part)
         story += [NextPageTemplate("full"),
-                  PageBreak(), PadPages(int(self.theme.print["page_multiple"])),
+                  PageBreak(), PadPages(self.theme.print.page_multiple),
                   FullPage(self.pages.back_cover)]
         return story
 
     def contents(self) -> list[Flowable]:
         theme, meta = self.theme, self.document.meta
         flow: list[Flowable] = [
-            self.type.paragraph(theme.labels["contents"], "contents_title"),
-            accent_bar(theme, space_after=theme.decor["contents_title_after"]),
+            self.type.paragraph(theme.labels.contents, "contents_title"),
+            accent_bar(theme, space_after=theme.decor.contents_title_after),
         ]
         if meta.lead:
             flow += [LeadBox(self.type.paragraph(meta.lead, "lead", "justify",
                                                  sources=((meta, "lead"),)), theme),
-                     Spacer(1, theme.decor["contents_lead_after"])]
+                     Spacer(1, theme.decor.contents_lead_after)]
         flow += [ContentsEntry(self.document, index, theme, self.type, self.state)
                  for index in range(len(self.document.parts))]
         return flow
@@ -304,7 +304,7 @@ class StoryBuilder:
         marker = PartStart(index, part, label, self.state)
         if part.tag and not tag_printed(part, self.theme) and self.record is not None:
             self.record.omit((part, "tag"), "the design prints tags on section openers only")
-        opener_page = self.theme.design["opener"] == "page"
+        opener_page = self.theme.design.opener == "page"
         if part.layout == "section" and opener_page:
             head: list[Flowable] = [
                 NextPageTemplate("full"), PageBreak(), marker,
@@ -312,8 +312,8 @@ class StoryBuilder:
                 NextPageTemplate("body"), PageBreak()]
         elif index > 0 and self.document.parts[index - 1].layout == "plain" \
                 and part.layout == "plain":
-            room = self.theme.page_height * self.theme.spacing["share_page"]
-            head = [CondPageBreak(room), Spacer(1, self.theme.spacing["block"] * 2), marker]
+            room = self.theme.page_height * self.theme.spacing.share_page
+            head = [CondPageBreak(room), Spacer(1, self.theme.spacing.block * 2), marker]
             head += self.part_title(part)
         else:
             head = [NextPageTemplate("body"), PageBreak(), marker] + self.part_title(part)
@@ -326,7 +326,7 @@ class StoryBuilder:
     def body(self, blocks: Sequence[Block], part: Part) -> list[Flowable]:
         """The part's blocks; in a two-column design, runs of text are set in balanced
         columns while tables and figures span the measure."""
-        columns = int(self.theme.design["columns"])
+        columns = self.theme.design.columns
         if columns == 1:
             return [f for block in blocks for f in self.block(block, part)]
         flow: list[Flowable] = []
@@ -351,21 +351,21 @@ class StoryBuilder:
         theme = self.theme
         number = self.document.section_number(part)
         flow: list[Flowable] = []
-        if number and theme.design["opener"] == "inline":
+        if number and theme.design.opener == "inline":
             flow.append(self.type.paragraph(f"{number:02d}", "part_label"))
         flow += [self.type.paragraph(part.title, "part_title", sources=((part, "title"),)),
-                 accent_bar(theme, space_after=theme.spacing["block"])]
+                 accent_bar(theme, space_after=theme.spacing.block)]
         if part.headline:
             flow.append(self.type.paragraph(part.headline, "part_headline",
                                             sources=((part, "headline"),)))
         if part.tag and tag_printed(part, theme):  # opener pages print it themselves
-            flow += [Spacer(1, theme.spacing["block"] / 2),
+            flow += [Spacer(1, theme.spacing.block / 2),
                      self.type.paragraph(part.tag, "opener_tag", sources=((part, "tag"),))]
-        flow.append(Spacer(1, theme.spacing["part_title_after"]))
+        flow.append(Spacer(1, theme.spacing.part_title_after))
         return flow
 
     def block(self, block: Block, part: Part) -> list[Flowable]:
-        gap = self.theme.spacing["block"]
+        gap = self.theme.spacing.block
         if isinstance(block, Paragraph):
             suffix = TRUNCATION_MARK if block.truncated else ""
             return [self.type.paragraph(block.text, "body", "justify", suffix, "muted",
@@ -389,7 +389,7 @@ class StoryBuilder:
             if block.chart == "bars" else None
         if chart is not None:
             flow += [KeepTogether([
-                self.type.paragraph(f"{block.title}：{self.theme.labels['chart_title']}",
+                self.type.paragraph(f"{block.title}：{self.theme.labels.chart_title}",
                                     "table_title"),
                 Spacer(1, gap / 2), chart]), Spacer(1, gap)]
         return flow
@@ -398,7 +398,7 @@ class StoryBuilder:
         """Pictures in a grid of `columns`, each scaled to its frame, captions below."""
         if not figures:
             return []
-        gap = self.theme.spacing["gallery_gap"]
+        gap = self.theme.spacing.gallery_gap
         width = (self.theme.text_width - gap * (columns - 1)) / columns
         cells: list[object] = [FigureFrame(f, width, self.theme, self.type) for f in figures]
         cells += [""] * (-len(cells) % columns)
@@ -433,8 +433,8 @@ class Rule(Flowable):
 
 def accent_bar(theme: Theme, space_after: float) -> Rule:
     """The short gold bar under titles."""
-    return Rule(theme.color("accent"), theme.decor["accent_bar_length"],
-                theme.decor["accent_bar_thickness"], theme.decor["accent_bar_thickness"],
+    return Rule(theme.color("accent"), theme.decor.accent_bar_length,
+                theme.decor.accent_bar_thickness, theme.decor.accent_bar_thickness,
                 space_after)
 
 
@@ -444,7 +444,7 @@ class LeadBox(Flowable):
     def __init__(self, paragraph: Flowable, theme: Theme) -> None:
         super().__init__()
         self.paragraph, self.theme = paragraph, theme
-        self.padding, self.bar = theme.decor["box_padding"], theme.decor["box_bar"]
+        self.padding, self.bar = theme.decor.box_padding, theme.decor.box_bar
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         inner = available_width - 2 * self.padding - self.bar
@@ -475,9 +475,9 @@ class QuoteBlock(LeadBox):
             parts.append(typesetter.paragraph("—— " + quote.source, "quote_source", "right",
                                               sources=((quote, "source"),)))
         frame = theme.page_height - theme.margin_top - theme.margin_bottom
-        room = frame - 2 * theme.decor["box_padding"]
+        room = frame - 2 * theme.decor.box_padding
         super().__init__(KeepInFrame(0, room, parts, mode="shrink"), theme)
-        self.spaceBefore = self.spaceAfter = theme.spacing["block"]
+        self.spaceBefore = self.spaceAfter = theme.spacing.block
 
 
 class ContentsEntry(Flowable):
@@ -493,8 +493,8 @@ class ContentsEntry(Flowable):
         detail = part.headline or ""
         self.detail = typesetter.paragraph(detail, "contents_detail",
                                            sources=((part, "headline"),)) if detail else None
-        self.indent = theme.decor["contents_indent"]
-        self.spaceAfter = theme.decor["contents_entry_after"]
+        self.indent = theme.decor.contents_indent
+        self.spaceAfter = theme.decor.contents_entry_after
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self.width = available_width
@@ -535,12 +535,12 @@ class ContentsEntry(Flowable):
         page_start = self.width - canv.stringWidth("888", fonts.name(number_style),
                                                    number_style.size)
         # the dotted leader: one line of round dots (a dash pattern), not a shape per dot
-        step = theme.decor["leader_step"]
+        step = theme.decor.leader_step
         start, end = title_end + 2 * step, page_start - step
         if end > start:
             canv.saveState()
             canv.setStrokeColor(theme.color("rule"))
-            canv.setLineWidth(2 * theme.decor["leader_dot"])
+            canv.setLineWidth(2 * theme.decor.leader_dot)
             canv.setLineCap(1)
             canv.setDash([0, step])
             canv.line(start, y + entry.size / 4, end - (end - start) % step,
@@ -564,14 +564,14 @@ class FigureFrame(Flowable):
         super().__init__()
         self.figure, self.theme = figure, theme
         self.frame_width = width
-        self.frame_height = width * theme.spacing["figure_ratio"]
+        self.frame_height = width * theme.spacing.figure_ratio
         self.caption = typesetter.paragraph(figure.caption, "caption", "center",
                                             sources=((figure, "caption"),))
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         _, caption_height = self.caption.wrap(self.frame_width, available_height)
         self.caption_height = caption_height
-        self.caption_gap = self.theme.decor["caption_gap"]
+        self.caption_gap = self.theme.decor.caption_gap
         self.width = self.frame_width
         self.height = self.frame_height + self.caption_gap + caption_height
         return self.width, self.height
@@ -590,7 +590,7 @@ class FigureFrame(Flowable):
         else:
             canv.setFillColor(theme.color("accent_light"))
             canv.setStrokeColor(theme.color("accent"))
-            canv.setLineWidth(theme.decor["frame_line"])
+            canv.setLineWidth(theme.decor.frame_line)
             canv.rect(0, top, w, h, stroke=1, fill=1)
             _draw_picture_icon(canv, w / 2, top + h / 2, min(w, h) * 0.22, theme)
         self.caption.drawOn(canv, 0, 0)

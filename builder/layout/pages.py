@@ -92,7 +92,7 @@ class PageArt:
 
     def _background(self, canv: Canvas, color: str) -> None:
         """Fill the page up to the bleed edge."""
-        bleed = self.theme.print["bleed"]
+        bleed = self.theme.print.bleed
         canv.setFillColor(self.theme.color(color))
         canv.rect(-bleed, -bleed, self.theme.page_width + 2 * bleed,
                   self.theme.page_height + 2 * bleed, stroke=0, fill=1)
@@ -100,7 +100,7 @@ class PageArt:
     def _band(self, canv: Canvas, color: str, y: float, height: float) -> None:
         """A full-width band, run into the bleed at the sides (and at the top or foot
         when it touches them)."""
-        bleed = self.theme.print["bleed"]
+        bleed = self.theme.print.bleed
         bottom = y - bleed if y <= 0 else y
         top = y + height + (bleed if y + height >= self.theme.page_height else 0)
         canv.setFillColor(self.theme.color(color))
@@ -111,7 +111,7 @@ class PageArt:
                color: str, width: float) -> None:
         """Concentric rings, the decoration of covers and openers."""
         canv.saveState()
-        bleed = self.theme.print["bleed"]
+        bleed = self.theme.print.bleed
         clip = canv.beginPath()
         clip.rect(-bleed, -bleed, self.theme.page_width + 2 * bleed,
                   self.theme.page_height + 2 * bleed)
@@ -124,7 +124,7 @@ class PageArt:
 
     def cover(self, canv: Canvas) -> None:
         """The cover in the theme's design."""
-        if self.theme.design["cover"] == "masthead":
+        if self.theme.design.cover == "masthead":
             self.cover_masthead(canv)
         else:
             self.cover_rings(canv)
@@ -134,16 +134,16 @@ class PageArt:
         theme, meta, d = self.theme, self.document.meta, self.theme.decor
         width, height = theme.page_width, theme.page_height
         side = theme.margin_side
-        band = height * d["opener_band"] * 0.75
+        band = height * d.opener_band * 0.75
         self._background(canv, "paper")
         self._band(canv, "primary", height - band, band)
-        self._band(canv, "accent", height - band - d["opener_band_edge"],
-                   d["opener_band_edge"])
-        y = height - d["cover_kicker_top"]
+        self._band(canv, "accent", height - band - d.opener_band_edge,
+                   d.opener_band_edge)
+        y = height - d.cover_kicker_top
         if meta.kicker:
             self._text(canv, meta.kicker, "cover_kicker", side, y, color="accent_light",
                        sources=((meta, "kicker"),))
-        y -= d["cover_title_gap"] * 0.6
+        y -= d.cover_title_gap * 0.6
         title = theme.style("cover_title")
         printing = self._expect(meta.title, "cover_title", (meta, "title"))
         for line in _split_title(meta.title):
@@ -153,31 +153,31 @@ class PageArt:
         if meta.subtitle:
             self._text(canv, meta.subtitle, "cover_subtitle", side, y - title.leading / 4,
                        max_width=width - 2 * side, sources=((meta, "subtitle"),))
-        top = height - band - d["opener_band_edge"] - d["contents_lead_after"] * 2
+        top = height - band - d.opener_band_edge - d.contents_lead_after * 2
         if meta.lead:
             top -= self._block(canv, meta.lead, "lead", side, top, width - 2 * side,
-                               "justify", ((meta, "lead"),)) + d["contents_lead_after"] * 1.5
-        self._text(canv, theme.labels["cover_contents"], "table_title", side, top)
+                               "justify", ((meta, "lead"),)) + d.contents_lead_after * 1.5
+        self._text(canv, theme.labels.cover_contents, "table_title", side, top)
         entry, detail = theme.style("contents_entry"), theme.style("contents_detail")
         top -= entry.leading * 1.5
         for part in self.document.sections:  # the issue's sections, as newsletters list them
-            if top < d["cover_issuer_bottom"] + entry.leading * 4:
+            if top < d.cover_issuer_bottom + entry.leading * 4:
                 break
             self._text(canv, f"{self.document.section_number(part):02d}", "contents_number",
                        side, top)
-            self._text(canv, part.title, "contents_entry", side + d["contents_indent"], top,
+            self._text(canv, part.title, "contents_entry", side + d.contents_indent, top,
                        sources=((part, "title"),))
             if part.headline:
                 top -= detail.leading
                 self._text(canv, part.headline, "contents_detail",
-                           side + d["contents_indent"], top, sources=((part, "headline"),))
+                           side + d.contents_indent, top, sources=((part, "headline"),))
             top -= entry.leading * 1.3
         issuer = "　".join(t for t in (meta.issuer, meta.date) if t)
         canv.setStrokeColor(theme.color("primary"))
-        canv.setLineWidth(d["accent_line"])
-        rule_y = d["cover_issuer_bottom"] + theme.style("cover_issuer").leading
+        canv.setLineWidth(d.accent_line)
+        rule_y = d.cover_issuer_bottom + theme.style("cover_issuer").leading
         canv.line(side, rule_y, width - side, rule_y)
-        self._text(canv, issuer, "cover_issuer", side, d["cover_issuer_bottom"],
+        self._text(canv, issuer, "cover_issuer", side, d.cover_issuer_bottom,
                    color="primary", sources=self._issuer_sources())
 
     def cover_rings(self, canv: Canvas) -> None:
@@ -185,64 +185,64 @@ class PageArt:
         theme, meta, d = self.theme, self.document.meta, self.theme.decor
         width, height = theme.page_width, theme.page_height
         self._background(canv, "primary")
-        centre_y = -height * d["rings_centre"]
-        step = d["rings_step"] * self.scale
-        self._rings(canv, width / 2, centre_y, int(d["rings_count"]), step,
-                    "primary_dark", d["rings_width"] * self.scale)
+        centre_y = -height * d.rings_centre
+        step = d.rings_step * self.scale
+        self._rings(canv, width / 2, centre_y, d.rings_count, step,
+                    "primary_dark", d.rings_width * self.scale)
         canv.setStrokeColor(theme.color("accent"))
-        canv.setLineWidth(d["accent_line"])
-        canv.circle(width / 2, centre_y, step * (d["rings_count"] * 2 // 3 + 0.5),
+        canv.setLineWidth(d.accent_line)
+        canv.circle(width / 2, centre_y, step * (d.rings_count * 2 // 3 + 0.5),
                     stroke=1, fill=0)
         side = theme.margin_side
-        y = height - d["cover_kicker_top"]
+        y = height - d.cover_kicker_top
         if meta.kicker:
             banner = theme.style("cover_kicker")
             pad = banner.leading - banner.size
             self._band(canv, "accent", y - pad * 2, banner.leading + pad * 2)
             self._text(canv, meta.kicker, "cover_kicker", width / 2, y - pad / 2, "center",
                        sources=((meta, "kicker"),))
-        y -= d["cover_title_gap"]
+        y -= d.cover_title_gap
         title = theme.style("cover_title")
         printing = self._expect(meta.title, "cover_title", (meta, "title"))
         for line in _split_title(meta.title):
             self._text(canv, line, "cover_title", width / 2, y, "center", width - 2 * side,
                        printing=printing)
             y -= title.leading
-        bar = d["accent_bar_length"] * 1.5
+        bar = d.accent_bar_length * 1.5
         canv.setFillColor(theme.color("accent"))
-        canv.rect(width / 2 - bar / 2, y + title.leading / 2 - d["accent_bar_thickness"], bar,
-                  d["accent_bar_thickness"], stroke=0, fill=1)
+        canv.rect(width / 2 - bar / 2, y + title.leading / 2 - d.accent_bar_thickness, bar,
+                  d.accent_bar_thickness, stroke=0, fill=1)
         y -= theme.style("cover_subtitle").leading
         if meta.subtitle:
             self._text(canv, meta.subtitle, "cover_subtitle", width / 2, y, "center",
                        width - 2 * side, sources=((meta, "subtitle"),))
         issuer = "　".join(t for t in (meta.issuer, meta.date) if t)
-        self._text(canv, issuer, "cover_issuer", width / 2, d["cover_issuer_bottom"], "center",
+        self._text(canv, issuer, "cover_issuer", width / 2, d.cover_issuer_bottom, "center",
                    sources=self._issuer_sources())
 
     def opener(self, canv: Canvas, part: Part) -> None:
         theme, d = self.theme, self.theme.decor
         width, height = theme.page_width, theme.page_height
-        band = height * d["opener_band"]
+        band = height * d.opener_band
 
         def art(canv: Canvas) -> None:  # the same on every opener
             self._background(canv, "paper")
             self._band(canv, "primary", height - band, band)
-            self._rings(canv, width, height - band, int(d["rings_count"] * 2 // 3),
-                        d["rings_step"] * 0.75 * self.scale, "accent_light",
-                        d["rings_width"] / 2 * self.scale)
-            self._band(canv, "primary_dark", height - band, d["opener_band_edge"])
+            self._rings(canv, width, height - band, d.rings_count * 2 // 3,
+                        d.rings_step * 0.75 * self.scale, "accent_light",
+                        d.rings_width / 2 * self.scale)
+            self._band(canv, "primary_dark", height - band, d.opener_band_edge)
 
-        edge = theme.print["bleed"] + 1  # the form's box lies beyond what it draws
+        edge = theme.print.bleed + 1  # the form's box lies beyond what it draws
         place_form(canv, "opener-art", (-edge, -edge, width + edge, height + edge), art)
         side = theme.margin_side
         number = self.document.section_number(part) or 0
         number_style = theme.style("opener_number")
-        y = height - d["opener_number_top"]
+        y = height - d.opener_number_top
         self._text(canv, f"{number:02d}", "opener_number", side, y)
-        y -= number_style.leading - number_style.size + d["accent_bar_thickness"] * 4
+        y -= number_style.leading - number_style.size + d.accent_bar_thickness * 4
         canv.setFillColor(theme.color("accent"))
-        canv.rect(side, y, d["accent_bar_length"] * 1.5, d["accent_bar_thickness"], stroke=0,
+        canv.rect(side, y, d.accent_bar_length * 1.5, d.accent_bar_thickness, stroke=0,
                   fill=1)
         y -= theme.style("opener_title").leading * 1.2
         self._text(canv, part.title, "opener_title", side, y, max_width=width - 2 * side,
@@ -255,9 +255,9 @@ class PageArt:
             tag = theme.style("opener_tag")
             pill = tag.leading * 2
             tag_width = self.type.width(part.tag, "opener_tag") + pill * 1.2
-            top = height - band - d["opener_tag_gap"]
+            top = height - band - d.opener_tag_gap
             canv.setStrokeColor(theme.color("accent"))
-            canv.setLineWidth(d["accent_line"])
+            canv.setLineWidth(d.accent_line)
             canv.roundRect(side, top - pill, tag_width, pill, pill / 2, stroke=1, fill=0)
             self._text(canv, part.tag, "opener_tag", side + pill * 0.6,
                        top - pill / 2 - tag.size * 0.35, sources=((part, "tag"),))
@@ -266,9 +266,9 @@ class PageArt:
         theme, meta, d = self.theme, self.document.meta, self.theme.decor
         width = theme.page_width
         self._background(canv, "primary_dark")
-        self._band(canv, "accent", 0, d["back_band"])
+        self._band(canv, "accent", 0, d.back_band)
         side = theme.margin_side
-        y = d["back_title_bottom"]
+        y = d.back_title_bottom
         printing = self._expect(meta.title, "back_title", (meta, "title"))
         for line in _split_title(meta.title):
             self._text(canv, line, "back_title", width / 2, y, "center", width - 2 * side,
@@ -281,7 +281,7 @@ class PageArt:
             y -= theme.style("back_text").leading
         if any(isinstance(b, Paragraph) and b.truncated
                for p in self.document.parts for b in p.blocks):
-            self._text(canv, theme.labels["truncated_note"], "back_text", width / 2, y,
+            self._text(canv, theme.labels.truncated_note, "back_text", width / 2, y,
                        "center")
 
 

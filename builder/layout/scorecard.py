@@ -96,8 +96,8 @@ class ScorecardTable:
         cell (numbers never wrap), text columns may wrap; the metric column takes the rest
         but keeps at least a fifth of the measure."""
         measure = self.theme.text_width
-        padding = 2 * self.theme.decor["cell_padding"]
-        widths = [self.theme.table_columns.get(c, 0.0) * measure for c in columns]
+        padding = 2 * self.theme.decor.cell_padding
+        widths = [self.theme.table_columns.share(c) * measure for c in columns]
         for index, column in enumerate(columns):
             if column in NUMBER_COLUMNS:
                 role = "table_number" if column == "value" else "table_cell"
@@ -117,19 +117,19 @@ class ScorecardTable:
         """Right padding that keeps the widest fraction ('.28%') inside a decimal column."""
         fractions = [t[t.index("."):] for t in texts if "." in t]
         widest = max((self.type.width(f, role) for f in fractions), default=0.0)
-        return widest + self.theme.decor["cell_padding"]
+        return widest + self.theme.decor.cell_padding
 
     def flowables(self, show_title: bool = True) -> list[Flowable]:
         theme, labels = self.theme, self.theme.labels
         columns = self.columns()
         widths = self.widths(columns)
-        header_names = {"metric": labels["table_metric"], "from": labels["table_from"],
-                        "value": labels["table_value"], "unit": labels["table_unit"],
-                        "change": labels["table_change"], "remark": labels["table_remark"]}
+        header_names = {"metric": labels.table_metric, "from": labels.table_from,
+                        "value": labels.table_value, "unit": labels.table_unit,
+                        "change": labels.table_change, "remark": labels.table_remark}
         header_style = theme.style("table_header")
-        padding = theme.decor["cell_padding"]
+        padding = theme.decor.cell_padding
         cell_style, number_style = theme.style("table_cell"), theme.style("table_number")
-        zebra = theme.design["table"] == "zebra"
+        zebra = theme.design.table == "zebra"
         commands: list[tuple] = [
             ("FONT", (0, 0), (-1, 0), self.type.fonts.name(header_style), header_style.size),
             ("TEXTCOLOR", (0, 0), (-1, 0),
@@ -138,9 +138,9 @@ class ScorecardTable:
              cell_style.leading),
             ("TEXTCOLOR", (0, 1), (-1, -1), theme.color(cell_style.color)),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LINEBELOW", (0, 0), (-1, -1), theme.spacing["table_rule"] / 2,
+            ("LINEBELOW", (0, 0), (-1, -1), theme.spacing.table_rule / 2,
              theme.color("rule")),
-            ("LINEBELOW", (0, -1), (-1, -1), theme.spacing["table_rule"] * 2,
+            ("LINEBELOW", (0, -1), (-1, -1), theme.spacing.table_rule * 2,
              theme.color("primary")),
             ("LEFTPADDING", (0, 0), (-1, -1), padding),
             ("RIGHTPADDING", (0, 0), (-1, -1), padding),
@@ -152,9 +152,9 @@ class ScorecardTable:
                          ("ROWBACKGROUNDS", (0, 1), (-1, -1),
                           [theme.color("paper"), theme.color("zebra")])]
         else:  # rules only: a strong rule under the header
-            commands += [("LINEBELOW", (0, 0), (-1, 0), theme.spacing["table_rule"] * 2,
+            commands += [("LINEBELOW", (0, 0), (-1, 0), theme.spacing.table_rule * 2,
                           theme.color("primary")),
-                         ("LINEABOVE", (0, 0), (-1, 0), theme.spacing["table_rule"] * 2,
+                         ("LINEABOVE", (0, 0), (-1, 0), theme.spacing.table_rule * 2,
                           theme.color("primary"))]
         body = [[self.cell(row, c) for c in columns] for row in self.card.rows]
         for index, name in enumerate(columns):
@@ -193,7 +193,7 @@ class ScorecardTable:
         table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", splitByRow=1,
                       renderCB=None if record is None else CellRecorder(record))
         table.setStyle(TableStyle(commands))
-        flow: list[Flowable] = [Spacer(1, theme.spacing["block"] / 2)]
+        flow: list[Flowable] = [Spacer(1, theme.spacing.block / 2)]
         if show_title:
             flow += [self.type.paragraph(self.card.title, "table_title",
                                          sources=((self.card, "title"),)), Spacer(1, padding)]
@@ -203,5 +203,5 @@ class ScorecardTable:
         if self.card.note:
             flow += [Spacer(1, padding), self.type.paragraph(
                 self.card.note, "note", sources=((self.card, "note"),))]
-        flow.append(Spacer(1, theme.spacing["block"]))
+        flow.append(Spacer(1, theme.spacing.block))
         return flow

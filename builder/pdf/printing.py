@@ -54,8 +54,8 @@ class Sheet:
 
     @classmethod
     def of(cls, theme: Theme) -> Sheet:
-        return cls(theme.page_width, theme.page_height, theme.print["bleed"],
-                   theme.print["slug"])
+        return cls(theme.page_width, theme.page_height, theme.print.bleed,
+                   theme.print.slug)
 
     @property
     def media(self) -> tuple[float, float]:
@@ -73,7 +73,7 @@ class Sheet:
 
 def has_marks(theme: Theme) -> bool:
     """Whether the theme's pages have a slug with crop marks (print) or none (screen)."""
-    return Sheet.of(theme).slug > 0 and theme.print["crop_mark_length"] > 0
+    return Sheet.of(theme).slug > 0 and theme.print.crop_mark_length > 0
 
 
 def draw_marks(canvas: Canvas, theme: Theme) -> None:
@@ -82,11 +82,11 @@ def draw_marks(canvas: Canvas, theme: Theme) -> None:
     if not has_marks(theme):
         return
     sheet = Sheet.of(theme)
-    offset, length = theme.print["crop_mark_offset"], theme.print["crop_mark_length"]
+    offset, length = theme.print.crop_mark_offset, theme.print.crop_mark_length
     x0, y0, x1, y1 = sheet.trim_box
     canvas.saveState()
     canvas.setStrokeColor(REGISTRATION)
-    canvas.setLineWidth(theme.print["crop_mark_width"])
+    canvas.setLineWidth(theme.print.crop_mark_width)
     for x, y, dx, dy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
         canvas.line(x + dx * offset, y, x + dx * (offset + length), y)
         canvas.line(x, y + dy * offset, x, y + dy * (offset + length))

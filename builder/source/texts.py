@@ -111,4 +111,4 @@ def tag_printed(part: Part, theme: Theme | None) -> bool:
     """Whether the layout prints a part's tag: section openers do; so do the titles of
     every part when the theme sets openers inline."""
     return part.layout == "section" or (theme is not None
-                                        and theme.design.get("opener") == "inline")
+                                        and theme.design.opener == "inline")

@@ -1,13 +1,16 @@
 """Theme: every layout value (page, fonts, colours, type styles, spacing) read from YAML.
 
 The default theme is builder/themes/default.yaml. Layout code reads values only from a `Theme`.
+Each fixed section of a theme file is a frozen dataclass below whose fields are the section's
+keys: the loader checks a file against them and builder.cli.schema describes them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, Literal, NewType, TypeVar, get_args, get_origin, get_type_hints
 
 import yaml
 from reportlab.lib.colors import CMYKColor, Color
@@ -29,21 +32,7 @@ CUSTOM_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[x×*]\s*(\d+(?:\.\d+)?)\s*(?:m
 TOP_KEYS = {"name": True, "extends": False, "page": True, "print": True, "design": True,
             "header": True, "footer": True, "fonts": True, "colors": True, "styles": True,
             "spacing": True, "table_columns": True, "decor": True, "labels": True}
-DESIGN_CHOICES = {"cover": ("rings", "masthead"), "opener": ("page", "inline"),
-                  "table": ("zebra", "rules")}
-DESIGN_KEYS = {"columns": True, "column_gap": True, **{k: True for k in DESIGN_CHOICES}}
-SLOT_KEYS = {"left": False, "center": False, "right": False}
 TEMPLATE_FIELDS = ("title", "section", "page", "pages")
-DECOR_KEYS = (
-    "accent_bar_length", "accent_bar_thickness", "accent_line", "header_rule_gap",
-    "header_rule_width", "folio_rule_gap", "folio_rule_length", "contents_title_after",
-    "contents_lead_after", "contents_indent", "contents_entry_after", "leader_step", "leader_dot",
-    "box_padding", "box_bar", "caption_gap", "frame_line", "cell_padding", "rings_count",
-    "rings_step", "rings_width", "rings_centre", "cover_kicker_top", "cover_title_gap",
-    "cover_issuer_bottom", "opener_band", "opener_band_edge", "opener_number_top",
-    "opener_tag_gap", "back_band", "back_title_bottom")
-SPACING_KEYS = ("paragraph", "block", "part_title_after", "table_rule", "gallery_gap",
-                "figure_ratio", "share_page")
 STYLE_ROLES = (
     "body", "lead", "heading", "quote", "quote_source", "caption", "note", "running_header",
     "folio", "part_label", "part_title", "part_headline", "contents_title", "contents_entry",
@@ -52,21 +41,78 @@ STYLE_ROLES = (
     "table_title", "table_header", "table_cell", "table_number", "back_title", "back_text")
 COLOR_NAMES = ("primary", "primary_dark", "accent", "accent_light", "zebra", "ink", "muted",
                "rule", "rise", "fall", "paper")
-LABEL_KEYS = ("contents", "cover_contents", "chart_title", "table_metric", "table_from",
-              "table_value", "table_unit", "table_change", "table_remark", "truncated_note")
-PAGE_KEYS = {"size": True, "margin_top": True, "margin_bottom": True, "chars_per_line": True,
-             "min_margin_side": True, "header_offset": True, "footer_offset": True}
-PRINT_KEYS = ("bleed", "crop_mark_offset", "crop_mark_length", "crop_mark_width", "slug",
-              "page_multiple")
-UNSCALED_PRINT_KEYS = ("crop_mark_width", "page_multiple")
-STYLE_KEYS = {"font": True, "size": True, "leading": True, "color": True, "bold": False,
-              "indent": False}
+
+PageSize = tuple[float, float]
+"""Trim width and height in points: a size name, 'W×H mm' or [W, H] in the file."""
+Template = NewType("Template", str)
+"""A running header or footer text with {title} {section} {page} {pages} fields."""
+CoverDesign = Literal["rings", "masthead"]
+OpenerDesign = Literal["page", "inline"]
+TableDesign = Literal["zebra", "rules"]
+
+
+IN_MM = {"scale": MM}
+"""Field metadata of a key given in millimetres in the theme file and held in points."""
 
 
 @dataclass(frozen=True)
-class TextStyle:
-    family: str
-    bold: bool
+class Page:
+    """`page`: the trim size and the text block (Theme keeps these values as its own)."""
+
+    size: PageSize
+    margin_top: float = field(metadata=IN_MM)
+    margin_bottom: float = field(metadata=IN_MM)
+    chars_per_line: int
+    min_margin_side: float = field(metadata=IN_MM)
+    header_offset: float = field(metadata=IN_MM)
+    footer_offset: float = field(metadata=IN_MM)
+
+
+@dataclass(frozen=True)
+class PrintSpec:
+    """`print`: bleed, crop marks and page count of print files, in points."""
+
+    bleed: float = field(metadata=IN_MM)
+    crop_mark_offset: float = field(metadata=IN_MM)
+    crop_mark_length: float = field(metadata=IN_MM)
+    crop_mark_width: float
+    slug: float = field(metadata=IN_MM)
+    page_multiple: int
+    """Blank pages before the back cover make the count a multiple of this."""
+
+
+@dataclass(frozen=True)
+class Design:
+    """`design`: choices among the designs the layout knows."""
+
+    columns: Literal[1, 2]
+    column_gap: float
+    """Between columns, in body characters."""
+    cover: CoverDesign
+    opener: OpenerDesign
+    table: TableDesign
+
+
+@dataclass(frozen=True)
+class Slots:
+    """`header` or `footer`: a running text template by slot."""
+
+    left: Template = Template("")
+    center: Template = Template("")
+    right: Template = Template("")
+
+    def by_slot(self) -> tuple[tuple[str, Template], ...]:
+        """(slot, template) pairs from left to right."""
+        return tuple((slot.name, getattr(self, slot.name)) for slot in fields(self))
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleStyle:
+    """How the theme sets one text role: its font family and colour by name, sizes in
+    points. The composer's resolved form is builder.typeset.compose.TextStyle."""
+
+    family: str = field(metadata={"key": "font"})
+    bold: bool = False
     size: float
     leading: float
     color: str
@@ -78,6 +124,124 @@ class TextStyle:
 class FontFamily:
     regular: Path
     bold: Path
+
+
+@dataclass(frozen=True)
+class Spacing:
+    """`spacing`: space between blocks, in points (shares where named so)."""
+
+    paragraph: float
+    block: float
+    part_title_after: float
+    table_rule: float
+    gallery_gap: float
+    figure_ratio: float
+    share_page: float
+
+
+@dataclass(frozen=True)
+class TableColumns:
+    """`table_columns`: shares of the measure by scorecard column; the metric takes the rest."""
+
+    from_: float = field(metadata={"key": "from"})
+    value: float
+    unit: float
+    change: float
+    remark: float
+
+    def share(self, column: str) -> float:
+        """The share of a scorecard column (0 for the metric column, which takes the rest)."""
+        key = KEYS[TableColumns].get(column)
+        return getattr(self, key.attribute) if key else 0.0
+
+
+@dataclass(frozen=True)
+class Decor:
+    """`decor`: the geometry of covers, openers, boxes and rules, in points (shares of the
+    page where named so)."""
+
+    accent_bar_length: float
+    accent_bar_thickness: float
+    accent_line: float
+    header_rule_gap: float
+    header_rule_width: float
+    folio_rule_gap: float
+    folio_rule_length: float
+    contents_title_after: float
+    contents_lead_after: float
+    contents_indent: float
+    contents_entry_after: float
+    leader_step: float
+    leader_dot: float
+    box_padding: float
+    box_bar: float
+    caption_gap: float
+    frame_line: float
+    cell_padding: float
+    rings_count: int
+    rings_step: float
+    rings_width: float
+    rings_centre: float
+    cover_kicker_top: float
+    cover_title_gap: float
+    cover_issuer_bottom: float
+    opener_band: float
+    opener_band_edge: float
+    opener_number_top: float
+    opener_tag_gap: float
+    back_band: float
+    back_title_bottom: float
+
+
+@dataclass(frozen=True)
+class Labels:
+    """`labels`: the fixed words the layout prints around the content."""
+
+    contents: str
+    cover_contents: str
+    chart_title: str
+    table_metric: str
+    table_from: str
+    table_value: str
+    table_unit: str
+    table_change: str
+    table_remark: str
+    truncated_note: str
+
+
+SECTIONS: dict[str, type] = {
+    "page": Page, "print": PrintSpec, "design": Design, "header": Slots, "footer": Slots,
+    "spacing": Spacing, "table_columns": TableColumns, "decor": Decor, "labels": Labels}
+"""The theme's sections of fixed keys; `Theme` has an attribute of that type for each but
+`page`."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a theme section or entry, as the loader checks it and the schema shows it."""
+
+    attribute: str
+    type: Any
+    """The field's type: float, int, str, bool, Path, Template, PageSize or a Literal."""
+    required: bool
+    scale: float
+    """File units to points: MM for keys given in millimetres."""
+
+    @property
+    def choices(self) -> tuple[Any, ...]:
+        return get_args(self.type) if get_origin(self.type) is Literal else ()
+
+
+def _keys(cls: type) -> dict[str, Key]:
+    types = get_type_hints(cls)
+    return {spec.metadata.get("key", spec.name): Key(
+        spec.name, types[spec.name], spec.default is MISSING, spec.metadata.get("scale", 1.0))
+        for spec in fields(cls)}
+
+
+KEYS: dict[type, dict[str, Key]] = {
+    cls: _keys(cls) for cls in (*SECTIONS.values(), RoleStyle, FontFamily)}
+"""The keys of each section and entry dataclass, as the theme file spells them."""
 
 
 @dataclass(frozen=True)
@@ -94,17 +258,17 @@ class Theme:
     footer_offset: float
     fonts: dict[str, FontFamily]
     colors: dict[str, tuple[float, float, float, float]]
-    styles: dict[str, TextStyle]
-    spacing: dict[str, float]
-    table_columns: dict[str, float]
-    decor: dict[str, float]
-    labels: dict[str, str]
-    print: dict[str, float]
+    styles: dict[str, RoleStyle]
+    spacing: Spacing
+    table_columns: TableColumns
+    decor: Decor
+    labels: Labels
+    print: PrintSpec
     """Bleed and crop marks, in points."""
-    design: dict[str, str | int | float]
+    design: Design
     """Choices among the designs layout knows: columns, cover, opener, table."""
-    header: dict[str, str]
-    footer: dict[str, str]
+    header: Slots
+    footer: Slots
     """Running header and footer templates by slot (left, center, right)."""
     color_mode: str = "cmyk"
     """'cmyk' for print, 'rgb' for screen files."""
@@ -124,14 +288,14 @@ class Theme:
     @property
     def column_width(self) -> float:
         """Width of one body column: a whole number of body characters."""
-        columns = int(self.design["columns"])
+        columns = self.design.columns
         if columns == 1:
             return self.text_width
         size = self.styles["body"].size
-        gap = float(self.design["column_gap"]) * size
+        gap = self.design.column_gap * size
         return (self.text_width - gap) // columns // size * size
 
-    def style(self, role: str) -> TextStyle:
+    def style(self, role: str) -> RoleStyle:
         return self.styles[role]
 
     def color(self, name: str) -> Color:
@@ -149,8 +313,8 @@ class Theme:
     def for_screen(self) -> Theme:
         """The same theme for a screen file: RGB colours, no bleed, no marks."""
         return replace(self, color_mode="rgb",
-                       print={**self.print, "bleed": 0.0, "slug": 0.0, "crop_mark_length": 0.0,
-                              "page_multiple": 1})
+                       print=replace(self.print, bleed=0.0, slug=0.0, crop_mark_length=0.0,
+                                     page_multiple=1))
 
 
 def theme_path(name_or_path: str, relative_to: Path | None = None) -> Path:
@@ -170,50 +334,71 @@ def load_theme(path: Path) -> Theme:
                             hint=f"use a theme name ({known}) or a path to a .yaml theme")
     reader = NodeReader(path)
     top = reader.mapping(_extended(reader, read_yaml_nodes(path), set()), "the theme", TOP_KEYS)
-    page = reader.mapping(top["page"], "'page'", PAGE_KEYS)
-    width, height = _page_size(reader, page["size"])
+    sections: dict[str, Any] = {name: _section(reader, top[name], name, cls)
+                                for name, cls in SECTIONS.items()}
+    page: Page = sections.pop("page")
     colors = {name: _cmyk(reader, node, name)
               for name, node in _named(reader, top["colors"], "'colors'").items()}
     styles = {name: _style(reader, node, name, colors)
               for name, node in _named(reader, top["styles"], "'styles'").items()}
-    fonts = {name: _family(reader, node, name)
+    fonts = {name: _section(reader, node, f"fonts.{name}", FontFamily)
              for name, node in _named(reader, top["fonts"], "'fonts'").items()}
     for name, style in styles.items():
         if style.family not in fonts:
             raise reader.fail(top["styles"], f"style '{name}' uses unknown font '{style.family}'",
                               hint=f"fonts defined: {', '.join(fonts)}")
-    spacing = _numbers(reader, top["spacing"], "spacing", SPACING_KEYS)
-    decor = _numbers(reader, top["decor"], "decor", DECOR_KEYS)
-    labels = {name: reader.text(node, name)
-              for name, node in _named(reader, top["labels"], "'labels'").items()}
-    for section, have, needed in (("styles", styles, STYLE_ROLES),
-                                  ("colors", colors, COLOR_NAMES),
-                                  ("labels", labels, LABEL_KEYS)):
-        _require(reader, top[section], section, have, needed)
+    for name, have, needed in (("styles", styles, STYLE_ROLES), ("colors", colors, COLOR_NAMES)):
+        _require(reader, top[name], name, have, needed)
+    width, height = page.size
     return Theme(
         name=reader.text(top["name"], "theme 'name'"), path=path,
-        page_width=width, page_height=height,
-        margin_top=_number(reader, page["margin_top"], "margin_top") * MM,
-        margin_bottom=_number(reader, page["margin_bottom"], "margin_bottom") * MM,
-        chars_per_line=int(_number(reader, page["chars_per_line"], "chars_per_line")),
-        min_margin_side=_number(reader, page["min_margin_side"], "min_margin_side") * MM,
-        header_offset=_number(reader, page["header_offset"], "header_offset") * MM,
-        footer_offset=_number(reader, page["footer_offset"], "footer_offset") * MM,
-        fonts=fonts, colors=colors, styles=styles, spacing=spacing,
-        table_columns=_numbers(reader, top["table_columns"], "table_columns",
-                               ("from", "value", "unit", "change", "remark")),
-        decor=decor, labels=labels,
-        print={k: v * MM if k not in UNSCALED_PRINT_KEYS else v
-               for k, v in _numbers(reader, top["print"], "print", PRINT_KEYS).items()},
-        design=_design(reader, top["design"]),
-        header=_slots(reader, top["header"], "header"),
-        footer=_slots(reader, top["footer"], "footer"),
-    )
+        page_width=width, page_height=height, margin_top=page.margin_top,
+        margin_bottom=page.margin_bottom, chars_per_line=page.chars_per_line,
+        min_margin_side=page.min_margin_side, header_offset=page.header_offset,
+        footer_offset=page.footer_offset, fonts=fonts, colors=colors, styles=styles, **sections)
+
+
+T = TypeVar("T")
+
+
+def _section(reader: NodeReader, node: yaml.Node, what: str, cls: type[T]) -> T:
+    """A mapping node read into the dataclass `cls`, whose fields are the keys it allows."""
+    keys = KEYS[cls]
+    entries = reader.mapping(node, f"'{what}'", dict.fromkeys(keys, False))
+    _require(reader, node, what, entries, tuple(k for k, key in keys.items() if key.required))
+    return cls(**{key.attribute: _value(reader, entries[name], what, name, key)
+                  for name, key in keys.items() if name in entries})
+
+
+def _value(reader: NodeReader, node: yaml.Node, section: str, name: str, key: Key) -> Any:
+    """The value of the key `name` of a section, checked against its field's type."""
+    what = f"{section}.{name}"
+    if key.type is str:
+        return reader.text(node, f"'{what}'")
+    if key.type is bool:
+        return reader.flag(node, f"'{what}'")
+    if key.type is Path:
+        return _font_file(reader, node, f"'{what}'")
+    if key.type is Template:
+        return _template(reader, node, section, name)
+    if key.type == PageSize:
+        return _page_size(reader, node)
+    if key.choices and isinstance(key.choices[0], str):
+        choice = reader.text(node, f"{section} '{name}'")
+        if choice not in key.choices:
+            raise reader.fail(node, f"unknown {name} {section} '{choice}'",
+                              hint=f"use one of: {', '.join(key.choices)}")
+        return choice
+    number = _number(reader, node, what)
+    if key.choices and int(number) not in key.choices:
+        raise reader.fail(node, f"{section} '{name}' must be "
+                          + " or ".join(str(c) for c in key.choices))
+    return int(number) if key.type is int or key.choices else number * key.scale
 
 
 def _extended(reader: NodeReader, node: yaml.Node, seen: set[Path]) -> yaml.Node:
     """A theme with `extends: NAME` is its base theme with this file's values laid over it."""
-    base_name = _extends_node(node)
+    base_name = _entry(node, "extends")
     if base_name is None:
         return node
     base_path = theme_path(reader.text(base_name, "'extends'"), reader.path.parent)
@@ -225,16 +410,16 @@ def _extended(reader: NodeReader, node: yaml.Node, seen: set[Path]) -> yaml.Node
     return _overlay(base, node)
 
 
-def _extends_node(node: yaml.Node) -> yaml.Node | None:
-    """The value node of a theme's `extends:` key, if it has one."""
+def _entry(node: yaml.Node, key: str) -> yaml.Node | None:
+    """The value node of a mapping's `key`, if it has one."""
     if not isinstance(node, yaml.MappingNode):
         return None
-    return next((v for k, v in node.value if getattr(k, "value", None) == "extends"), None)
+    return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
 
 
 def base_theme(path: Path) -> Path | None:
     """The theme file that the theme at `path` extends, or None."""
-    node = _extends_node(read_yaml_nodes(path))
+    node = _entry(read_yaml_nodes(path), "extends")
     if node is None:
         return None
     return theme_path(NodeReader(path).text(node, "'extends'"), path.parent)
@@ -253,44 +438,15 @@ def _overlay(base: yaml.Node, top: yaml.Node) -> yaml.Node:
     return yaml.MappingNode(top.tag, list(merged.values()), top.start_mark, top.end_mark)
 
 
-def _design(reader: NodeReader, node: yaml.Node) -> dict[str, str | int | float]:
-    entries = reader.mapping(node, "'design'", DESIGN_KEYS)
-    design: dict[str, str | int | float] = {}
-    for key, value in entries.items():
-        if key in DESIGN_CHOICES:
-            choice = reader.text(value, f"design '{key}'")
-            if choice not in DESIGN_CHOICES[key]:
-                raise reader.fail(value, f"unknown {key} design '{choice}'",
-                                  hint=f"use one of: {', '.join(DESIGN_CHOICES[key])}")
-            design[key] = choice
-    columns = int(_number(reader, entries["columns"], "design.columns"))
-    if columns not in (1, 2):
-        raise reader.fail(entries["columns"], "design 'columns' must be 1 or 2")
-    design["columns"] = columns
-    design["column_gap"] = _number(reader, entries["column_gap"], "design.column_gap")
-    return design
-
-
-def _slots(reader: NodeReader, node: yaml.Node, what: str) -> dict[str, str]:
-    slots = {}
-    for key, value in reader.mapping(node, f"'{what}'", SLOT_KEYS).items():
-        text = value.value if isinstance(value, yaml.ScalarNode) else ""
-        try:
-            text.format(**dict.fromkeys(TEMPLATE_FIELDS, ""))
-        except (KeyError, IndexError, ValueError) as error:
-            raise reader.fail(value, f"{what} '{key}' has an unknown field: {error}",
-                              hint=f"fields: {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}")\
-                from None
-        slots[key] = text
-    return slots
-
-
-def _numbers(reader: NodeReader, node: yaml.Node, section: str,
-             needed: tuple[str, ...]) -> dict[str, float]:
-    values = {name: _number(reader, value, f"{section}.{name}")
-              for name, value in _named(reader, node, f"'{section}'").items()}
-    _require(reader, node, section, values, needed)
-    return values
+def _template(reader: NodeReader, node: yaml.Node, what: str, slot: str) -> Template:
+    text = node.value if isinstance(node, yaml.ScalarNode) else ""
+    try:
+        text.format(**dict.fromkeys(TEMPLATE_FIELDS, ""))
+    except (KeyError, IndexError, ValueError) as error:
+        raise reader.fail(node, f"{what} '{slot}' has an unknown field: {error}",
+                          hint=f"fields: {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}")\
+            from None
+    return Template(text)
 
 
 def _require(reader: NodeReader, node: yaml.Node, section: str, have: dict,
@@ -316,7 +472,7 @@ def _number(reader: NodeReader, node: yaml.Node, what: str) -> float:
     return value
 
 
-def _page_size(reader: NodeReader, node: yaml.Node) -> tuple[float, float]:
+def _page_size(reader: NodeReader, node: yaml.Node) -> PageSize:
     if isinstance(node, yaml.SequenceNode) and len(node.value) == 2:
         width, height = (_number(reader, n, "page size") for n in node.value)
         return width * MM, height * MM
@@ -350,27 +506,13 @@ def _cmyk(reader: NodeReader, node: yaml.Node, name: str) -> tuple[float, float,
 
 
 def _style(reader: NodeReader, node: yaml.Node, name: str,
-           colors: dict[str, tuple[float, float, float, float]]) -> TextStyle:
-    entries = reader.mapping(node, f"style '{name}'", STYLE_KEYS)
-    color = reader.text(entries["color"], f"style {name} 'color'")
-    if color not in colors:
-        raise reader.fail(entries["color"], f"style '{name}' uses unknown colour '{color}'",
+           colors: dict[str, tuple[float, float, float, float]]) -> RoleStyle:
+    style = _section(reader, node, f"styles.{name}", RoleStyle)
+    if style.color not in colors:
+        raise reader.fail(_entry(node, "color") or node,
+                          f"style '{name}' uses unknown colour '{style.color}'",
                           hint=f"colours defined: {', '.join(colors)}")
-    return TextStyle(
-        family=reader.text(entries["font"], f"style {name} 'font'"),
-        bold=reader.flag(entries["bold"], f"style {name} 'bold'") if "bold" in entries else False,
-        size=_number(reader, entries["size"], f"{name}.size"),
-        leading=_number(reader, entries["leading"], f"{name}.leading"),
-        color=color,
-        indent=_number(reader, entries["indent"], f"{name}.indent") if "indent" in entries else 0,
-    )
-
-
-def _family(reader: NodeReader, node: yaml.Node, name: str) -> FontFamily:
-    entries = reader.mapping(node, f"font '{name}'", {"regular": True, "bold": True})
-    paths = {weight: _font_file(reader, value, f"font {name} '{weight}'")
-             for weight, value in entries.items()}
-    return FontFamily(regular=paths["regular"], bold=paths["bold"])
+    return style
 
 
 def _font_file(reader: NodeReader, node: yaml.Node, what: str) -> Path:

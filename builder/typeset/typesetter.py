@@ -129,7 +129,7 @@ class Typesetter:
         if suffix:
             runs.append(Run(suffix, color=self.theme.color(suffix_color) if suffix_color
                             else None))
-        space = self.theme.spacing["paragraph"] if role == "body" else 0.0
+        space = self.theme.spacing.paragraph if role == "body" else 0.0
         record = self.record if recorded else None
         printing = -1 if record is None else \
             record.expect("".join(run.text for run in runs), role, *sources)
