@@ -2,9 +2,10 @@
 
 Rules (ids in brackets): fonts embedded and subset [font-embedded, font-subset]; no RGB in a
 print file [rgb]; TrimBox and BleedBox on every page, nested in the MediaBox [boxes]; at least
-3 mm bleed [bleed]; images at 300 ppi or more where placed [image-ppi]; no text within 3 mm of
-the trim [safety]; pages a multiple of 4 for saddle stitch [page-count]; a PDF/X output
-intent [output-intent]. Which rules apply follows the output profile.
+3 mm bleed [bleed]; images at 300 ppi or more where placed [image-ppi]; images without an
+alpha channel or soft mask, which a press flattens in ways of its own [image-alpha]; no text
+within 3 mm of the trim [safety]; pages a multiple of 4 for saddle stitch [page-count]; a PDF/X
+output intent [output-intent]. Which rules apply follows the output profile.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def preflight(path: Path, profile: OutputProfile = PRINT,
     with open_pdf(path) as document:
         report = PreflightReport(str(path), len(document.pages), profile.name)
         cmyk = profile.color_space == "CMYK"
-        report.checked = ["font-embedded", "font-subset", "image-ppi", "safety"]
+        report.checked = ["font-embedded", "font-subset", "image-ppi", "image-alpha", "safety"]
         if cmyk:
             report.checked.append("rgb")
         if profile.marks:
@@ -128,7 +129,7 @@ def _fonts(report: PreflightReport, number: int, resources, seen: set[int]) -> N
 
 
 def _contents(report: PreflightReport, number: int, page, cmyk: bool) -> None:
-    """Walk the page's drawing operators: RGB colour and image resolution."""
+    """Walk the page's drawing operators: RGB colour, image resolution and alpha."""
     import pikepdf
 
     def walk(stream, resources, matrix: tuple[float, ...], depth: int) -> None:
@@ -150,7 +151,7 @@ def _contents(report: PreflightReport, number: int, page, cmyk: bool) -> None:
                 if xobject is None:
                     continue
                 if str(xobject.get("/Subtype")) == "/Image":
-                    _image(report, number, xobject, ctm, cmyk)
+                    _image(report, number, str(operands[0]).lstrip("/"), xobject, ctm, cmyk)
                 elif depth < 8:
                     form_matrix = tuple(float(v) for v in xobject.get("/Matrix",
                                                                       [1, 0, 0, 1, 0, 0]))
@@ -160,8 +161,15 @@ def _contents(report: PreflightReport, number: int, page, cmyk: bool) -> None:
     walk(page, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), 0)
 
 
-def _image(report: PreflightReport, number: int, image, ctm: tuple[float, ...],
+def _image(report: PreflightReport, number: int, name: str, image, ctm: tuple[float, ...],
            cmyk: bool) -> None:
+    """One placed image: its effective resolution, alpha and colour space."""
+    pixels = f"image {name} ({int(image.Width)}×{int(image.Height)} px)"
+    if "/SMask" in image or "/Mask" in image or int(image.get("/SMaskInData", 0)):
+        report.add("warning", "image-alpha", number,
+                   f"{pixels} has an alpha channel or mask: flatten it onto the paper colour")
+    if cmyk and _is_rgb(image.get("/ColorSpace")):
+        report.add("error", "rgb", number, f"RGB {pixels}: convert it to CMYK")
     width_pt = math.hypot(ctm[0], ctm[1])
     height_pt = math.hypot(ctm[2], ctm[3])
     if width_pt <= 0 or height_pt <= 0:
@@ -169,11 +177,8 @@ def _image(report: PreflightReport, number: int, image, ctm: tuple[float, ...],
     ppi = min(int(image.Width) / (width_pt / 72), int(image.Height) / (height_pt / 72))
     if ppi < MIN_PPI:
         report.add("error" if ppi < POOR_PPI else "warning", "image-ppi", number,
-                   f"image of {int(image.Width)}×{int(image.Height)} px placed at "
-                   f"{width_pt / MM:.0f}×{height_pt / MM:.0f} mm is {ppi:.0f} ppi "
-                   f"(print needs {MIN_PPI})")
-    if cmyk and _is_rgb(image.get("/ColorSpace")):
-        report.add("error", "rgb", number, "RGB image: convert it to CMYK")
+                   f"{pixels} placed at {width_pt / MM:.0f}×{height_pt / MM:.0f} mm is "
+                   f"{ppi:.0f} ppi (print needs {MIN_PPI})")
 
 
 def _is_rgb(space) -> bool:
