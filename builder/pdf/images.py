@@ -102,17 +102,14 @@ def decode(path: Path, space: str, paper: tuple[float, ...]) -> Decoded:
 
 
 def _split_alpha(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
-    """The image in L, RGB or CMYK, and its alpha channel (palette transparency included)
-    if that hides anything."""
-    if image.mode in ("P", "PA"):
-        image = image.convert("RGBA" if image.mode == "PA" or "transparency" in image.info
-                              else "RGB")
+    """The image in L, RGB or CMYK, and its alpha channel if that hides anything (alpha
+    channels, palette transparency and transparent colour keys alike)."""
+    if image.mode.startswith("I"):  # 16-bit grey: scaled, not clipped, to 8 bits
+        image = image.convert("I").point(lambda v: v / 257).convert("L")
     elif image.mode == "1":
         image = image.convert("L")
-    elif image.mode == "La":
-        image = image.convert("LA")
-    elif image.mode == "RGBa":
-        image = image.convert("RGBA")
+    if image.mode == "PA" or "transparency" in image.info:
+        image = image.convert("LA" if image.mode == "L" else "RGBA")
     if image.mode in ("LA", "RGBA"):
         alpha = image.getchannel("A")
         image = image.convert(image.mode[:-1])
