@@ -14,8 +14,10 @@ from builder.findings import Finding
 from builder.inspect.verify import ensure_nothing_lost
 from builder.layout.document import layout_document
 from builder.parallel import can_fork, in_child
+from builder.pdf.color import screen_palette
 from builder.pdf.output import write_atomically
 from builder.pdf.printing import prepare_pdf, stamp_document_id
+from builder.pdf.profile import OutputProfile, output_profile
 from builder.rules.check import check_document
 from builder.source.content import load_document
 from builder.source.model import Document, Scorecard
@@ -33,28 +35,26 @@ class BuildResult:
     findings: tuple[Finding, ...]
 
 
-PROFILES = ("print", "screen")
-
-
 def build(content: Path, output: Path, theme_name: str | None = None, *,
           profile: str = "print", page_size: str | None = None,
           progress: Callable[[int], None] | None = None) -> BuildResult:
     """Build one brochure; raises BrochureError (and keeps any old PDF) when it cannot.
 
-    profile 'print': trim + bleed + crop marks, CMYK, PDF/X-4 output intent;
-    'screen': RGB, no marks, clickable contents."""
+    profile: the name of an output profile (`builder.pdf.profile`): 'print' is trim + bleed +
+    crop marks, CMYK, PDF/X-4 output intent; 'screen' is sRGB, no marks, clickable contents."""
     # A build leaves no cyclic garbage to speak of (the same peak memory for a 500-page
     # yearbook) and runs about 8 % faster without the collector walking its objects.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build(content, output, theme_name, profile, page_size, progress)
+        return _build(content, output, theme_name, output_profile(profile), page_size,
+                      progress)
     finally:
         if collecting:
             gc.enable()
 
 
-def _build(content: Path, output: Path, theme_name: str | None, profile: str,
+def _build(content: Path, output: Path, theme_name: str | None, profile: OutputProfile,
            page_size: str | None, progress: Callable[[int], None] | None) -> BuildResult:
     started = time.perf_counter()
     document = load_document(content)
@@ -64,8 +64,9 @@ def _build(content: Path, output: Path, theme_name: str | None, profile: str,
             theme = theme.with_page_size(page_size)
         except ValueError as error:
             raise BrochureError(str(error), hint=SIZE_HINT) from None
-    if profile == "screen":
-        theme = theme.for_screen()
+    theme = theme.for_output(marks=profile.marks, pad_pages=profile.pad_pages,
+                             screen_colors=screen_palette(theme.colors)
+                             if profile.color_space == "RGB" else None)
     fonts = register_theme_fonts(theme)
 
     def check() -> list[Finding]:
@@ -78,8 +79,8 @@ def _build(content: Path, output: Path, theme_name: str | None, profile: str,
     _stop_on_errors(findings, content)
     try:
         laid_out = layout_document(
-            document, theme, fonts, progress,
-            before_save=lambda canvas: prepare_pdf(canvas, document.meta, profile == "print"))
+            document, theme, fonts, profile, progress,
+            before_save=lambda canvas: prepare_pdf(canvas, document.meta, profile))
     except (LayoutError, BrochureError) as error:
         if pending:  # an error in the content explains more than the layout's
             _stop_on_errors(_findings(pending, check), content)

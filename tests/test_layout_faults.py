@@ -15,6 +15,7 @@ from builder.build import BuildResult, build
 from builder.errors import BrochureError
 from builder.inspect.verify import flatten, missing_texts, page_texts
 from builder.layout.document import layout_document
+from builder.pdf.profile import PRINT
 from builder.rules.check import MAX_LENGTH
 from builder.source.content import load_document
 from builder.source.theme import load_theme, theme_path
@@ -50,7 +51,7 @@ def test_a_20000_character_paragraph_runs_over_many_pages(tmp_path: Path) -> Non
     # the build read it back whole, piece by piece, across the running headers; so do we:
     doc = load_document(result.output.with_suffix(".yaml"))
     theme = load_theme(theme_path("default"))
-    laid_out = layout_document(doc, theme, register_theme_fonts(theme))
+    laid_out = layout_document(doc, theme, register_theme_fonts(theme), PRINT)
     pieces = [d for d in laid_out.record.drawn
               if laid_out.record.printings[d.printing].role == "body"]
     assert len(pieces) >= 10 and [d.page for d in pieces] == list(
@@ -99,7 +100,7 @@ def test_quotes_build_and_a_quote_taller_than_a_page_shrinks_into_one(tmp_path: 
                                                   "source": "某人"})))
     theme = load_theme(theme_path("default"))
     with time_limit(SECONDS):  # layout directly: the check would refuse this length
-        laid_out = layout_document(doc, theme, register_theme_fonts(theme))
+        laid_out = layout_document(doc, theme, register_theme_fonts(theme), PRINT)
     assert missing_texts(doc, laid_out.pdf, laid_out.record) == []
     pages = [p for p in page_texts(laid_out.pdf) if han(10, seed=4) in flatten(p)]
     assert len(pages) == 1

@@ -17,6 +17,7 @@ from builder.errors import BrochureError
 from builder.inspect.verify import missing_texts
 from builder.layout import document as layout
 from builder.layout import scorecard
+from builder.pdf.profile import PRINT
 from builder.source.content import load_document
 from builder.source.model import Document, Figure, Heading, Paragraph, Quote, Scorecard
 from builder.source.texts import Text, texts
@@ -84,7 +85,7 @@ def assert_build_names(path: Path, what: str, needle: str) -> None:
 def test_everything_is_found_when_nothing_is_dropped(content: Path) -> None:
     doc = load_document(content)
     theme = load_theme(theme_path("default"))
-    laid_out = layout.layout_document(doc, theme, register_theme_fonts(theme))
+    laid_out = layout.layout_document(doc, theme, register_theme_fonts(theme), PRINT)
     drawn = laid_out.record.sources_drawn()
     assert {t.what for t in texts(doc) if t.source in drawn} >= {
         "paragraph", "heading", "quote", "quote source", "figure caption", "row 'metric'",
@@ -237,7 +238,8 @@ def test_a_text_may_run_on_over_pages_past_the_running_header(tmp_path: Path) ->
 
 def test_the_default_brochure_checks_every_cell(built: Built) -> None:
     theme = load_theme(theme_path("default"))
-    laid_out = layout.layout_document(built.document, theme, register_theme_fonts(theme))
+    laid_out = layout.layout_document(built.document, theme, register_theme_fonts(theme),
+                                      PRINT)
     drawn = laid_out.record.sources_drawn()
     rows = [row for part in built.document.parts for block in part.blocks
             if isinstance(block, Scorecard) for row in block.rows]

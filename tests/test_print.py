@@ -23,6 +23,7 @@ from builder.build import build
 from builder.inspect.preflight import preflight
 from builder.inspect.typography import analyze_pdf
 from builder.pdf.impose import impose, saddle_order
+from builder.pdf.profile import PRINT
 from builder.source.theme import MM
 
 A4 = (210 * MM, 297 * MM)
@@ -124,7 +125,7 @@ def test_screen_file_is_rgb_without_marks_and_its_contents_link_to_the_parts(
     texts = [p.extract_text() for p in __import__("pypdf").PdfReader(screen).pages]
     for part, target in zip(built.document.parts, targets, strict=True):
         assert flat(part.headline or part.title) in flat(texts[target - 1])
-    report = preflight(screen, "print")
+    report = preflight(screen, PRINT)
     assert {"rgb", "boxes", "output-intent"} <= {i.rule for i in report.errors}
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from builder.cli.inputs import DIST, find_content, output_for
 from builder.errors import BrochureError
+from builder.pdf.profile import PRINT, PROFILES, output_profile
 
 DEFAULT_CONTENT_HELP = ("default: the one content file in this folder or in ./content/, else "
                         "the example brochure")
@@ -44,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
                            help="with several content files: build N at a time in parallel "
                                 "processes (default: one per CPU)")
     build_cmd.add_argument("--theme", help="theme name or .yaml path (overrides the content's)")
-    build_cmd.add_argument("--profile", choices=("print", "screen"), default="print",
+    build_cmd.add_argument("--profile", choices=tuple(PROFILES), default=PRINT.name,
                            help="print: bleed, crop marks, CMYK, PDF/X-4 (default); "
-                                "screen: RGB, no marks, clickable contents")
+                                "screen: sRGB, no marks, clickable contents")
     build_cmd.add_argument("--page-size", metavar="SIZE",
                            help="trim size overriding the theme's: A4, A5, B5, 16开, 大16开, "
                                 "32开, 大32开 or 'W×H mm'")
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     impose_cmd.add_argument("--sheet", help="sheet size (default: twice the page, e.g. A3)")
     preflight_cmd = commands.add_parser("preflight", help="check a PDF as a print shop does")
     preflight_cmd.add_argument("pdf", type=Path)
-    preflight_cmd.add_argument("--profile", choices=("print", "screen"), default="print")
+    preflight_cmd.add_argument("--profile", choices=tuple(PROFILES), default=PRINT.name)
     preflight_cmd.add_argument("--format", choices=("text", "json"), default="text")
     release_cmd = commands.add_parser(
         "release", help="print PDF, screen PDF, booklet, preflight report and SHA256SUMS")
@@ -204,7 +205,7 @@ def _impose(args: argparse.Namespace) -> int:
 
 def _preflight(args: argparse.Namespace) -> int:
     from builder.inspect.preflight import preflight
-    report = preflight(args.pdf, args.profile)
+    report = preflight(args.pdf, output_profile(args.profile))
     print(report.to_json() if args.format == "json" else report.to_text())
     return 1 if report.errors else 0
 

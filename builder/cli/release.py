@@ -15,6 +15,7 @@ from builder.build import build
 from builder.inspect.preflight import PreflightReport, preflight
 from builder.pdf.impose import impose
 from builder.pdf.output import write_atomically
+from builder.pdf.profile import PRINT, SCREEN
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,11 @@ def release(content: Path, dist: Path, theme_name: str | None = None) -> Release
     print_pdf = folder / f"{name}-print.pdf"
     screen_pdf = folder / f"{name}-screen.pdf"
     booklet_pdf = folder / f"{name}-booklet.pdf"
-    build(content, print_pdf, theme_name, profile="print")
-    build(content, screen_pdf, theme_name, profile="screen")
+    build(content, print_pdf, theme_name, profile=PRINT.name)
+    build(content, screen_pdf, theme_name, profile=SCREEN.name)
     imposed = impose(print_pdf)
     write_atomically(imposed.pdf, booklet_pdf)
-    report = preflight(print_pdf)
+    report = preflight(print_pdf, PRINT)
     text_report, json_report = folder / "preflight.txt", folder / "preflight.json"
     write_atomically((report.to_text() + "\n").encode(), text_report)
     write_atomically((report.to_json() + "\n").encode(), json_report)

@@ -2,9 +2,10 @@
 
 Rules (ids in brackets): fonts embedded and subset [font-embedded, font-subset]; no RGB in a
 print file [rgb]; TrimBox and BleedBox on every page, nested in the MediaBox [boxes]; at least
-3 mm bleed [bleed]; images at 300 ppi or more where placed [image-ppi]; no text within 3 mm of
-the trim [safety]; pages a multiple of 4 for saddle stitch [page-count]; a PDF/X output
-intent [output-intent].
+3 mm bleed [bleed]; images at 300 ppi or more where placed [image-ppi]; images without an
+alpha channel or soft mask, which a press flattens in ways of its own [image-alpha]; no text
+within 3 mm of the trim [safety]; pages a multiple of 4 for saddle stitch [page-count]; a PDF/X
+output intent [output-intent]. Which rules apply follows the output profile.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from builder.pdf.printing import open_pdf
+from builder.pdf.profile import PRINT, OutputProfile
 from builder.source.theme import MM
 
 MIN_BLEED = 3 * MM
@@ -68,23 +70,29 @@ class PreflightReport:
         return "\n".join(lines)
 
 
-def preflight(path: Path, profile: str = "print", saddle_stitch: bool = True) -> PreflightReport:
-    """Check a PDF; the screen profile skips the rules about colour, boxes and bleed."""
+def preflight(path: Path, profile: OutputProfile = PRINT,
+              saddle_stitch: bool = True) -> PreflightReport:
+    """Check a PDF; for a screen file, the rules about colour, boxes, bleed and the output
+    intent do not apply."""
 
     with open_pdf(path) as document:
-        report = PreflightReport(str(path), len(document.pages), profile)
-        print_file = profile == "print"
-        report.checked = ["font-embedded", "font-subset", "image-ppi", "safety"]
-        if print_file:
-            report.checked += ["rgb", "boxes", "bleed", "output-intent"]
+        report = PreflightReport(str(path), len(document.pages), profile.name)
+        cmyk = profile.color_space == "CMYK"
+        report.checked = ["font-embedded", "font-subset", "image-ppi", "image-alpha", "safety"]
+        if cmyk:
+            report.checked.append("rgb")
+        if profile.marks:
+            report.checked += ["boxes", "bleed"]
+        if profile.pdfx:
+            report.checked.append("output-intent")
         if saddle_stitch:
             report.checked.append("page-count")
         for number, page in enumerate(document.pages, start=1):
             _fonts(report, number, page.obj.get("/Resources"), set())
-            _contents(report, number, page, print_file)
-            if print_file:
+            _contents(report, number, page, cmyk)
+            if profile.marks:
                 _boxes(report, number, page.obj)
-        if print_file and "/OutputIntents" not in document.Root:
+        if profile.pdfx and "/OutputIntents" not in document.Root:
             report.add("error", "output-intent", None,
                        "no PDF/X output intent: the shop cannot tell which press the CMYK targets")
         if saddle_stitch and report.pages % 4:
@@ -120,8 +128,8 @@ def _fonts(report: PreflightReport, number: int, resources, seen: set[int]) -> N
             _fonts(report, number, xobject.get("/Resources"), seen)
 
 
-def _contents(report: PreflightReport, number: int, page, print_file: bool) -> None:
-    """Walk the page's drawing operators: RGB colour and image resolution."""
+def _contents(report: PreflightReport, number: int, page, cmyk: bool) -> None:
+    """Walk the page's drawing operators: RGB colour, image resolution and alpha."""
     import pikepdf
 
     def walk(stream, resources, matrix: tuple[float, ...], depth: int) -> None:
@@ -136,14 +144,14 @@ def _contents(report: PreflightReport, number: int, page, print_file: bool) -> N
                 ctm = stack.pop()
             elif op == "cm":
                 ctm = _multiply(tuple(float(v) for v in operands), ctm)
-            elif op in RGB_OPERATORS and print_file:
+            elif op in RGB_OPERATORS and cmyk:
                 report.add("error", "rgb", number, f"RGB colour ({op} {_fmt(operands)})")
             elif op == "Do" and resources is not None:
                 xobject = (resources.get("/XObject") or {}).get(operands[0])
                 if xobject is None:
                     continue
                 if str(xobject.get("/Subtype")) == "/Image":
-                    _image(report, number, xobject, ctm, print_file)
+                    _image(report, number, str(operands[0]).lstrip("/"), xobject, ctm, cmyk)
                 elif depth < 8:
                     form_matrix = tuple(float(v) for v in xobject.get("/Matrix",
                                                                       [1, 0, 0, 1, 0, 0]))
@@ -153,8 +161,15 @@ def _contents(report: PreflightReport, number: int, page, print_file: bool) -> N
     walk(page, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), 0)
 
 
-def _image(report: PreflightReport, number: int, image, ctm: tuple[float, ...],
-           print_file: bool) -> None:
+def _image(report: PreflightReport, number: int, name: str, image, ctm: tuple[float, ...],
+           cmyk: bool) -> None:
+    """One placed image: its effective resolution, alpha and colour space."""
+    pixels = f"image {name} ({int(image.Width)}×{int(image.Height)} px)"
+    if "/SMask" in image or "/Mask" in image or int(image.get("/SMaskInData", 0)):
+        report.add("warning", "image-alpha", number,
+                   f"{pixels} has an alpha channel or mask: flatten it onto the paper colour")
+    if cmyk and _is_rgb(image.get("/ColorSpace")):
+        report.add("error", "rgb", number, f"RGB {pixels}: convert it to CMYK")
     width_pt = math.hypot(ctm[0], ctm[1])
     height_pt = math.hypot(ctm[2], ctm[3])
     if width_pt <= 0 or height_pt <= 0:
@@ -162,11 +177,8 @@ def _image(report: PreflightReport, number: int, image, ctm: tuple[float, ...],
     ppi = min(int(image.Width) / (width_pt / 72), int(image.Height) / (height_pt / 72))
     if ppi < MIN_PPI:
         report.add("error" if ppi < POOR_PPI else "warning", "image-ppi", number,
-                   f"image of {int(image.Width)}×{int(image.Height)} px placed at "
-                   f"{width_pt / MM:.0f}×{height_pt / MM:.0f} mm is {ppi:.0f} ppi "
-                   f"(print needs {MIN_PPI})")
-    if print_file and _is_rgb(image.get("/ColorSpace")):
-        report.add("error", "rgb", number, "RGB image: convert it to CMYK")
+                   f"{pixels} placed at {width_pt / MM:.0f}×{height_pt / MM:.0f} mm is "
+                   f"{ppi:.0f} ppi (print needs {MIN_PPI})")
 
 
 def _is_rgb(space) -> bool:

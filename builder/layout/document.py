@@ -13,7 +13,6 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.engine.platypus import (
@@ -34,7 +33,9 @@ from builder.engine.platypus import (
 from builder.layout.chart import change_bars
 from builder.layout.pages import PageArt, draw_aligned, place_form
 from builder.layout.scorecard import ScorecardTable
-from builder.pdf.printing import Sheet, cmyk_image, draw_marks, has_marks
+from builder.pdf.images import ImageStore
+from builder.pdf.printing import Sheet, draw_marks, has_marks
+from builder.pdf.profile import OutputProfile
 from builder.source.model import (
     TRUNCATION_MARK,
     Block,
@@ -101,7 +102,7 @@ class LaidOut:
     """What was printed where: the read-back holds the PDF against it."""
 
 
-def layout_document(document: Document, theme: Theme, fonts: Fonts,
+def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfile,
                     progress: Callable[[int], None] | None = None,
                     before_save: Callable[[Canvas], None] | None = None) -> LaidOut:
     """Lay out the whole brochure and return the PDF bytes; `progress(page)` is told of
@@ -141,7 +142,7 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts,
     record = PrintRecord()
     if meta.subject:
         record.omit((meta, "subject"), "the PDF's subject (metadata), not printed")
-    story = StoryBuilder(document, theme, fonts, state, record).story()
+    story = StoryBuilder(document, theme, fonts, state, profile, record).story()
     template.build(story)
     return LaidOut(pdf=buffer.getvalue(), pages=state.pages, part_pages=state.part_pages,
                    record=record)
@@ -268,9 +269,13 @@ class StoryBuilder:
     """Turns the document into the list of flowables platypus lays out."""
 
     def __init__(self, document: Document, theme: Theme, fonts: Fonts,
-                 state: LayoutState, record: PrintRecord | None = None) -> None:
+                 state: LayoutState, profile: OutputProfile,
+                 record: PrintRecord | None = None) -> None:
         self.document, self.theme, self.fonts = document, theme, fonts
-        self.state, self.record = state, record
+        self.state, self.profile, self.record = state, profile, record
+        paper = theme.color("paper")
+        self.images = ImageStore(profile.color_space, paper.cmyk()
+                                 if profile.color_space == "CMYK" else paper.rgb())
         self.type = Typesetter(theme, fonts, record)
         self.pages = PageArt(document, theme, fonts, self.type)
 
@@ -295,7 +300,8 @@ class StoryBuilder:
             flow += [LeadBox(self.type.paragraph(meta.lead, "lead", "justify",
                                                  sources=((meta, "lead"),)), theme),
                      Spacer(1, theme.decor.contents_lead_after)]
-        flow += [ContentsEntry(self.document, index, theme, self.type, self.state)
+        flow += [ContentsEntry(self.document, index, theme, self.type, self.state,
+                               self.profile.links)
                  for index in range(len(self.document.parts))]
         return flow
 
@@ -379,7 +385,7 @@ class StoryBuilder:
             return [QuoteBlock(block, self.theme, self.type)]
         if isinstance(block, Figure):
             width = self.theme.text_width
-            return [Spacer(1, gap), FigureFrame(block, width, self.theme, self.type),
+            return [Spacer(1, gap), FigureFrame(block, width, self.theme, self.type, self.images),
                     Spacer(1, gap)]
         if isinstance(block, Photos):
             return [Spacer(1, gap), *self.gallery(list(block.figures), block.columns)]
@@ -400,7 +406,8 @@ class StoryBuilder:
             return []
         gap = self.theme.spacing.gallery_gap
         width = (self.theme.text_width - gap * (columns - 1)) / columns
-        cells: list[object] = [FigureFrame(f, width, self.theme, self.type) for f in figures]
+        cells: list[object] = [FigureFrame(f, width, self.theme, self.type, self.images)
+                               for f in figures]
         cells += [""] * (-len(cells) % columns)
         rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
         table = Table(rows, colWidths=[width + gap] * (columns - 1) + [width], hAlign="LEFT")
@@ -484,10 +491,12 @@ class ContentsEntry(Flowable):
     """One line of the contents: number, title, headline, dotted leader, page."""
 
     def __init__(self, document: Document, index: int, theme: Theme,
-                 typesetter: Typesetter, state: LayoutState) -> None:
+                 typesetter: Typesetter, state: LayoutState, links: bool) -> None:
+        """`links`: the entry is a link to its part (screen files)."""
         super().__init__()
         part = document.parts[index]
         self.document, self.part, self.index, self.state = document, part, index, state
+        self.links = links
         self.theme, self.type = theme, typesetter
         self.number = document.section_number(part)
         detail = part.headline or ""
@@ -529,7 +538,7 @@ class ContentsEntry(Flowable):
         canv.translate(self.width, y)
         canv.doForm(name)
         canv.restoreState()
-        if theme.color_mode == "rgb":  # screen files: the entry links to its part
+        if self.links:  # screen files: the entry links to its part
             canv.linkRect("", f"part{self.index}", (0, 0, self.width, self.height),
                           relative=1, thickness=0)
         page_start = self.width - canv.stringWidth("888", fonts.name(number_style),
@@ -560,9 +569,9 @@ class FigureFrame(Flowable):
     """A picture (or a framed placeholder when the content names no image) with its caption."""
 
     def __init__(self, figure: Figure, width: float, theme: Theme,
-                 typesetter: Typesetter) -> None:
+                 typesetter: Typesetter, images: ImageStore) -> None:
         super().__init__()
-        self.figure, self.theme = figure, theme
+        self.figure, self.theme, self.images = figure, theme, images
         self.frame_width = width
         self.frame_height = width * theme.spacing.figure_ratio
         self.caption = typesetter.paragraph(figure.caption, "caption", "center",
@@ -581,10 +590,9 @@ class FigureFrame(Flowable):
         top = self.caption_height + self.caption_gap
         w, h = self.frame_width, self.frame_height
         if self.figure.image is not None and self.figure.image.exists():
-            image = (cmyk_image(self.figure.image) if theme.color_mode == "cmyk"
-                     else ImageReader(str(self.figure.image)))
-            iw, ih = image.getSize()
+            iw, ih = self.images.size(self.figure.image)
             scale = min(w / iw, h / ih)
+            image = self.images.placed(self.figure.image, iw * scale, ih * scale)
             canv.drawImage(image, (w - iw * scale) / 2, top + (h - ih * scale) / 2,
                            iw * scale, ih * scale)
         else:

@@ -1,4 +1,4 @@
-"""Print stage: page boxes and crop marks, CMYK images, PDF/X-4 finishing, reproducible files.
+"""Print stage: page boxes and crop marks, PDF/X-4 finishing, reproducible files.
 
 Layout draws each page on paper larger than the trim (trim + bleed + slug for the marks);
 `draw_marks` adds crop and registration marks in the registration colour; `prepare_pdf` adds
@@ -33,6 +33,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from builder import data
 from builder.errors import BrochureError
+from builder.pdf.profile import OutputProfile
 from builder.source.model import Meta
 from builder.source.theme import Theme
 
@@ -100,22 +101,6 @@ def draw_marks(canvas: Canvas, theme: Theme) -> None:
     canvas.restoreState()
 
 
-def cmyk_image(path: Path):
-    """An image converted to device CMYK through the output-intent profile, for print."""
-    from PIL import Image, ImageCms
-    from reportlab.lib.utils import ImageReader
-
-    with Image.open(path) as image:
-        image.load()
-        if image.mode == "CMYK":
-            return ImageReader(image.copy())
-        rgb = image.convert("RGB")
-        transform = ImageCms.buildTransform(ImageCms.createProfile("sRGB"),
-                                            ImageCms.getOpenProfile(str(data.icc_profile())),
-                                            "RGB", "CMYK")
-        return ImageReader(ImageCms.applyTransform(rgb, transform))
-
-
 def build_date(meta: Meta) -> dt.datetime:
     """The file's date: SOURCE_DATE_EPOCH if set, else the content's date (year[-month[-day]])."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -154,20 +139,20 @@ INSTANCE_PLACEHOLDER = "a0c3f96e4b1d42878e5c0b9d6f2e7a13"
 """Stand-ins for the document and instance IDs until the file's bytes are known."""
 
 
-def prepare_pdf(canvas: Canvas, meta: Meta, print_profile: bool) -> None:
-    """Before ReportLab writes the file: fixed dates, /Trapped, XMP metadata and, for print,
-    the PDF/X-4 output intent and version keys in a PDF 1.6 file. The IDs are placeholders
-    that `stamp_document_id` fills in from the finished bytes."""
+def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile) -> None:
+    """Before ReportLab writes the file: fixed dates, /Trapped, XMP metadata and, for a PDF/X
+    profile (print), the PDF/X-4 output intent and version keys in a PDF 1.6 file. The IDs
+    are placeholders that `stamp_document_id` fills in from the finished bytes."""
     document = canvas._doc
     date = build_date(meta)
-    pdfx_version = "PDF/X-4" if print_profile else None
+    pdfx_version = "PDF/X-4" if profile.pdfx else None
     document.info = FinishedInfo(document.info, date.strftime("D:%Y%m%d%H%M%SZ"), pdfx_version)
     xmp = xmp_packet(meta, date, document.info.producer, pdfx_version).encode()
     document.Catalog.Metadata = PDFStream(
         PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp)
-    if print_profile:
-        profile = PDFStream(PDFDictionary({"N": 4, "Filter": PDFName("FlateDecode")}),
-                            _compressed_profile())
+    if profile.pdfx:
+        icc = PDFStream(PDFDictionary({"N": 4, "Filter": PDFName("FlateDecode")}),
+                        _compressed_profile())
         document.Catalog.__NoDefault__ = [*PDFCatalog.__NoDefault__, "OutputIntents"]
         document.Catalog.OutputIntents = PDFArray([PDFDictionary({
             "Type": PDFName("OutputIntent"), "S": PDFName("GTS_PDFX"),
@@ -175,8 +160,8 @@ def prepare_pdf(canvas: Canvas, meta: Meta, print_profile: bool) -> None:
             "OutputCondition": PDFString(OUTPUT_CONDITION_INFO),
             "RegistryName": PDFString("http://www.color.org"),
             "Info": PDFString("Coated FOGRA39"),
-            "DestOutputProfile": document.Reference(profile)})])
-    document._pdfVersion = max(document._pdfVersion, (1, 6) if print_profile else (1, 4))
+            "DestOutputProfile": document.Reference(icc)})])
+    document._pdfVersion = max(document._pdfVersion, (1, 6) if profile.pdfx else (1, 4))
     document._ID = f"\n[<{ID_PLACEHOLDER}><{ID_PLACEHOLDER}>]\n".encode()
 
 

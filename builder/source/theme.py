@@ -270,8 +270,9 @@ class Theme:
     header: Slots
     footer: Slots
     """Running header and footer templates by slot (left, center, right)."""
-    color_mode: str = "cmyk"
-    """'cmyk' for print, 'rgb' for screen files."""
+    screen_colors: dict[str, tuple[float, float, float]] | None = None
+    """The palette in sRGB (0–1) for screen files, converted through the press profile by
+    the pdf stage; None for print files, whose colours are the palette's device CMYK."""
 
     @property
     def text_width(self) -> float:
@@ -299,10 +300,10 @@ class Theme:
         return self.styles[role]
 
     def color(self, name: str) -> Color:
-        """A palette colour: device CMYK for print, its naive RGB equivalent for screen."""
+        """A palette colour: device CMYK for print, its sRGB equivalent for screen."""
+        if self.screen_colors is not None:
+            return Color(*self.screen_colors[name])
         c, m, y, k = (v / 100 for v in self.colors[name])
-        if self.color_mode == "rgb":
-            return Color((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
         return CMYKColor(c, m, y, k)
 
     def with_page_size(self, size: str) -> Theme:
@@ -310,11 +311,16 @@ class Theme:
         width, height = page_size_mm(size)
         return replace(self, page_width=width * MM, page_height=height * MM)
 
-    def for_screen(self) -> Theme:
-        """The same theme for a screen file: RGB colours, no bleed, no marks."""
-        return replace(self, color_mode="rgb",
-                       print=replace(self.print, bleed=0.0, slug=0.0, crop_mark_length=0.0,
-                                     page_multiple=1))
+    def for_output(self, *, marks: bool, pad_pages: bool,
+                   screen_colors: dict[str, tuple[float, float, float]] | None) -> Theme:
+        """The same theme for one kind of output file: without bleed and marks, without
+        blank pages for saddle stitch, with the palette in sRGB (see `screen_colors`)."""
+        printing = self.print
+        if not marks:
+            printing = replace(printing, bleed=0.0, slug=0.0, crop_mark_length=0.0)
+        if not pad_pages:
+            printing = replace(printing, page_multiple=1)
+        return replace(self, print=printing, screen_colors=screen_colors)
 
 
 def theme_path(name_or_path: str, relative_to: Path | None = None) -> Path:

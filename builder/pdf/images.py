@@ -1,0 +1,140 @@
+"""Images for the output file: decoded once per build, turned upright, converted from their own
+ICC profile to the output's colour space, flattened onto the paper, downsampled where placed.
+
+Print: device CMYK through the press profile (FOGRA39); grey images stay on the K plate
+(DeviceGray, which a press prints with black ink only); untagged CMYK passes through.
+Screen: sRGB; a JPEG the pipeline leaves untouched is embedded as it is, other JPEGs are
+re-encoded as JPEG, everything else is stored losslessly.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import ExifTags, Image, ImageOps
+from reportlab.lib.utils import ImageReader
+
+from builder.pdf import color
+
+MAX_PPI = 450
+"""Images finer than this where placed are downsampled to it (a press resolves no more)."""
+SCREEN_JPEG_QUALITY = 90
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """An image in the output's colour space, alpha already flattened onto the paper."""
+
+    image: Image.Image
+    untouched: bytes | None
+    """The file's bytes when they can be embedded as they are (a screen JPEG as is)."""
+    jpeg: bool
+
+
+class ImageStore:
+    """The images of one build: each file decoded and converted once, each placed size
+    downsampled once."""
+
+    def __init__(self, space: str, paper: tuple[float, ...]) -> None:
+        """`space`: 'CMYK' or 'RGB'; `paper`: the paper colour in that space (0–1)."""
+        self.space, self.paper = space, paper
+        self._decoded: dict[Path, Decoded] = {}
+        self._placed: dict[tuple[Path, int, int], ImageReader] = {}
+
+    def size(self, path: Path) -> tuple[int, int]:
+        """Pixel size of the upright image."""
+        return self._decode(path).image.size
+
+    def placed(self, path: Path, width: float, height: float) -> ImageReader:
+        """The image for a placement of width × height points, at most MAX_PPI."""
+        decoded = self._decode(path)
+        size = _fitting(decoded.image.size, width, height)
+        key = (path, *size)
+        if key not in self._placed:
+            image = decoded.image
+            if size != image.size:
+                image = image.resize(size, Image.Resampling.LANCZOS)
+            elif decoded.untouched is not None:
+                self._placed[key] = ImageReader(io.BytesIO(decoded.untouched))
+                return self._placed[key]
+            if decoded.jpeg and self.space == "RGB":
+                buffer = io.BytesIO()
+                image.save(buffer, "JPEG", quality=SCREEN_JPEG_QUALITY)
+                self._placed[key] = ImageReader(buffer)
+            else:
+                self._placed[key] = ImageReader(image)
+        return self._placed[key]
+
+    def _decode(self, path: Path) -> Decoded:
+        if path not in self._decoded:
+            self._decoded[path] = decode(path, self.space, self.paper)
+        return self._decoded[path]
+
+
+def decode(path: Path, space: str, paper: tuple[float, ...]) -> Decoded:
+    """Read an image and bring it into the output colour space (see the module's doc)."""
+    raw = path.read_bytes()
+    with Image.open(io.BytesIO(raw)) as opened:
+        jpeg, icc = opened.format == "JPEG", opened.info.get("icc_profile")
+        turned = opened.getexif().get(ExifTags.Base.Orientation, 1) != 1
+        image = ImageOps.exif_transpose(opened)  # a copy, upright
+    image, alpha = _split_alpha(image)
+    digest, profile = color.source_profile(icc, image.mode)
+    paper_pixel = tuple(round(v * 255) for v in paper)
+    grey_paper = _grey_level(paper_pixel, space)
+    keeps_grey = image.mode == "L" and (alpha is None or grey_paper is not None)
+    if keeps_grey and space == "CMYK":  # K only: DeviceGray, whose levels are 255 - K
+        image = image.point([255 - k for k in color.grey_to_k(digest, profile)])
+    elif not (keeps_grey and digest == "sRGB"):  # untagged grey shows as it is on screen
+        if image.mode == "L" and digest == "sRGB":
+            image = image.convert("RGB")
+        if image.mode != space or digest != _default_digest(space):
+            image = color.apply(image, color.transform(digest, profile, image.mode, space))
+    if alpha is not None:
+        paper_image = (Image.new("L", image.size, grey_paper) if image.mode == "L"
+                       else Image.new(space, image.size, paper_pixel))
+        image = Image.composite(image, paper_image, alpha)
+    untouched = (jpeg and space == "RGB" and not turned and image.mode in ("RGB", "L")
+                 and digest == "sRGB")
+    return Decoded(image, raw if untouched else None, jpeg)
+
+
+def _split_alpha(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
+    """The image in L, RGB or CMYK, and its alpha channel if that hides anything (alpha
+    channels, palette transparency and transparent colour keys alike)."""
+    if image.mode.startswith("I"):  # 16-bit grey: scaled, not clipped, to 8 bits
+        image = image.convert("I").point(lambda v: v / 257).convert("L")
+    elif image.mode == "1":
+        image = image.convert("L")
+    if image.mode == "PA" or "transparency" in image.info:
+        image = image.convert("LA" if image.mode == "L" else "RGBA")
+    if image.mode in ("LA", "RGBA"):
+        alpha = image.getchannel("A")
+        image = image.convert(image.mode[:-1])
+        return image, None if alpha.getextrema() == (255, 255) else alpha
+    if image.mode not in ("L", "RGB", "CMYK"):
+        return image.convert("RGB"), None
+    return image, None
+
+
+def _grey_level(pixel: tuple[int, ...], space: str) -> int | None:
+    """The paper as a grey level (255 white), or None if it has a hue."""
+    if space == "CMYK":
+        return None if any(pixel[:3]) else 255 - pixel[3]
+    return pixel[0] if len(set(pixel)) == 1 else None
+
+
+def _default_digest(space: str) -> str:
+    """The digest `color.source_profile` gives an untagged image already in `space`."""
+    return color.press_profile_digest() if space == "CMYK" else "sRGB"
+
+
+def _fitting(size: tuple[int, int], width: float, height: float) -> tuple[int, int]:
+    """The pixel size for width × height points at most MAX_PPI; never larger than `size`."""
+    most = (round(width / 72 * MAX_PPI), round(height / 72 * MAX_PPI))
+    if size[0] <= most[0] and size[1] <= most[1]:
+        return size
+    scale = min(most[0] / size[0], most[1] / size[1])
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
