@@ -15,6 +15,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from builder.findings import Finding, Severity
 from builder.pdf.printing import open_pdf
 from builder.pdf.profile import PRINT, OutputProfile
 from builder.source.theme import MM
@@ -26,31 +27,25 @@ POOR_PPI = 150
 RGB_OPERATORS = {"rg", "RG"}
 
 
-@dataclass(frozen=True)
-class Issue:
-    severity: str  # error | warning
-    rule: str
-    page: int | None
-    message: str
-
-
 @dataclass
 class PreflightReport:
     path: str
     pages: int
     profile: str
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[Finding] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
 
     @property
-    def errors(self) -> list[Issue]:
+    def errors(self) -> list[Finding]:
         return [i for i in self.issues if i.severity == "error"]
 
-    def add(self, severity: str, rule: str, page: int | None, message: str) -> None:
-        self.issues.append(Issue(severity, rule, page, message))
+    def add(self, severity: Severity, rule: str, page: int | None, message: str) -> None:
+        self.issues.append(Finding(rule, severity, message, page=page))
 
     def to_json(self) -> str:
         data = asdict(self)
+        data["issues"] = [{"severity": i.severity, "rule": i.rule, "page": i.page,
+                           "message": i.message} for i in self.issues]
         data["ok"] = not self.errors
         return json.dumps(data, ensure_ascii=False, indent=2)
 
