@@ -14,7 +14,7 @@ from builder.inspect.verify import ensure_nothing_lost
 from builder.layout.document import layout_document
 from builder.parallel import can_fork, in_child
 from builder.pdf.output import write_atomically
-from builder.pdf.printing import prepare_pdf, stamp_document_id
+from builder.pdf.printing import pdf_version, prepare_pdf, stamp_document_id
 from builder.rules.check import Finding, check_document
 from builder.source.content import load_document
 from builder.source.model import Document, Scorecard
@@ -78,7 +78,8 @@ def _build(content: Path, output: Path, theme_name: str | None, profile: str,
     try:
         laid_out = layout_document(
             document, theme, fonts, progress,
-            before_save=lambda canvas: prepare_pdf(canvas, document.meta, profile == "print"))
+            before_save=lambda canvas: prepare_pdf(canvas, document.meta, profile == "print"),
+            pdf_version=pdf_version(profile == "print"))
     except (LayoutError, BrochureError) as error:
         if pending:  # an error in the content explains more than the layout's
             _stop_on_errors(_findings(pending, check), content)

@@ -301,7 +301,8 @@ def test_reportlab_url_pattern_is_deferred_and_still_matches() -> None:
     uncompiled until used, and the stand-in matches as the real pattern does."""
     script = """if True:
         import re
-        from builder.engine.platypus import defer_uri_pattern, uri_pattern
+        from builder.engine.platypus import defer_uri_pattern
+        from builder.engine.private import uri_pattern
         from reportlab.platypus import paragraph
         defer_uri_pattern()  # a second call changes nothing
         assert type(paragraph.uri_pat).__name__ == "LazyPattern", "no effect"
