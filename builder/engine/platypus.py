@@ -32,7 +32,6 @@ defer_uri_pattern()
 from reportlab.graphics import renderPDF  # noqa: E402
 from reportlab.graphics.shapes import Drawing, Line, Rect, String  # noqa: E402
 from reportlab.platypus import (  # noqa: E402  (after the deferral, on purpose)
-    ActionFlowable,
     BalancedColumns,
     BaseDocTemplate,
     CondPageBreak,
@@ -49,7 +48,7 @@ from reportlab.platypus import (  # noqa: E402  (after the deferral, on purpose)
 )
 from reportlab.platypus.doctemplate import LayoutError  # noqa: E402
 
-__all__ = ["ActionFlowable", "BalancedColumns", "BaseDocTemplate",
+__all__ = ["BalancedColumns", "BaseDocTemplate",
            "CondPageBreak", "Drawing", "Flowable", "Frame", "KeepInFrame", "KeepTogether",
            "LayoutError", "Line", "NextPageTemplate", "PageBreak", "PageTemplate", "Rect",
            "Spacer", "String", "Table", "TableStyle", "renderPDF"]

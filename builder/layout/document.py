@@ -17,7 +17,6 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.engine.platypus import (
-    ActionFlowable,
     BalancedColumns,
     BaseDocTemplate,
     CondPageBreak,
@@ -89,6 +88,16 @@ class BrochureCanvas(Canvas):
         super().save()
 
 
+class BrochureDoc(BaseDocTemplate):
+    """The doc template: puts the blank pages of `PadPages` into the story when it comes
+    to it, through ReportLab's `filterFlowables` hook."""
+
+    def filterFlowables(self, flowables: list[Flowable | None]) -> None:
+        first = flowables[0]
+        if isinstance(first, PadPages):
+            flowables[0:1] = first.blank_pages(self.page) or [None]  # None: skipped
+
+
 @dataclass(frozen=True)
 class LaidOut:
     pdf: bytes
@@ -108,7 +117,7 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts,
     meta = document.meta
     sheet = Sheet.of(theme)
     boxes = ({"trimBox": sheet.trim_box, "bleedBox": sheet.bleed_box} if sheet.slug else {})
-    template = BaseDocTemplate(
+    template = BrochureDoc(
         buffer, pagesize=sheet.media, title=meta.title,
         author=meta.issuer or "", subject=meta.subject or meta.subtitle or meta.title,
         creator="brochure", producer="brochure (ReportLab)", lang=meta.language,
@@ -157,19 +166,19 @@ class FullPage(Flowable):
         self.canv.restoreState()
 
 
-class PadPages(ActionFlowable):
+class PadPages(Flowable):
     """Blank pages before the back cover, so the page count is a multiple of `multiple`
-    (4 for a saddle-stitched booklet)."""
+    (4 for a saddle-stitched booklet); `BrochureDoc` puts them in its place."""
 
     def __init__(self, multiple: int) -> None:
-        super().__init__(("pad",))
+        super().__init__()
         self.multiple = max(1, multiple)
 
-    def apply(self, doc: BaseDocTemplate) -> None:
-        # called on the (still empty) page the back cover would take
-        blanks = -doc.page % self.multiple
-        for _ in range(blanks):  # a zero-size mark makes the page count as used
-            doc._hanging.extend([Spacer(0, 0), PageBreak()])
+    def blank_pages(self, page: int) -> list[Flowable]:
+        """The flowables that end `page` (still empty: the back cover's) and the blank
+        pages after it; a zero-size mark on each makes the page count as used."""
+        blanks = -page % self.multiple
+        return [flowable for _ in range(blanks) for flowable in (Spacer(0, 0), PageBreak())]
 
 
 class PartStart(Flowable):
