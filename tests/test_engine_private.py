@@ -181,9 +181,17 @@ def test_a_font_made_from_its_kept_state_is_the_parsed_font() -> None:
 
 
 def test_registered_fonts_their_files_and_the_standard_ones() -> None:
-    pdfmetrics.registerFont(parsed_font())
-    assert private.font_registry()[FONT_NAME] is parsed_font()
-    assert private.registered_font_file(FONT_NAME) == str(FONT)
+    registry = private.font_registry()
+    previous = registry.get(FONT_NAME)
+    registry[FONT_NAME] = parsed_font()  # registerFont might keep an earlier font of the face
+    try:
+        assert pdfmetrics.getFont(FONT_NAME) is parsed_font(), "not ReportLab's registry"
+        assert private.registered_font_file(FONT_NAME) == str(FONT)
+    finally:
+        if previous is None:
+            del registry[FONT_NAME]
+        else:
+            registry[FONT_NAME] = previous
     assert private.registered_font_file("Helvetica") is None
     assert private.is_standard_font("Helvetica") and not private.is_standard_font(FONT_NAME)
 
