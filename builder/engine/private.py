@@ -8,9 +8,10 @@ it was checked on. `RELIANCES` lists every such name; tests/test_engine_private.
 each against the installed ReportLab, so a release that drops or changes one fails there,
 naming it (`make test-newest-reportlab` runs the tests against the newest release).
 
-Checked on ReportLab 4.5.1 and 5.1.0 unless an entry says otherwise. This module imports
-only the standard library and ReportLab modules that do not import platypus (platypus.py
-must defer its URL pattern first).
+"Checked on 4.4–5.1" below: on ReportLab 4.4.10, 4.5.1, 5.0.1 and 5.1.0 (the pin in
+pyproject.toml), the test suite passing on each (tools/test_reportlab.py). This module
+imports only the standard library and ReportLab modules that do not import platypus
+(platypus.py must defer its URL pattern first).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ RELIANCES: tuple[Reliance, ...] = (
 
 def _document(canvas: Canvas) -> PDFDocument:
     # The PDFDocument a canvas writes. Every method of the canvas reaches it as `_doc`;
-    # ReportLab has no public accessor. Checked on 4.5.1, 5.1.0.
+    # ReportLab has no public accessor. Checked on 4.4–5.1.
     return canvas._doc
 
 
@@ -108,7 +109,7 @@ def subset_glyph(canvas: Canvas, font_name: str, char: str) -> tuple[str, bytes]
     the subset's resource name (`/F1+0`) and the character's code in it."""
     # The canvas does this inside drawString; the composer writes its own TJ arrays (exact
     # positioning), so it asks the font, which keys its subsets by the PDFDocument
-    # (splitString and getSubsetInternalName, undocumented). Checked on 4.5.1, 5.1.0.
+    # (splitString and getSubsetInternalName, undocumented). Checked on 4.4–5.1.
     font, document = pdfmetrics.getFont(font_name), _document(canvas)
     [(subset, encoded)] = font.splitString(char, document)
     return font.getSubsetInternalName(subset, document), encoded
@@ -119,7 +120,7 @@ def form_resources(canvas: Canvas) -> PDFResourceDictionary:
     `endForm(Resources=...)`): ReportLab leaves a form's /ColorSpace out, so a form drawn in
     a separation colour (the registration colour of crop marks) would not print."""
     # The canvas collects the colour spaces of the page or form being drawn in
-    # `_colorsUsed`, and writes them only for pages. Checked on 4.5.1, 5.1.0.
+    # `_colorsUsed`, and writes them only for pages. Checked on 4.4–5.1.
     resources = PDFResourceDictionary()
     resources.basicFonts()
     resources.basicProcs()
@@ -132,7 +133,7 @@ def declare_catalog_key(canvas: Canvas, key: str) -> None:
     /OutputIntents), written after the others and inline, not as a reference."""
     # PDFCatalog.format writes only the keys of its `__Defaults__` and `__NoDefault__` lists;
     # setCatalogEntry sets any attribute, but an unlisted one is never written. The list is
-    # extended on this document's catalog only. Checked on 4.5.1, 5.1.0.
+    # extended on this document's catalog only. Checked on 4.4–5.1.
     catalog = _document(canvas).Catalog
     if key not in catalog.__NoDefault__:
         catalog.__NoDefault__ = [*catalog.__NoDefault__, key]
@@ -142,14 +143,14 @@ def indirect_object(canvas: Canvas, pdf_object: Any) -> PDFObjectReference:
     """A reference to `pdf_object` written as an indirect object of the canvas's document
     (a stream inside a catalog entry must be one)."""
     # PDFDocument.Reference is the document's own method; only `_doc` reaches it. Checked
-    # on 4.5.1, 5.1.0.
+    # on 4.4–5.1.
     return _document(canvas).Reference(pdf_object)
 
 
 def document_info(canvas: Canvas) -> dict[str, str]:
     """The Info dictionary's `INFO_FIELDS` as the canvas's setTitle, setAuthor, ... left them."""
     # The canvas sets these fields of the document's PDFInfo but has no getters. Checked on
-    # 4.5.1, 5.1.0.
+    # 4.4–5.1.
     info = _document(canvas).info
     return {field: getattr(info, field) for field in INFO_FIELDS}
 
@@ -157,7 +158,7 @@ def document_info(canvas: Canvas) -> dict[str, str]:
 def set_document_info(canvas: Canvas, info: PDFInfo) -> None:
     """Write `info` (a PDFInfo, e.g. one with other keys or dates) as the Info dictionary."""
     # ReportLab writes its own dates and no /GTS_PDFXVersion; only replacing the PDFInfo
-    # object of the document changes that. Checked on 4.5.1, 5.1.0.
+    # object of the document changes that. Checked on 4.4–5.1.
     _document(canvas).info = info
 
 
@@ -165,7 +166,7 @@ def set_document_id(canvas: Canvas, trailer_id: bytes) -> None:
     """Write `trailer_id` (`\\n[<…><…>]\\n`) as the file trailer's /ID, instead of the digest
     ReportLab computes."""
     # PDFDocument.ID() returns `_ID` when it is set, else computes and stores it; there is no
-    # public setter. Checked on 4.5.1, 5.1.0.
+    # public setter. Checked on 4.4–5.1.
     _document(canvas)._ID = trailer_id
 
 
@@ -181,7 +182,7 @@ def parsed_font_state(font: TTFont) -> dict[str, dict[str, Any]]:
     # ReportLab cannot save a parsed font: TTFont(name, file) parses the file every time (tens
     # of milliseconds for 3 MB). This keeps the attributes of the TTFont and its TTFontFace
     # but the face's file bytes (`_ttf_data`), its unitsPerEm scale function (`_pdfScale`, a
-    # lambda) and the font's per-document subsets (`state`). Checked on 4.5.1, 5.1.0.
+    # lambda) and the font's per-document subsets (`state`). Checked on 4.4–5.1.
     return {"face": {k: v for k, v in vars(font.face).items() if k not in _FACE_NOT_KEPT},
             "font": {k: v for k, v in vars(font).items() if k not in _FONT_NOT_KEPT}}
 
@@ -199,7 +200,7 @@ def font_from_state(state: dict[str, dict[str, Any]], data: bytes) -> TTFont:
     """The TTFont as its constructor makes it from the file's bytes `data`, given what
     `parsed_font_state` kept of it."""
     # TTFontFace.__init__ reads the file; here its attributes are restored instead, and the
-    # three left out are made as its constructor makes them. Checked on 4.5.1, 5.1.0.
+    # three left out are made as its constructor makes them. Checked on 4.4–5.1.
     face = TTFontFace.__new__(TTFontFace)
     vars(face).update(state["face"])
     face._ttf_data = data
@@ -213,14 +214,14 @@ def font_from_state(state: dict[str, dict[str, Any]], data: bytes) -> TTFont:
 def font_codepoints(font: TTFont) -> frozenset[int]:
     """The code points a parsed TrueType font maps to a glyph."""
     # The face's cmap as ReportLab read it (`charToGlyph`, undocumented); fontTools would
-    # read the file a second time. Checked on 4.5.1, 5.1.0.
+    # read the file a second time. Checked on 4.4–5.1.
     return frozenset(c for c, gid in font.face.charToGlyph.items() if gid)
 
 
 def registered_font_file(name: str) -> str | None:
     """The file a font registered with ReportLab under `name` was read from, if any."""
     # TTFontFace keeps it as `filename` (undocumented); standard and Type 1 fonts have
-    # none. Checked on 4.5.1, 5.1.0.
+    # none. Checked on 4.4–5.1.
     filename = getattr(getattr(pdfmetrics.getFont(name), "face", None), "filename", None)
     return filename if isinstance(filename, str) else None
 
@@ -228,14 +229,14 @@ def registered_font_file(name: str) -> str | None:
 def is_standard_font(name: str) -> bool:
     """Whether `name` is one of the 14 standard PDF fonts ReportLab knows without a file."""
     # `pdfmetrics.standardFonts` (from the private `_fontdata`) is the list; the only public
-    # way to it, Canvas.getAvailableFonts, needs a canvas. Checked on 4.5.1, 5.1.0.
+    # way to it, Canvas.getAvailableFonts, needs a canvas. Checked on 4.4–5.1.
     return name in pdfmetrics.standardFonts
 
 
 def font_registry() -> dict[str, Any]:
     """ReportLab's fonts by name: tests put a font in and take it out again (ReportLab can
     register a font but not unregister one)."""
-    # The private dict registerFont fills and getFont reads. Checked on 4.5.1, 5.1.0.
+    # The private dict registerFont fills and getFont reads. Checked on 4.4–5.1.
     return pdfmetrics._fonts
 
 
@@ -249,7 +250,7 @@ def set_initial_colors(drawing: Any, fill: object, stroke: object) -> None:
     # `initial<Key>` attribute for each key. Drawing declares (and so accepts) only
     # initialFontName and initialFontSize, so the colours are set past its attribute check;
     # the alternative, changing the module-wide STATE_DEFAULTS, affects every drawing in the
-    # process. Checked on 4.5.1, 5.1.0.
+    # process. Checked on 4.4–5.1.
     vars(drawing).update(initialFillColor=fill, initialStrokeColor=stroke)
 
 
@@ -273,7 +274,7 @@ def uri_pattern() -> tuple[str, int] | None:
     """The pattern and flags of `uri_pat` as written in the installed ReportLab."""
     # `reportlab.platypus.paragraph` compiles `uri_pat` (undocumented module state) at import
     # time, about 45 ms; it is read from the module's source, since importing the module is
-    # what compiles it. Checked on 4.5.1, 5.1.0: `uri_pat = re.compile(r"...", re.I)`.
+    # what compiles it. Checked on 4.4–5.1: `uri_pat = re.compile(r"...", re.I)`.
     spec = importlib.util.find_spec("reportlab")
     if spec is None or spec.origin is None:
         return None
