@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: all build test lint clean
+.PHONY: all build test test-newest-reportlab lint clean
 
 all: build
 
@@ -20,6 +20,11 @@ test: $(BIN)/brochure
 	$(BIN)/ruff check builder tests tools bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The tests against the newest ReportLab release, ignoring the pin, in a throw-away venv outside
+# the repository (tools/test_reportlab.py; give it another requirement to try another release).
+test-newest-reportlab: $(BIN)/brochure
+	$(BIN)/python tools/test_reportlab.py reportlab
 
 lint: $(BIN)/brochure
 	$(BIN)/ruff check builder tests tools bench

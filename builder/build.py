@@ -16,7 +16,7 @@ from builder.layout.document import layout_document
 from builder.parallel import can_fork, in_child
 from builder.pdf.color import screen_palette
 from builder.pdf.output import write_atomically
-from builder.pdf.printing import prepare_pdf, stamp_document_id
+from builder.pdf.printing import pdf_version, prepare_pdf, stamp_document_id
 from builder.pdf.profile import OutputProfile, output_profile
 from builder.rules.check import check_document
 from builder.source.content import load_document
@@ -80,7 +80,8 @@ def _build(content: Path, output: Path, theme_name: str | None, profile: OutputP
     try:
         laid_out = layout_document(
             document, theme, fonts, profile, progress,
-            before_save=lambda canvas: prepare_pdf(canvas, document.meta, profile))
+            before_save=lambda canvas: prepare_pdf(canvas, document.meta, profile),
+            pdf_version=pdf_version(profile))
     except (LayoutError, BrochureError) as error:
         if pending:  # an error in the content explains more than the layout's
             _stop_on_errors(_findings(pending, check), content)

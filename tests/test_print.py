@@ -88,6 +88,18 @@ def test_marks_use_the_registration_colour_and_are_drawn_once(built: Built) -> N
     assert "/All" in separations
 
 
+def test_every_padding_page_has_its_marks_once(tmp_path: Path) -> None:
+    """大32开 pads with 3 blank pages: each is a page begun as any other (marks drawn once),
+    and the back cover after them draws its marks once too."""
+    output = tmp_path / "padded.pdf"
+    build(DEFAULT_CONTENT, output, page_size="大32开")
+    with pikepdf.open(output) as document:
+        streams = [page.Contents.read_bytes() for page in document.pages]
+    blanks = [s for s in streams if b" Tf" not in s and b" re" not in s]
+    assert len(streams) % 4 == 0 and len(blanks) >= 2, "the case needs two blanks or more"
+    assert [s.count(b"/FormXob.marks Do") for s in streams] == [1] * len(streams)
+
+
 def test_section_openers_place_one_drawing_of_their_art(built: Built) -> None:
     sections = [p for p in built.document.parts if p.layout == "section"]
     with pikepdf.open(built.pdf) as document:
@@ -302,7 +314,8 @@ def test_reportlab_url_pattern_is_deferred_and_still_matches() -> None:
     uncompiled until used, and the stand-in matches as the real pattern does."""
     script = """if True:
         import re
-        from builder.engine.platypus import defer_uri_pattern, uri_pattern
+        from builder.engine.platypus import defer_uri_pattern
+        from builder.engine.private import uri_pattern
         from reportlab.platypus import paragraph
         defer_uri_pattern()  # a second call changes nothing
         assert type(paragraph.uri_pat).__name__ == "LazyPattern", "no effect"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from builder.engine.platypus import STATE_DEFAULTS, Drawing, Flowable, Line, Rect, String, renderPDF
+from builder.engine.platypus import Drawing, Flowable, Line, Rect, String, renderPDF
+from builder.engine.private import set_initial_colors
 from builder.source.model import Scorecard
 from builder.source.theme import Theme
 from builder.typeset.typesetter import Fonts
@@ -20,20 +21,16 @@ class ThemedDrawing(Flowable):
 
     def __init__(self, drawing: Drawing, font: str, size: float, ink: object) -> None:
         super().__init__()
-        self.drawing, self.defaults = drawing, {
-            "fontName": font, "fontSize": size, "fillColor": ink, "strokeColor": ink}
+        drawing.initialFontName, drawing.initialFontSize = font, size
+        set_initial_colors(drawing, fill=ink, stroke=ink)
+        self.drawing = drawing
         self.width, self.height = drawing.width, drawing.height
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return self.width, self.height
 
     def draw(self) -> None:
-        saved = {key: STATE_DEFAULTS[key] for key in self.defaults}
-        STATE_DEFAULTS.update(self.defaults)
-        try:
-            renderPDF.draw(self.drawing, self.canv, 0, 0)
-        finally:
-            STATE_DEFAULTS.update(saved)
+        renderPDF.draw(self.drawing, self.canv, 0, 0)
 
 
 def change_bars(card: Scorecard, theme: Theme, fonts: Fonts,

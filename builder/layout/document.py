@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.engine.platypus import (
-    ActionFlowable,
     BalancedColumns,
     BaseDocTemplate,
     CondPageBreak,
@@ -70,27 +69,35 @@ class LayoutState:
     Pages refer to them before they exist: contents page numbers, headers with {pages}."""
 
 
-class BrochureDoc(BaseDocTemplate):
-    """A doc template that defines the late forms before saving, so one pass suffices, and
-    lets `before_save` finish the document (metadata, output intent) before it is written."""
+class BrochureCanvas(Canvas):
+    """The canvas ReportLab's doc template writes on (its `canvasmaker`): before the file is
+    written it draws the late forms and lets `before_save` finish the document (metadata,
+    output intent), so one layout pass suffices."""
 
-    def __init__(self, buffer: io.BytesIO, state: LayoutState,
+    def __init__(self, *args: object, layout_state: LayoutState,
                  before_save: Callable[[Canvas], None] | None, **options: object) -> None:
-        super().__init__(buffer, **options)
-        self.state = state
-        self.before_save = before_save
+        super().__init__(*args, **options)
+        self.layout_state, self.before_save = layout_state, before_save
 
-    def _endBuild(self) -> None:
-        self._doSave = 0
-        super()._endBuild()
-        pages = self.state.pages = self.canv.getPageNumber() - 1
-        for name, bbox, draw in self.state.late_forms:
-            self.canv.beginForm(name, *bbox)
-            draw(self.canv, pages)
-            self.canv.endForm()
+    def save(self) -> None:
+        pages = self.layout_state.pages = self.getPageNumber() - 1
+        for name, bbox, draw in self.layout_state.late_forms:
+            self.beginForm(name, *bbox)
+            draw(self, pages)
+            self.endForm()
         if self.before_save is not None:
-            self.before_save(self.canv)
-        self.canv.save()
+            self.before_save(self)
+        super().save()
+
+
+class BrochureDoc(BaseDocTemplate):
+    """The doc template: puts the blank pages of `PadPages` into the story when it comes
+    to it, through ReportLab's `filterFlowables` hook."""
+
+    def filterFlowables(self, flowables: list[Flowable | None]) -> None:
+        first = flowables[0]
+        if isinstance(first, PadPages):
+            flowables[0:1] = first.blank_pages(self.page) or [None]  # None: skipped
 
 
 @dataclass(frozen=True)
@@ -104,16 +111,18 @@ class LaidOut:
 
 def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfile,
                     progress: Callable[[int], None] | None = None,
-                    before_save: Callable[[Canvas], None] | None = None) -> LaidOut:
+                    before_save: Callable[[Canvas], None] | None = None,
+                    pdf_version: tuple[int, int] | None = None) -> LaidOut:
     """Lay out the whole brochure and return the PDF bytes; `progress(page)` is told of
-    each page begun, `before_save(canvas)` is called once every page is drawn."""
+    each page begun, `before_save(canvas)` is called once every page is drawn; the file
+    declares at least `pdf_version` (ReportLab's default, 1.3, if None)."""
     state = LayoutState()
     buffer = io.BytesIO()
     meta = document.meta
     sheet = Sheet.of(theme)
     boxes = ({"trimBox": sheet.trim_box, "bleedBox": sheet.bleed_box} if sheet.slug else {})
     template = BrochureDoc(
-        buffer, state, before_save, pagesize=sheet.media, title=meta.title,
+        buffer, pagesize=sheet.media, title=meta.title,
         author=meta.issuer or "", subject=meta.subject or meta.subtitle or meta.title,
         creator="brochure", producer="brochure (ReportLab)", lang=meta.language,
         invariant=1, pageCompression=1, initialFontName=fonts.name(theme.style("body")),
@@ -143,7 +152,8 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: Out
     if meta.subject:
         record.omit((meta, "subject"), "the PDF's subject (metadata), not printed")
     story = StoryBuilder(document, theme, fonts, state, profile, record).story()
-    template.build(story)
+    template.build(story, canvasmaker=functools.partial(
+        BrochureCanvas, layout_state=state, before_save=before_save, pdfVersion=pdf_version))
     return LaidOut(pdf=buffer.getvalue(), pages=state.pages, part_pages=state.part_pages,
                    record=record)
 
@@ -164,19 +174,19 @@ class FullPage(Flowable):
         self.canv.restoreState()
 
 
-class PadPages(ActionFlowable):
+class PadPages(Flowable):
     """Blank pages before the back cover, so the page count is a multiple of `multiple`
-    (4 for a saddle-stitched booklet)."""
+    (4 for a saddle-stitched booklet); `BrochureDoc` puts them in its place."""
 
     def __init__(self, multiple: int) -> None:
-        super().__init__(("pad",))
+        super().__init__()
         self.multiple = max(1, multiple)
 
-    def apply(self, doc: BaseDocTemplate) -> None:
-        # called on the (still empty) page the back cover would take
-        blanks = -doc.page % self.multiple
-        for _ in range(blanks):  # a zero-size mark makes the page count as used
-            doc._hanging.extend([Spacer(0, 0), PageBreak()])
+    def blank_pages(self, page: int) -> list[Flowable]:
+        """The flowables that end `page` (still empty: the back cover's) and the blank
+        pages after it; a zero-size mark on each makes the page count as used."""
+        blanks = -page % self.multiple
+        return [flowable for _ in range(blanks) for flowable in (Spacer(0, 0), PageBreak())]
 
 
 class PartStart(Flowable):

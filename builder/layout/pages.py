@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reportlab.pdfbase.pdfdoc import PDFResourceDictionary
 from reportlab.pdfgen.canvas import Canvas
 
+from builder.engine.private import form_resources
 from builder.source.model import Document, Paragraph, Part
 from builder.source.theme import MM, Theme
 from builder.typeset.record import Source
@@ -22,11 +22,7 @@ def place_form(canv: Canvas, name: str, box: tuple[float, float, float, float],
     if not canv.hasForm(name):
         canv.beginForm(name, *box)
         draw(canv)
-        resources = PDFResourceDictionary()
-        resources.basicFonts()
-        resources.basicProcs()
-        resources.setColorSpace(canv._colorsUsed)
-        canv.endForm(Resources=resources)
+        canv.endForm(Resources=form_resources(canv))
     canv.doForm(name)
 
 

@@ -22,7 +22,6 @@ from pathlib import Path
 from reportlab.lib.colors import CMYKColorSep
 from reportlab.pdfbase.pdfdoc import (
     PDFArray,
-    PDFCatalog,
     PDFDictionary,
     PDFInfo,
     PDFName,
@@ -32,6 +31,13 @@ from reportlab.pdfbase.pdfdoc import (
 from reportlab.pdfgen.canvas import Canvas
 
 from builder import data
+from builder.engine.private import (
+    declare_catalog_key,
+    document_info,
+    indirect_object,
+    set_document_id,
+    set_document_info,
+)
 from builder.errors import BrochureError
 from builder.pdf.profile import OutputProfile
 from builder.source.model import Meta
@@ -118,9 +124,9 @@ def build_date(meta: Meta) -> dt.datetime:
 class FinishedInfo(PDFInfo):
     """The Info dictionary with fixed dates, /Trapped and (for print) /GTS_PDFXVersion."""
 
-    def __init__(self, base: PDFInfo, stamp: str, pdfx_version: str | None) -> None:
+    def __init__(self, fields: dict[str, str], stamp: str, pdfx_version: str | None) -> None:
         super().__init__()
-        self.__dict__.update(base.__dict__)
+        self.__dict__.update(fields)  # title, author, subject, keywords, creator, producer
         self.stamp, self.pdfx_version = stamp, pdfx_version
 
     def format(self, document: object) -> bytes:
@@ -139,30 +145,36 @@ INSTANCE_PLACEHOLDER = "a0c3f96e4b1d42878e5c0b9d6f2e7a13"
 """Stand-ins for the document and instance IDs until the file's bytes are known."""
 
 
+def pdf_version(profile: OutputProfile) -> tuple[int, int]:
+    """The PDF version a file declares at least: 1.6 for PDF/X-4 (print), else 1.4."""
+    return (1, 6) if profile.pdfx else (1, 4)
+
+
 def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile) -> None:
     """Before ReportLab writes the file: fixed dates, /Trapped, XMP metadata and, for a PDF/X
-    profile (print), the PDF/X-4 output intent and version keys in a PDF 1.6 file. The IDs
-    are placeholders that `stamp_document_id` fills in from the finished bytes."""
-    document = canvas._doc
+    profile (print), the PDF/X-4 output intent and version keys (the canvas is made with
+    `pdf_version`). The IDs are placeholders that `stamp_document_id` fills in from the
+    finished bytes."""
     date = build_date(meta)
     pdfx_version = "PDF/X-4" if profile.pdfx else None
-    document.info = FinishedInfo(document.info, date.strftime("D:%Y%m%d%H%M%SZ"), pdfx_version)
-    xmp = xmp_packet(meta, date, document.info.producer, pdfx_version).encode()
-    document.Catalog.Metadata = PDFStream(
-        PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp)
+    fields = document_info(canvas)
+    set_document_info(canvas, FinishedInfo(fields, date.strftime("D:%Y%m%d%H%M%SZ"),
+                                           pdfx_version))
+    xmp = xmp_packet(meta, date, fields["producer"], pdfx_version).encode()
+    canvas.setCatalogEntry("Metadata", PDFStream(
+        PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp))
     if profile.pdfx:
         icc = PDFStream(PDFDictionary({"N": 4, "Filter": PDFName("FlateDecode")}),
                         _compressed_profile())
-        document.Catalog.__NoDefault__ = [*PDFCatalog.__NoDefault__, "OutputIntents"]
-        document.Catalog.OutputIntents = PDFArray([PDFDictionary({
+        declare_catalog_key(canvas, "OutputIntents")
+        canvas.setCatalogEntry("OutputIntents", PDFArray([PDFDictionary({
             "Type": PDFName("OutputIntent"), "S": PDFName("GTS_PDFX"),
             "OutputConditionIdentifier": PDFString(OUTPUT_CONDITION),
             "OutputCondition": PDFString(OUTPUT_CONDITION_INFO),
             "RegistryName": PDFString("http://www.color.org"),
             "Info": PDFString("Coated FOGRA39"),
-            "DestOutputProfile": document.Reference(icc)})])
-    document._pdfVersion = max(document._pdfVersion, (1, 6) if profile.pdfx else (1, 4))
-    document._ID = f"\n[<{ID_PLACEHOLDER}><{ID_PLACEHOLDER}>]\n".encode()
+            "DestOutputProfile": indirect_object(canvas, icc)})]))
+    set_document_id(canvas, f"\n[<{ID_PLACEHOLDER}><{ID_PLACEHOLDER}>]\n".encode())
 
 
 def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str | None) -> str:

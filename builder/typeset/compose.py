@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from itertools import accumulate
 from weakref import WeakKeyDictionary
 
-from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+from reportlab.lib.rl_accel import escapePDF
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from builder.engine.private import subset_glyph
 from builder.typeset.clreq import (
     BLANK_LEFT,
     BLANK_RIGHT,
@@ -483,9 +485,9 @@ def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: f
     size, leading = style.size, style.leading
     baseline = top - (leading - size) / 2 - 0.88 * size
     canvas.setFillColor(style.color)
-    codes = _CODES.get(canvas._doc)
+    codes = _CODES.get(canvas)
     if codes is None:
-        codes = _CODES[canvas._doc] = {}
+        codes = _CODES[canvas] = {}
     for line in lines:
         glyphs = line.glyphs
         if not glyphs:
@@ -523,20 +525,19 @@ def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: f
         if current_color != style.color:
             parts.append(_fill_operator(style.color))
         parts.append("ET")
-        canvas._code.append(" ".join(parts))
+        canvas.addLiteral(" ".join(parts))
         baseline -= leading
 
 
 _CODES: WeakKeyDictionary = WeakKeyDictionary()
-"""Per PDF document: (font, character) -> (the font subset's name, the character's code as a
-PDF string), found once per document (a character's subset and code never change)."""
+"""Per canvas (one PDF document): (font, character) -> (the font subset's name, the character's
+code as a PDF string), found once per document (a character's subset and code never change)."""
 
 
 def _glyph_code(canvas, font_name: str, char: str) -> tuple[str, str]:
     """Where ReportLab's subsetting puts `char` of the font: subset name and '(code)'."""
-    font, document = getFont(font_name), canvas._doc
-    [(subset, encoded)] = font.splitString(char, document)
-    return font.getSubsetInternalName(subset, document), f"({canvas._escape(encoded)})"
+    subset, encoded = subset_glyph(canvas, font_name, char)
+    return subset, f"({escapePDF(encoded)})"
 
 
 def _fill_operator(color) -> str:

@@ -326,19 +326,22 @@ def _register(path: Path, resolved: Path) -> FontFace:
     """Check ``resolved`` and register it with ReportLab; called with ``_lock`` held."""
     from reportlab.pdfbase import pdfmetrics
 
+    from builder.engine import private
+
     try:
         data = resolved.read_bytes()
     except OSError as exc:
         raise BrochureError(f"cannot read font file: {exc.strerror or exc}", path=path) from exc
     cache_file = _cache_file(hashlib.sha256(data).hexdigest())
     entry = _read_cache(cache_file)
-    ps_name = entry["font"]["fontName"] if entry else _check_font(path, resolved)
+    ps_name = private.font_state_name(entry["font"]) if entry else None
+    if ps_name is None:
+        ps_name = _check_font(path, resolved)
     other = _paths_by_name.get(ps_name)
     if other is None and ps_name in pdfmetrics.getRegisteredFontNames():
-        registered = pdfmetrics.getFont(ps_name)
-        filename = getattr(getattr(registered, "face", None), "filename", None)
-        other = Path(filename).resolve() if isinstance(filename, str) else Path("<reportlab>")
-    if other is None and ps_name in pdfmetrics.standardFonts:
+        filename = private.registered_font_file(ps_name)
+        other = Path(filename).resolve() if filename is not None else Path("<reportlab>")
+    if other is None and private.is_standard_font(ps_name):
         other = Path("<PDF standard font>")
     if other is not None and other != resolved:
         raise BrochureError(
@@ -350,7 +353,7 @@ def _register(path: Path, resolved: Path) -> FontFace:
         )
     if entry is None:
         tt_font = _parse(path, resolved, ps_name, data)
-        codepoints = frozenset(c for c, gid in tt_font.face.charToGlyph.items() if gid)
+        codepoints = private.font_codepoints(tt_font)
         _write_cache(cache_file, tt_font, codepoints)
     else:
         tt_font, codepoints = _from_cache(entry, data), entry["codepoints"]
@@ -374,9 +377,7 @@ def _parse(path: Path, resolved: Path, ps_name: str, data: bytes) -> RLTTFont:
 
 # --------------------------------------------------------------------------- font cache
 
-_CACHE_FORMAT = 1
-_NOT_CACHED_FACE = ("_ttf_data", "_pdfScale")  # the file's bytes; a lambda, rebuilt on load
-_NOT_CACHED_FONT = ("face", "state")           # state: per-document subsets, starts empty
+_CACHE_FORMAT = 2  # 2: the parsed font as builder.engine.private keeps it
 
 
 def font_cache_dir() -> Path | None:
@@ -420,10 +421,11 @@ def _read_cache(cache_file: Path | None) -> dict[str, Any] | None:
     finally:
         if enabled:
             gc.enable()
+    from builder.engine import private
+
     if (not isinstance(entry, dict) or entry.get("key") != cache_file.name
-            or not isinstance(entry.get("face"), dict) or not isinstance(entry.get("font"), dict)
-            or not isinstance(entry.get("codepoints"), frozenset)
-            or not isinstance(entry["font"].get("fontName"), str)):
+            or private.font_state_name(entry.get("font")) is None
+            or not isinstance(entry.get("codepoints"), frozenset)):
         return None
     return entry
 
@@ -432,12 +434,9 @@ def _write_cache(cache_file: Path | None, tt_font: RLTTFont, codepoints: frozens
     """Store what ReportLab parsed, atomically; a cache that cannot be written is skipped."""
     if cache_file is None:
         return
-    entry = {
-        "key": cache_file.name,
-        "face": {k: v for k, v in vars(tt_font.face).items() if k not in _NOT_CACHED_FACE},
-        "font": {k: v for k, v in vars(tt_font).items() if k not in _NOT_CACHED_FONT},
-        "codepoints": codepoints,
-    }
+    from builder.engine.private import parsed_font_state
+
+    entry = {"key": cache_file.name, "font": parsed_font_state(tt_font), "codepoints": codepoints}
     tmp = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.tmp")
     try:
         blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
@@ -451,19 +450,9 @@ def _write_cache(cache_file: Path | None, tt_font: RLTTFont, codepoints: frozens
 
 def _from_cache(entry: dict[str, Any], data: bytes) -> RLTTFont:
     """A ReportLab TTFont as its constructor would have made it, from a cache entry."""
-    from weakref import WeakKeyDictionary
+    from builder.engine.private import font_from_state
 
-    from reportlab.pdfbase.ttfonts import TTFont as RLTTFont
-    from reportlab.pdfbase.ttfonts import TTFontFace
-
-    face = TTFontFace.__new__(TTFontFace)
-    vars(face).update(entry["face"])
-    face._ttf_data = data
-    scale = 1000 / face.unitsPerEm
-    face._pdfScale = (lambda x: x) if face.unitsPerEm == 1000 else (lambda x: x * scale)
-    tt_font = RLTTFont.__new__(RLTTFont)
-    vars(tt_font).update(entry["font"], face=face, state=WeakKeyDictionary())
-    return tt_font
+    return font_from_state(entry["font"], data)
 
 
 def _check_font(path: Path, resolved: Path) -> str:

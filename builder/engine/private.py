@@ -1,0 +1,317 @@
+"""Every private ReportLab name the project touches, in one place.
+
+ReportLab documents its canvas, its platypus classes and their hooks; what it keeps to itself
+(names starting with `_`, undocumented attributes and module state) may change in any
+release. Where no public way exists, the rest of the code calls a function of this module
+instead, and each says what it does, why nothing public does it and the ReportLab releases
+it was checked on. `RELIANCES` lists every such name; tests/test_engine_private.py checks
+each against the installed ReportLab, so a release that drops or changes one fails there,
+naming it (`make test-newest-reportlab` runs the tests against the newest release).
+
+"Checked on 4.4–5.1" below: on ReportLab 4.4.10, 4.5.1, 5.0.1 and 5.1.0 (the pin in
+pyproject.toml), the test suite passing on each (tools/test_reportlab.py). This module
+imports only the standard library and ReportLab modules that do not import platypus
+(platypus.py must defer its URL pattern first).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib.util
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FunctionType, MethodType
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import (
+    PDFCatalog,
+    PDFDocument,
+    PDFInfo,
+    PDFObjectReference,
+    PDFResourceDictionary,
+)
+from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
+from reportlab.pdfgen.canvas import Canvas
+
+
+@dataclass(frozen=True)
+class Reliance:
+    """A name this module relies on: `owner.name` holds a value of type `kind`; with
+    `instance`, it is an attribute of `owner`'s instances rather than of `owner` itself."""
+
+    owner: str
+    """A module (`reportlab.pdfbase.pdfmetrics`) or a class (`...canvas.Canvas`)."""
+    name: str
+    kind: type | tuple[type, ...]
+    instance: bool = False
+    required: bool = True
+    """False for a name that only some Python versions have (checked when present)."""
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.owner}.{self.name}"
+
+
+INFO_FIELDS = ("title", "author", "subject", "keywords", "creator", "producer")
+"""The Info dictionary's fields as PDFInfo names them."""
+
+CANVAS = "reportlab.pdfgen.canvas.Canvas"
+DOCUMENT = "reportlab.pdfbase.pdfdoc.PDFDocument"
+FACE = "reportlab.pdfbase.ttfonts.TTFontFace"
+FONT = "reportlab.pdfbase.ttfonts.TTFont"
+
+RELIANCES: tuple[Reliance, ...] = (
+    Reliance(CANVAS, "_doc", PDFDocument, instance=True),
+    Reliance(CANVAS, "_colorsUsed", dict, instance=True),
+    Reliance(DOCUMENT, "Catalog", PDFCatalog, instance=True),
+    Reliance(DOCUMENT, "info", PDFInfo, instance=True),
+    *(Reliance("reportlab.pdfbase.pdfdoc.PDFInfo", field, str) for field in INFO_FIELDS),
+    Reliance(DOCUMENT, "_ID", (bytes, type(None)), instance=True),
+    Reliance(DOCUMENT, "Reference", MethodType, instance=True),
+    Reliance("reportlab.pdfbase.pdfdoc.PDFCatalog", "__NoDefault__", list),
+    Reliance(FACE, "_ttf_data", bytes, instance=True),
+    Reliance(FACE, "_pdfScale", FunctionType, instance=True),
+    Reliance(FACE, "unitsPerEm", int, instance=True),
+    Reliance(FACE, "charToGlyph", dict, instance=True),
+    Reliance(FACE, "filename", str, instance=True),
+    Reliance(FONT, "face", TTFontFace, instance=True),
+    Reliance(FONT, "fontName", str, instance=True),
+    Reliance(FONT, "state", WeakKeyDictionary, instance=True),
+    Reliance(FONT, "splitString", FunctionType),
+    Reliance(FONT, "getSubsetInternalName", FunctionType),
+    Reliance("reportlab.pdfbase.pdfmetrics", "_fonts", dict),
+    Reliance("reportlab.pdfbase.pdfmetrics", "standardFonts", (tuple, list)),
+    # reads `initial<Key>` of the drawing (tests/test_engine_private.py checks it draws so)
+    Reliance("reportlab.graphics.renderbase.StateTracker", "__init__", FunctionType),
+    Reliance("reportlab.platypus.paragraph", "uri_pat", object),
+    Reliance("re", "_cache", dict),
+    Reliance("re", "_cache2", dict, required=False),  # Python 3.12 and later
+)
+"""Every private or undocumented name used below (tests/test_engine_private.py checks them)."""
+
+
+def _document(canvas: Canvas) -> PDFDocument:
+    # The PDFDocument a canvas writes. Every method of the canvas reaches it as `_doc`;
+    # ReportLab has no public accessor. Checked on 4.4–5.1.
+    return canvas._doc
+
+
+# --------------------------------------------------------------------------- document
+
+
+def subset_glyph(canvas: Canvas, font_name: str, char: str) -> tuple[str, bytes]:
+    """Where ReportLab's subsetting puts `char` of a TrueType font in the canvas's document:
+    the subset's resource name (`/F1+0`) and the character's code in it."""
+    # The canvas does this inside drawString; the composer writes its own TJ arrays (exact
+    # positioning), so it asks the font, which keys its subsets by the PDFDocument
+    # (splitString and getSubsetInternalName, undocumented). Checked on 4.4–5.1.
+    font, document = pdfmetrics.getFont(font_name), _document(canvas)
+    [(subset, encoded)] = font.splitString(char, document)
+    return font.getSubsetInternalName(subset, document), encoded
+
+
+def form_resources(canvas: Canvas) -> PDFResourceDictionary:
+    """The resources of the form being drawn, with the colour spaces it uses (for
+    `endForm(Resources=...)`): ReportLab leaves a form's /ColorSpace out, so a form drawn in
+    a separation colour (the registration colour of crop marks) would not print."""
+    # The canvas collects the colour spaces of the page or form being drawn in
+    # `_colorsUsed`, and writes them only for pages. Checked on 4.4–5.1.
+    resources = PDFResourceDictionary()
+    resources.basicFonts()
+    resources.basicProcs()
+    resources.setColorSpace(canvas._colorsUsed)
+    return resources
+
+
+def declare_catalog_key(canvas: Canvas, key: str) -> None:
+    """Let `canvas.setCatalogEntry(key, ...)` write a key the catalog does not know (such as
+    /OutputIntents), written after the others and inline, not as a reference."""
+    # PDFCatalog.format writes only the keys of its `__Defaults__` and `__NoDefault__` lists;
+    # setCatalogEntry sets any attribute, but an unlisted one is never written. The list is
+    # extended on this document's catalog only. Checked on 4.4–5.1.
+    catalog = _document(canvas).Catalog
+    if key not in catalog.__NoDefault__:
+        catalog.__NoDefault__ = [*catalog.__NoDefault__, key]
+
+
+def indirect_object(canvas: Canvas, pdf_object: Any) -> PDFObjectReference:
+    """A reference to `pdf_object` written as an indirect object of the canvas's document
+    (a stream inside a catalog entry must be one)."""
+    # PDFDocument.Reference is the document's own method; only `_doc` reaches it. Checked
+    # on 4.4–5.1.
+    return _document(canvas).Reference(pdf_object)
+
+
+def document_info(canvas: Canvas) -> dict[str, str]:
+    """The Info dictionary's `INFO_FIELDS` as the canvas's setTitle, setAuthor, ... left them."""
+    # The canvas sets these fields of the document's PDFInfo but has no getters. Checked on
+    # 4.4–5.1.
+    info = _document(canvas).info
+    return {field: getattr(info, field) for field in INFO_FIELDS}
+
+
+def set_document_info(canvas: Canvas, info: PDFInfo) -> None:
+    """Write `info` (a PDFInfo, e.g. one with other keys or dates) as the Info dictionary."""
+    # ReportLab writes its own dates and no /GTS_PDFXVersion; only replacing the PDFInfo
+    # object of the document changes that. Checked on 4.4–5.1.
+    _document(canvas).info = info
+
+
+def set_document_id(canvas: Canvas, trailer_id: bytes) -> None:
+    """Write `trailer_id` (`\\n[<…><…>]\\n`) as the file trailer's /ID, instead of the digest
+    ReportLab computes."""
+    # PDFDocument.ID() returns `_ID` when it is set, else computes and stores it; there is no
+    # public setter. Checked on 4.4–5.1.
+    _document(canvas)._ID = trailer_id
+
+
+# --------------------------------------------------------------------------- fonts
+
+_FACE_NOT_KEPT = ("_ttf_data", "_pdfScale")  # the file's bytes; a lambda, rebuilt on load
+_FONT_NOT_KEPT = ("face", "state")           # state: per-document subsets, starts empty
+
+
+def parsed_font_state(font: TTFont) -> dict[str, dict[str, Any]]:
+    """What ReportLab parsed from a TrueType file (metrics, cmap, glyph offsets) as plain,
+    picklable data, from which `font_from_state` makes the same font again."""
+    # ReportLab cannot save a parsed font: TTFont(name, file) parses the file every time (tens
+    # of milliseconds for 3 MB). This keeps the attributes of the TTFont and its TTFontFace
+    # but the face's file bytes (`_ttf_data`), its unitsPerEm scale function (`_pdfScale`, a
+    # lambda) and the font's per-document subsets (`state`). Checked on 4.4–5.1.
+    return {"face": {k: v for k, v in vars(font.face).items() if k not in _FACE_NOT_KEPT},
+            "font": {k: v for k, v in vars(font).items() if k not in _FONT_NOT_KEPT}}
+
+
+def font_state_name(state: object) -> str | None:
+    """The PostScript name of the font a `parsed_font_state` holds; None if it is not one."""
+    if not isinstance(state, dict) or not isinstance(state.get("face"), dict) \
+            or not isinstance(state.get("font"), dict):
+        return None
+    name = state["font"].get("fontName")
+    return name if isinstance(name, str) else None
+
+
+def font_from_state(state: dict[str, dict[str, Any]], data: bytes) -> TTFont:
+    """The TTFont as its constructor makes it from the file's bytes `data`, given what
+    `parsed_font_state` kept of it."""
+    # TTFontFace.__init__ reads the file; here its attributes are restored instead, and the
+    # three left out are made as its constructor makes them. Checked on 4.4–5.1.
+    face = TTFontFace.__new__(TTFontFace)
+    vars(face).update(state["face"])
+    face._ttf_data = data
+    scale = 1000 / face.unitsPerEm
+    face._pdfScale = (lambda x: x) if face.unitsPerEm == 1000 else (lambda x: x * scale)
+    font = TTFont.__new__(TTFont)
+    vars(font).update(state["font"], face=face, state=WeakKeyDictionary())
+    return font
+
+
+def font_codepoints(font: TTFont) -> frozenset[int]:
+    """The code points a parsed TrueType font maps to a glyph."""
+    # The face's cmap as ReportLab read it (`charToGlyph`, undocumented); fontTools would
+    # read the file a second time. Checked on 4.4–5.1.
+    return frozenset(c for c, gid in font.face.charToGlyph.items() if gid)
+
+
+def registered_font_file(name: str) -> str | None:
+    """The file a font registered with ReportLab under `name` was read from, if any."""
+    # TTFontFace keeps it as `filename` (undocumented); standard and Type 1 fonts have
+    # none. Checked on 4.4–5.1.
+    filename = getattr(getattr(pdfmetrics.getFont(name), "face", None), "filename", None)
+    return filename if isinstance(filename, str) else None
+
+
+def is_standard_font(name: str) -> bool:
+    """Whether `name` is one of the 14 standard PDF fonts ReportLab knows without a file."""
+    # `pdfmetrics.standardFonts` (from the private `_fontdata`) is the list; the only public
+    # way to it, Canvas.getAvailableFonts, needs a canvas. Checked on 4.4–5.1.
+    return name in pdfmetrics.standardFonts
+
+
+def font_registry() -> dict[str, Any]:
+    """ReportLab's fonts by name: tests put a font in and take it out again (ReportLab can
+    register a font but not unregister one)."""
+    # The private dict registerFont fills and getFont reads. Checked on 4.4–5.1.
+    return pdfmetrics._fonts
+
+
+# --------------------------------------------------------------------------- graphics
+
+
+def set_initial_colors(drawing: Any, fill: object, stroke: object) -> None:
+    """Start the renderers of `drawing` (a reportlab.graphics Drawing) from these fill and
+    stroke colours instead of ReportLab's default RGB black."""
+    # The renderer's StateTracker starts from STATE_DEFAULTS, overridden by the drawing's
+    # `initial<Key>` attribute for each key. Drawing declares (and so accepts) only
+    # initialFontName and initialFontSize, so the colours are set past its attribute check;
+    # the alternative, changing the module-wide STATE_DEFAULTS, affects every drawing in the
+    # process. Checked on 4.4–5.1.
+    vars(drawing).update(initialFillColor=fill, initialStrokeColor=stroke)
+
+
+# --------------------------------------------------------------------------- platypus import
+
+
+class LazyPattern:
+    """Behaves as the compiled pattern; compiles it on first use."""
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.source = (pattern, flags)
+        self.compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self.compiled is None:
+            self.compiled = re.compile(*self.source)
+        return getattr(self.compiled, name)
+
+
+def uri_pattern() -> tuple[str, int] | None:
+    """The pattern and flags of `uri_pat` as written in the installed ReportLab."""
+    # `reportlab.platypus.paragraph` compiles `uri_pat` (undocumented module state) at import
+    # time, about 45 ms; it is read from the module's source, since importing the module is
+    # what compiles it. Checked on 4.4–5.1: `uri_pat = re.compile(r"...", re.I)`.
+    spec = importlib.util.find_spec("reportlab")
+    if spec is None or spec.origin is None:
+        return None
+    source = Path(spec.origin).parent / "platypus" / "paragraph.py"
+    try:
+        with source.open(encoding="utf-8") as lines:
+            line = next((line for line in lines if line.startswith("uri_pat = re.compile(")), "")
+        call = ast.parse(line).body[0].value  # type: ignore[attr-defined]
+        pattern = ast.literal_eval(call.args[0])
+        flags = re.IGNORECASE if ast.unparse(call.args[1]) == "re.I" else None
+    except (OSError, SyntaxError, ValueError, IndexError, AttributeError):
+        return None
+    if not isinstance(pattern, str) or flags is None:
+        return None
+    return pattern, int(flags)
+
+
+@contextlib.contextmanager
+def lazy_uri_pattern() -> Iterator[None]:
+    """While inside, compiling ReportLab's `uri_pat` gives a `LazyPattern` (platypus.py
+    imports `reportlab.platypus.paragraph` in here)."""
+    # No public switch skips the compilation. A stand-in for that exact (pattern, flags) is
+    # put into the `re` module's private caches (`_cache`; also `_cache2` from Python 3.12),
+    # which re.compile consults first. When ReportLab changes the pattern the key no longer
+    # matches and nothing happens but the old cost. Checked on Python 3.11.
+    found = uri_pattern()
+    if found is None:
+        yield
+        return
+    pattern, flags = found
+    key = (str, pattern, flags)
+    caches = [cache for cache in (getattr(re, "_cache", None), getattr(re, "_cache2", None))
+              if isinstance(cache, dict)]
+    for cache in caches:
+        cache[key] = LazyPattern(pattern, flags)
+    try:
+        yield
+    finally:
+        for cache in caches:
+            cache.pop(key, None)
