@@ -1,0 +1,2 @@
+"""Stage 1, the input: YAML files read as untrusted data (yamlfile), the content model and its
+loader, the text walker, and themes."""
