@@ -12,12 +12,10 @@ from builder.engine.platypus import LayoutError
 from builder.errors import BrochureError
 from builder.inspect.verify import ensure_nothing_lost
 from builder.layout.document import layout_document
-from builder.parallel import can_fork, in_child
 from builder.pdf.output import write_atomically
 from builder.pdf.printing import prepare_pdf, stamp_document_id
 from builder.rules.check import Finding, check_document
 from builder.source.content import load_document
-from builder.source.model import Document, Scorecard
 from builder.source.theme import SIZE_HINT, load_theme, theme_path
 from builder.typeset.typesetter import register_theme_fonts
 
@@ -66,53 +64,22 @@ def _build(content: Path, output: Path, theme_name: str | None, profile: str,
     if profile == "screen":
         theme = theme.for_screen()
     fonts = register_theme_fonts(theme)
-
-    def check() -> list[Finding]:
-        return check_document(document, fonts.faces, theme)
-
-    # A long document is checked in a second process while this one lays it out; its
-    # errors stop the build all the same, before anything is written.
-    pending = in_child(check) if _blocks(document) >= PARALLEL_BLOCKS and can_fork() else None
-    findings = [] if pending else check()
+    findings = check_document(document, fonts.faces, theme)
     _stop_on_errors(findings, content)
     try:
         laid_out = layout_document(
             document, theme, fonts, progress,
             before_save=lambda canvas: prepare_pdf(canvas, document.meta, profile == "print"))
-    except (LayoutError, BrochureError) as error:
-        if pending:  # an error in the content explains more than the layout's
-            _stop_on_errors(_findings(pending, check), content)
-        if isinstance(error, BrochureError):
-            raise
-        # a block larger than the page that cannot split or shrink
+    except LayoutError as error:  # a block larger than the page that cannot split or shrink
         raise BrochureError(f"a block does not fit on the page: {str(error)[:200]}",
                             path=content, hint="shorten that block's text, or use a larger"
                             " page size; please report it with the content file") from None
-    if pending:
-        findings = _findings(pending, check)
-        _stop_on_errors(findings, content)
     ensure_nothing_lost(document, laid_out.pdf, theme)
     pdf = stamp_document_id(laid_out.pdf)
     sha = write_atomically(pdf, output)
     return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),
                        seconds=time.perf_counter() - started, sha256=sha,
                        findings=tuple(findings))
-
-
-PARALLEL_BLOCKS = 300
-"""From this many blocks on (scorecard rows count), the check runs beside the layout."""
-
-
-def _blocks(document: Document) -> int:
-    return sum(len(block.rows) if isinstance(block, Scorecard) else 1
-               for part in document.parts for block in part.blocks)
-
-
-def _findings(pending: Callable[[], list[Finding] | None],
-              check: Callable[[], list[Finding]]) -> list[Finding]:
-    """The second process's findings; if it failed, the check is made here."""
-    findings = pending()
-    return findings if isinstance(findings, list) else check()
 
 
 def _stop_on_errors(findings: list[Finding], content: Path) -> None:
