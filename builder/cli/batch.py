@@ -76,14 +76,8 @@ def build_many(contents: Sequence[Path], outputs: Sequence[Path], options: dict[
             outcomes.append(build_one(content, output, options, debug))
             report(outcomes[-1])
         return outcomes
-    import gc
-
     import builder.build  # noqa: F401  imported once here, inherited by forked workers
-    gc.freeze()  # nor walked by collections, nor copied on write, in the workers
-    try:
-        done = _in_workers(pairs, options, jobs, report, debug)
-    finally:
-        gc.unfreeze()
+    done = _in_workers(pairs, options, jobs, report, debug)
     return [done[content] for content, _ in pairs]
 
 
