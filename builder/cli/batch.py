@@ -10,13 +10,14 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from builder.cli.inputs import output_for
 from builder.errors import BrochureError
+from builder.parallel import worker_pool
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def build_many(contents: Sequence[Path], outputs: Sequence[Path], options: dict[
 def _in_workers(pairs: list[tuple[Path, Path]], options: dict[str, Any], jobs: int,
                 report: Callable[[Outcome], None], debug: bool) -> dict[Path, Outcome]:
     done: dict[Path, Outcome] = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(pairs))) as pool:
+    with worker_pool(min(jobs, len(pairs))) as pool:
         futures: dict[Future[Outcome], tuple[Path, Path]] = {
             pool.submit(build_one, content, output, options, debug): (content, output)
             for content, output in pairs}
