@@ -77,7 +77,7 @@ def test_a_worker_that_dies_is_reported_and_reaped() -> None:
     assert_no_children()
 
 
-def test_no_fork_beside_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_fork_beside_other_threads() -> None:
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
     thread.start()
