@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,14 +12,13 @@ from builder.errors import BrochureError
 from builder.findings import Finding
 from builder.inspect.verify import ensure_nothing_lost
 from builder.layout.document import layout_document
-from builder.parallel import can_fork, in_child
 from builder.pdf.color import screen_palette
 from builder.pdf.output import write_atomically
 from builder.pdf.printing import pdf_version, prepare_pdf, stamp_document_id
-from builder.pdf.profile import OutputProfile, output_profile
+from builder.pdf.profile import output_profile
 from builder.rules.check import check_document
 from builder.source.content import load_document
-from builder.source.model import Document, Scorecard
+from builder.source.model import Document
 from builder.source.theme import SIZE_HINT, load_theme, theme_path
 from builder.typeset.typesetter import register_theme_fonts
 
@@ -41,22 +39,11 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
     """Build one brochure; raises BrochureError (and keeps any old PDF) when it cannot.
 
     profile: the name of an output profile (`builder.pdf.profile`): 'print' is trim + bleed +
-    crop marks, CMYK, PDF/X-4 output intent; 'screen' is sRGB, no marks, clickable contents."""
-    # A build leaves no cyclic garbage to speak of (the same peak memory for a 500-page
-    # yearbook) and runs about 8 % faster without the collector walking its objects.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _build(content, output, theme_name, output_profile(profile), page_size,
-                      progress)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _build(content: Path, output: Path, theme_name: str | None, profile: OutputProfile,
-           page_size: str | None, progress: Callable[[int], None] | None) -> BuildResult:
+    crop marks, CMYK, PDF/X-4 output intent; 'screen' is sRGB, no marks, clickable contents.
+    Leaves the process as it found it (the garbage collector, ReportLab's settings) but for
+    the fonts it registers and caches."""
     started = time.perf_counter()
+    output_kind = output_profile(profile)
     document = load_document(content)
     theme = load_theme(theme_path(theme_name or document.theme, content.parent))
     if page_size:
@@ -64,58 +51,27 @@ def _build(content: Path, output: Path, theme_name: str | None, profile: OutputP
             theme = theme.with_page_size(page_size)
         except ValueError as error:
             raise BrochureError(str(error), hint=SIZE_HINT) from None
-    theme = theme.for_output(marks=profile.marks, pad_pages=profile.pad_pages,
+    theme = theme.for_output(marks=output_kind.marks, pad_pages=output_kind.pad_pages,
                              screen_colors=screen_palette(theme.colors)
-                             if profile.color_space == "RGB" else None)
+                             if output_kind.color_space == "RGB" else None)
     fonts = register_theme_fonts(theme)
-
-    def check() -> list[Finding]:
-        return check_document(document, fonts.faces, theme)
-
-    # A long document is checked in a second process while this one lays it out; its
-    # errors stop the build all the same, before anything is written.
-    pending = in_child(check) if _blocks(document) >= PARALLEL_BLOCKS and can_fork() else None
-    findings = [] if pending else check()
+    findings = check_document(document, fonts.faces, theme)
     _stop_on_errors(findings, content)
     try:
         laid_out = layout_document(
-            document, theme, fonts, profile, progress,
-            before_save=lambda canvas: prepare_pdf(canvas, document.meta, profile),
-            pdf_version=pdf_version(profile))
-    except (LayoutError, BrochureError) as error:
-        if pending:  # an error in the content explains more than the layout's
-            _stop_on_errors(_findings(pending, check), content)
-        if isinstance(error, BrochureError):
-            raise
-        # a block larger than the page that cannot split or shrink
+            document, theme, fonts, output_kind, progress,
+            before_save=lambda canvas: prepare_pdf(canvas, document.meta, output_kind),
+            pdf_version=pdf_version(output_kind))
+    except LayoutError as error:  # a block larger than the page that cannot split or shrink
         raise BrochureError(f"a block does not fit on the page: {str(error)[:200]}",
                             path=content, hint="shorten that block's text, or use a larger"
                             " page size; please report it with the content file") from None
-    if pending:
-        findings = _findings(pending, check)
-        _stop_on_errors(findings, content)
     ensure_nothing_lost(document, laid_out.pdf, laid_out.record)
     pdf = stamp_document_id(laid_out.pdf)
     sha = write_atomically(pdf, output)
     return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),
                        seconds=time.perf_counter() - started, sha256=sha,
                        findings=tuple(findings))
-
-
-PARALLEL_BLOCKS = 300
-"""From this many blocks on (scorecard rows count), the check runs beside the layout."""
-
-
-def _blocks(document: Document) -> int:
-    return sum(len(block.rows) if isinstance(block, Scorecard) else 1
-               for part in document.parts for block in part.blocks)
-
-
-def _findings(pending: Callable[[], list[Finding] | None],
-              check: Callable[[], list[Finding]]) -> list[Finding]:
-    """The second process's findings; if it failed, the check is made here."""
-    findings = pending()
-    return findings if isinstance(findings, list) else check()
 
 
 def _stop_on_errors(findings: list[Finding], content: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -83,7 +82,6 @@ def test_failed_build_keeps_the_previous_pdf(tmp_path: Path) -> None:
         build(good, output)
     assert output.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    assert gc.isenabled(), "the build pauses the garbage collector, and resumes it on failure"
 
 
 def test_user_text_is_printed_literally_never_as_markup(tmp_path: Path) -> None:
@@ -103,33 +101,6 @@ def test_cli_builds_the_default_brochure(tmp_path: Path) -> None:
     assert output.read_bytes().startswith(b"%PDF")
 
 
-def test_a_long_document_is_checked_beside_the_layout_and_errors_still_stop_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from builder import build as build_module
-    from builder.build import check_file
-    forks: list[bool] = []
-    real_in_child = build_module.in_child
-    monkeypatch.setattr(build_module, "PARALLEL_BLOCKS", 3)
-    monkeypatch.setattr(build_module, "in_child",
-                        lambda work: forks.append(True) or real_in_child(work))
-    blocks = "".join(f"      - paragraph: 第{n}段正文, 写得很短。\n" for n in range(1, 6))
-    good = write(tmp_path, MINIMAL.replace("      - paragraph: {text}\n", blocks))
-    output = tmp_path / "doc.pdf"
-    result = build(good, output)
-    assert forks == [True], "the check ran in a second process"
-    assert result.findings == tuple(check_file(good)[1]) and result.findings, \
-        "the same findings as checked here (the half-width commas)"
-    before = output.read_bytes()
-    missing = blocks + "      - paragraph: 缺字𪚥。\n"  # a character the fonts lack
-    write(tmp_path, MINIMAL.replace("      - paragraph: {text}\n", missing))
-    with pytest.raises(BrochureError, match="missing-glyph"):
-        build(good, output)
-    assert output.read_bytes() == before and len(forks) == 2
-    monkeypatch.setattr(build_module, "in_child", lambda work: real_in_child(lambda: 1 / 0))
-    with pytest.raises(BrochureError, match="missing-glyph"):  # the child failed: checked here
-        build(good, output)
-
-
 def test_a_content_error_is_reported_before_the_layout_error_it_may_cause(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from builder import build as build_module
@@ -138,7 +109,6 @@ def test_a_content_error_is_reported_before_the_layout_error_it_may_cause(
     def failing_layout(*args: object, **kwargs: object) -> None:
         raise LayoutError("Flowable too large")
 
-    monkeypatch.setattr(build_module, "PARALLEL_BLOCKS", 3)  # checked in a second process
     monkeypatch.setattr(build_module, "layout_document", failing_layout)
     blocks = "".join(f"      - paragraph: 第{n}段正文。\n" for n in range(1, 6))
     content = write(tmp_path, MINIMAL.replace("      - paragraph: {text}\n", blocks))

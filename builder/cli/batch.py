@@ -10,13 +10,14 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from builder.cli.inputs import output_for
 from builder.errors import BrochureError
+from builder.parallel import worker_pool
 
 
 @dataclass(frozen=True)
@@ -76,21 +77,15 @@ def build_many(contents: Sequence[Path], outputs: Sequence[Path], options: dict[
             outcomes.append(build_one(content, output, options, debug))
             report(outcomes[-1])
         return outcomes
-    import gc
-
     import builder.build  # noqa: F401  imported once here, inherited by forked workers
-    gc.freeze()  # nor walked by collections, nor copied on write, in the workers
-    try:
-        done = _in_workers(pairs, options, jobs, report, debug)
-    finally:
-        gc.unfreeze()
+    done = _in_workers(pairs, options, jobs, report, debug)
     return [done[content] for content, _ in pairs]
 
 
 def _in_workers(pairs: list[tuple[Path, Path]], options: dict[str, Any], jobs: int,
                 report: Callable[[Outcome], None], debug: bool) -> dict[Path, Outcome]:
     done: dict[Path, Outcome] = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(pairs))) as pool:
+    with worker_pool(min(jobs, len(pairs))) as pool:
         futures: dict[Future[Outcome], tuple[Path, Path]] = {
             pool.submit(build_one, content, output, options, debug): (content, output)
             for content, output in pairs}

@@ -15,7 +15,7 @@ import re
 import pypdfium2
 
 from builder.errors import BrochureError
-from builder.parallel import can_fork, in_child
+from builder.parallel import beside
 from builder.source.model import Document, Span
 from builder.source.texts import Text, texts
 from builder.typeset.record import Printing, PrintRecord
@@ -27,19 +27,19 @@ SOFT_HYPHEN = str.maketrans({"\ufffe": "-", "\x02": "-"})
 def page_texts(pdf: bytes) -> list[str]:
     """The text of each page inside its trim box: text drawn beyond the page's edge is lost
     in print (pdfium: about 30 times faster than pypdf here). A long PDF is read by two
-    processes, each taking half of the pages (the second is a fork, where one exists)."""
+    processes, each taking half of the pages (the second is a fork, where that is safe)."""
     document = pypdfium2.PdfDocument(pdf)
     try:
         count = len(document)
     finally:
         document.close()
-    if count < PARALLEL_PAGES or not can_fork():
+    if count < PARALLEL_PAGES:
         return _page_texts(pdf, range(count))
     half = count // 2
-    second = in_child(lambda: _page_texts(pdf, range(half, count)))
-    first = _page_texts(pdf, range(half))
-    rest = second()
-    return first + (rest if isinstance(rest, list) else _page_texts(pdf, range(half, count)))
+    with beside(lambda: _page_texts(pdf, range(half, count))) as second:
+        first = _page_texts(pdf, range(half))
+        rest = _page_texts(pdf, range(half, count)) if second is None else second.result()
+    return first + rest
 
 
 PARALLEL_PAGES = 64
