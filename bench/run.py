@@ -137,7 +137,11 @@ def profile(content: Path, folder: Path, top: int = 30) -> None:
     import pstats
 
     stats, output = folder / "build.prof", folder / "profiled.pdf"
-    command = [sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "builder", "build",
+    # the command's main(), not `python -m builder`: its fast exit would skip writing stats
+    script = folder / "profiled_build.py"
+    script.write_text("import gc, sys\nfrom builder.cli.main import main\n"
+                      "gc.disable()\nsys.exit(main(sys.argv[1:]))\n", encoding="utf-8")
+    command = [sys.executable, "-m", "cProfile", "-o", str(stats), str(script), "build",
                str(content), "-o", str(output)]
     interleaved_runs([Job(command, output, lambda n: child_env(folder, folder / "fonts-warm"))],
                      1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,13 +13,13 @@ from builder.errors import BrochureError
 from builder.findings import Finding
 from builder.inspect.verify import ensure_nothing_lost
 from builder.layout.document import layout_document
-from builder.pdf.color import screen_palette
+from builder.parallel import beside
 from builder.pdf.output import write_atomically
 from builder.pdf.printing import pdf_version, prepare_pdf, stamp_document_id
 from builder.pdf.profile import output_profile
 from builder.rules.check import check_document
 from builder.source.content import load_document
-from builder.source.model import Document
+from builder.source.model import Document, Scorecard
 from builder.source.theme import SIZE_HINT, load_theme, theme_path
 from builder.typeset.typesetter import register_theme_fonts
 
@@ -51,27 +52,55 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
             theme = theme.with_page_size(page_size)
         except ValueError as error:
             raise BrochureError(str(error), hint=SIZE_HINT) from None
+    screen_colors = None
+    if output_kind.color_space == "RGB":  # LittleCMS is imported only for screen files
+        from builder.pdf.color import screen_palette
+        screen_colors = screen_palette(theme.colors)
     theme = theme.for_output(marks=output_kind.marks, pad_pages=output_kind.pad_pages,
-                             screen_colors=screen_palette(theme.colors)
-                             if output_kind.color_space == "RGB" else None)
+                             screen_colors=screen_colors)
     fonts = register_theme_fonts(theme)
-    findings = check_document(document, fonts.faces, theme)
-    _stop_on_errors(findings, content)
-    try:
-        laid_out = layout_document(
-            document, theme, fonts, output_kind, progress,
-            before_save=lambda canvas: prepare_pdf(canvas, document.meta, output_kind),
-            pdf_version=pdf_version(output_kind))
-    except LayoutError as error:  # a block larger than the page that cannot split or shrink
-        raise BrochureError(f"a block does not fit on the page: {str(error)[:200]}",
-                            path=content, hint="shorten that block's text, or use a larger"
-                            " page size; please report it with the content file") from None
+
+    def check() -> list[Finding]:
+        return check_document(document, fonts.faces, theme)
+
+    # A long document is checked in a second process while this one lays it out (where
+    # `beside` finds a safe fork); its errors stop the build all the same, before anything
+    # is written, and explain a layout error better than the layout can.
+    long = _blocks(document) >= PARALLEL_BLOCKS
+    with beside(check) if long else nullcontext() as pending:
+        findings = check() if pending is None else []
+        _stop_on_errors(findings, content)
+        try:
+            laid_out = layout_document(
+                document, theme, fonts, output_kind, progress,
+                before_save=lambda canvas: prepare_pdf(canvas, document.meta, output_kind),
+                pdf_version=pdf_version(output_kind))
+        except LayoutError as error:  # a block larger than the page that cannot split
+            if pending is not None:
+                _stop_on_errors(pending.result(), content)
+            raise BrochureError(f"a block does not fit on the page: {str(error)[:200]}",
+                                path=content, hint="shorten that block's text, or use a"
+                                " larger page size; please report it with the content file"
+                                ) from None
+        if pending is not None:
+            findings = pending.result()
+            _stop_on_errors(findings, content)
     ensure_nothing_lost(document, laid_out.pdf, laid_out.record)
     pdf = stamp_document_id(laid_out.pdf)
     sha = write_atomically(pdf, output)
     return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),
                        seconds=time.perf_counter() - started, sha256=sha,
                        findings=tuple(findings))
+
+
+PARALLEL_BLOCKS = 300
+"""From this many blocks on (scorecard rows count), the check runs beside the layout: about
+0.3 s of a 500-page build's 3 s, measured to save 3-6 % of its time on two idle cores."""
+
+
+def _blocks(document: Document) -> int:
+    return sum(len(block.rows) if isinstance(block, Scorecard) else 1
+               for part in document.parts for block in part.blocks)
 
 
 def _stop_on_errors(findings: list[Finding], content: Path) -> None:

@@ -5,8 +5,9 @@ and costs no imports, `spawn` elsewhere (fork is unsafe on macOS beside threads 
 Objective-C runtime). Leaving its block, however (an error, KeyboardInterrupt), cancels what
 has not started and waits for the workers: none is left running or unreaped.
 
-`beside` runs one piece of work in a forked worker while the caller goes on: half of a
-long PDF's read-back (`brochure build -j N` uses a `worker_pool` of its own). The worker
+`beside` runs one piece of work in a forked worker while the caller goes on: the content
+check of a long document during its layout, half of a long PDF's read-back (`brochure
+build -j N` uses a `worker_pool` of its own). The worker
 starts with a copy of this process, so the work needs no pickling, only its result does;
 the work's exceptions are raised from `result()` as they would be here. Without a safe fork,
 or with one core, it gives None and the caller does the work itself: a spawned worker would

@@ -275,3 +275,9 @@ def test_long_pdfs_are_read_back_by_two_processes_in_page_order(monkeypatch) -> 
     assert len(verify.page_texts(_numbered_pages(verify.PARALLEL_PAGES - 1))) == \
         verify.PARALLEL_PAGES - 1
     assert workers == [], "a short PDF is read by one process"
+
+
+def test_flatten_drops_every_white_space_character() -> None:
+    from builder.inspect.verify import WHITE_SPACE, flatten
+    assert set(WHITE_SPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    assert flatten(" 甲\u3000乙\n**丙**\ufffe") == "甲乙丙-"

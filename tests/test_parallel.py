@@ -14,6 +14,7 @@ from conftest import DEFAULT_CONTENT
 
 from builder import parallel
 from builder.build import build
+from builder.errors import BrochureError
 from builder.inspect import verify
 
 needs_fork = pytest.mark.skipif(not parallel.can_fork(), reason="no safe fork or one core")
@@ -131,3 +132,39 @@ def test_a_failed_read_back_stops_the_build_and_leaves_no_worker(
         build(DEFAULT_CONTENT, tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
     assert_no_children()
+
+
+@needs_fork
+def test_a_long_document_is_checked_beside_the_layout_and_its_errors_still_stop_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from builder import build as build_module
+    from builder.build import check_file
+
+    workers: list[bool] = []
+    real_beside = build_module.beside
+    monkeypatch.setattr(build_module, "beside",
+                        lambda work: workers.append(True) or real_beside(work))
+    monkeypatch.setattr(build_module, "PARALLEL_BLOCKS", 3)
+    head = ('meta: {title: 测试手册, date: "2022", language: zh-CN}\nparts:\n'
+            '  - title: 第一部分\n'
+            "    blocks:\n")
+    blocks = "".join(f"      - paragraph: 第{n}段正文, 写得很短。\n" for n in range(1, 6))
+    good = tmp_path / "doc.yaml"
+    good.write_text(head + blocks, encoding="utf-8")
+    output = tmp_path / "doc.pdf"
+    result = build(good, output)
+    assert workers == [True], "the check ran beside the layout"
+    assert result.findings == tuple(check_file(good)[1]) and result.findings, \
+        "the same findings as checked here (the half-width commas)"
+    assert_no_children()
+    before = output.read_bytes()
+    good.write_text(head + blocks + "      - paragraph: 缺字𪚥。\n", encoding="utf-8")
+    with pytest.raises(BrochureError, match="missing-glyph"):
+        build(good, output)
+    assert output.read_bytes() == before and workers == [True, True]
+    assert_no_children()
+    monkeypatch.setattr(build_module, "PARALLEL_BLOCKS", 10**6)
+    good.write_text(head + blocks, encoding="utf-8")
+    assert build(good, tmp_path / "serial.pdf").output.read_bytes() == before, \
+        "checked here or beside, the same PDF"
+    assert workers == [True, True]

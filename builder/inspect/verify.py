@@ -10,8 +10,6 @@ the trim box, in the order it was drawn there.
 
 from __future__ import annotations
 
-import re
-
 import pypdfium2
 
 from builder.errors import BrochureError
@@ -20,8 +18,11 @@ from builder.source.model import Document, Span
 from builder.source.texts import Text, texts
 from builder.typeset.record import Printing, PrintRecord
 
-SPACE = re.compile(r"\s+")
-SOFT_HYPHEN = str.maketrans({"\ufffe": "-", "\x02": "-"})
+WHITE_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+"""Every character str.isspace() calls white space (a test holds the list to it)."""
+FLAT = str.maketrans({**dict.fromkeys(WHITE_SPACE), "\ufffe": "-", "\x02": "-"})
+"""White space dropped, and a hyphen pdfium reports as a soft hyphen made a hyphen."""
 
 
 def page_texts(pdf: bytes) -> list[str]:
@@ -64,7 +65,7 @@ def _page_texts(pdf: bytes, numbers: range) -> list[str]:
 def flatten(text: str) -> str:
     """Text as compared between content and PDF: no white space, no **bold** markers, and a
     hyphen that pdfium reports as a soft hyphen (U+FFFE or U+0002 at a line end) a hyphen."""
-    return SPACE.sub("", text).replace("**", "").translate(SOFT_HYPHEN)
+    return text.translate(FLAT).replace("**", "")
 
 
 def missing_texts(document: Document, pdf: bytes, record: PrintRecord) -> list[Text]:
@@ -78,11 +79,14 @@ def missing_texts(document: Document, pdf: bytes, record: PrintRecord) -> list[T
                 return content[(id(owner), attribute)]
         return Text(printing.text, f"{printing.role.replace('_', ' ')} text", Span(0, 0))
 
-    drawn = record.sources_drawn()
+    drawn_pieces = record.pieces()
+    drawn = record.sources_drawn(drawn_pieces)
     lost = [text for key, text in content.items()
             if key not in drawn and key not in record.omitted]
-    lost += [text_of(p) for p in record.printings
-             if p.pieces and flatten("".join(p.pieces)) != flatten(p.text)]
+    for number, pieces in drawn_pieces.items():
+        whole, printing = "".join(pieces), record.printings[number]
+        if whole != printing.text and flatten(whole) != flatten(printing.text):
+            lost.append(text_of(printing))
     pages = [flatten(page) for page in page_texts(pdf)]
     offsets = [0] * len(pages)
     for piece in record.drawn:

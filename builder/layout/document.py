@@ -12,6 +12,7 @@ import functools
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from reportlab.pdfgen.canvas import Canvas
 
@@ -32,7 +33,6 @@ from builder.engine.platypus import (
 from builder.layout.chart import change_bars
 from builder.layout.pages import PageArt, draw_aligned, place_form
 from builder.layout.scorecard import ScorecardTable
-from builder.pdf.images import ImageStore
 from builder.pdf.printing import Sheet, draw_marks, has_marks
 from builder.pdf.profile import OutputProfile
 from builder.source.model import (
@@ -50,6 +50,9 @@ from builder.source.texts import tag_printed
 from builder.source.theme import Slots, Theme
 from builder.typeset.record import PrintRecord
 from builder.typeset.typesetter import Fonts, Typesetter
+
+if TYPE_CHECKING:
+    from builder.pdf.images import ImageStore
 
 
 @dataclass
@@ -283,11 +286,21 @@ class StoryBuilder:
                  record: PrintRecord | None = None) -> None:
         self.document, self.theme, self.fonts = document, theme, fonts
         self.state, self.profile, self.record = state, profile, record
-        paper = theme.color("paper")
-        self.images = ImageStore(profile.color_space, paper.cmyk()
-                                 if profile.color_space == "CMYK" else paper.rgb())
+        self._images: ImageStore | None = None
         self.type = Typesetter(theme, fonts, record)
         self.pages = PageArt(document, theme, fonts, self.type)
+
+    def images(self) -> ImageStore:
+        """The build's image store, made when the first picture is drawn: Pillow and
+        LittleCMS are imported only by builds that place pictures (15 ms)."""
+        if self._images is None:
+            from builder.pdf import images
+
+            paper = self.theme.color("paper")
+            self._images = images.ImageStore(
+                self.profile.color_space,
+                paper.cmyk() if self.profile.color_space == "CMYK" else paper.rgb())
+        return self._images
 
     def story(self) -> list[Flowable]:
         story: list[Flowable] = [FullPage(self.pages.cover),
@@ -579,7 +592,7 @@ class FigureFrame(Flowable):
     """A picture (or a framed placeholder when the content names no image) with its caption."""
 
     def __init__(self, figure: Figure, width: float, theme: Theme,
-                 typesetter: Typesetter, images: ImageStore) -> None:
+                 typesetter: Typesetter, images: Callable[[], ImageStore]) -> None:
         super().__init__()
         self.figure, self.theme, self.images = figure, theme, images
         self.frame_width = width
@@ -600,9 +613,10 @@ class FigureFrame(Flowable):
         top = self.caption_height + self.caption_gap
         w, h = self.frame_width, self.frame_height
         if self.figure.image is not None and self.figure.image.exists():
-            iw, ih = self.images.size(self.figure.image)
+            images = self.images()
+            iw, ih = images.size(self.figure.image)
             scale = min(w / iw, h / ih)
-            image = self.images.placed(self.figure.image, iw * scale, ih * scale)
+            image = images.placed(self.figure.image, iw * scale, ih * scale)
             canv.drawImage(image, (w - iw * scale) / 2, top + (h - ih * scale) / 2,
                            iw * scale, ih * scale)
         else:
