@@ -7,6 +7,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from builder.engine.platypus import LayoutError
 from builder.errors import BrochureError
@@ -22,6 +23,9 @@ from builder.source.content import load_document
 from builder.source.model import Document, Scorecard
 from builder.source.theme import SIZE_HINT, load_theme, theme_path
 from builder.typeset.typesetter import register_theme_fonts
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 
 @dataclass(frozen=True)
@@ -77,13 +81,13 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
                 pdf_version=pdf_version(output_kind))
         except LayoutError as error:  # a block larger than the page that cannot split
             if pending is not None:
-                _stop_on_errors(pending.result(), content)
+                _stop_on_errors(_findings(pending, check), content)
             raise BrochureError(f"a block does not fit on the page: {str(error)[:200]}",
                                 path=content, hint="shorten that block's text, or use a"
                                 " larger page size; please report it with the content file"
                                 ) from None
         if pending is not None:
-            findings = pending.result()
+            findings = _findings(pending, check)
             _stop_on_errors(findings, content)
     ensure_nothing_lost(document, laid_out.pdf, laid_out.record)
     pdf = stamp_document_id(laid_out.pdf)
@@ -101,6 +105,18 @@ PARALLEL_BLOCKS = 300
 def _blocks(document: Document) -> int:
     return sum(len(block.rows) if isinstance(block, Scorecard) else 1
                for part in document.parts for block in part.blocks)
+
+
+def _findings(pending: Future[list[Finding]], check: Callable[[], list[Finding]]
+              ) -> list[Finding]:
+    """The worker's findings; should the worker have died (killed, out of memory), the
+    check is made here. An error of the check itself is raised as it would be here."""
+    from concurrent.futures.process import BrokenProcessPool  # loaded with the pool
+
+    try:
+        return pending.result()
+    except BrokenProcessPool:
+        return check()
 
 
 def _stop_on_errors(findings: list[Finding], content: Path) -> None:

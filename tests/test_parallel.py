@@ -168,3 +168,23 @@ def test_a_long_document_is_checked_beside_the_layout_and_its_errors_still_stop_
     assert build(good, tmp_path / "serial.pdf").output.read_bytes() == before, \
         "checked here or beside, the same PDF"
     assert workers == [True, True]
+
+
+@needs_fork
+def test_a_check_worker_that_dies_is_replaced_by_the_check_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from builder import build as build_module
+
+    real_beside = build_module.beside
+    monkeypatch.setattr(build_module, "beside",
+                        lambda work: real_beside(lambda: os._exit(9)))  # killed, say
+    monkeypatch.setattr(build_module, "PARALLEL_BLOCKS", 1)
+    content = tmp_path / "doc.yaml"
+    content.write_text('meta: {title: 测试手册, date: "2022", language: zh-CN}\nparts:\n'
+                       '  - title: 第一部分\n    blocks:\n'
+                       '      - paragraph: 一段正文, 写得很短。\n', encoding="utf-8")
+    result = build(content, tmp_path / "doc.pdf")
+    assert result.pages > 0
+    assert result.findings == tuple(build_module.check_file(content)[1]) and result.findings, \
+        "the half-width comma found by the check made here"
+    assert_no_children()
