@@ -12,6 +12,8 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from builder.errors import BrochureError
+
 ICC_NAME = "FOGRA39L-brochure.icc"
 EXAMPLE = "xianan-2022.yaml"
 """The example brochure `brochure build` makes when it finds no content to build."""
@@ -22,8 +24,8 @@ def _folder(package: str, name: str | None = None) -> Path:
     folder = files(package) if name is None else files(package).joinpath(name)
     path = Path(str(folder))
     if not path.is_dir():  # e.g. the package imported from a zip file
-        raise RuntimeError(f"brochure's data folder {folder} is not on disk; install the "
-                           "package as files (pip install, not a zipped application)")
+        raise BrochureError(f"brochure's data folder {folder} is not on disk",
+                            hint="install the package as files (pip install), not zipped")
     return path
 
 
