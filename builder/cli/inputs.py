@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from builder import data
 from builder.errors import BrochureError
-from builder.source.yamlfile import read_yaml_nodes
+from builder.source.yamlfile import entry, read_yaml_nodes
 
 DIST = Path("dist")
 GENERIC_STEM = "content"
@@ -45,8 +43,6 @@ def _is_content(path: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        node = read_yaml_nodes(path)
+        return entry(read_yaml_nodes(path), "parts") is not None
     except BrochureError:
         return False
-    return isinstance(node, yaml.MappingNode) and any(
-        getattr(key, "value", None) == "parts" for key, _ in node.value)

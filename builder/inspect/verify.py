@@ -15,7 +15,7 @@ import pypdfium2
 from builder.errors import BrochureError
 from builder.parallel import beside
 from builder.source.model import Document, Span
-from builder.source.texts import Text, texts
+from builder.source.texts import Text, source_key, texts
 from builder.typeset.record import Printing, PrintRecord
 
 WHITE_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
@@ -74,9 +74,9 @@ def missing_texts(document: Document, pdf: bytes, record: PrintRecord) -> list[T
     content = {text.source: text for text in texts(document)}
 
     def text_of(printing: Printing) -> Text:
-        for owner, attribute in printing.sources:
-            if (id(owner), attribute) in content:
-                return content[(id(owner), attribute)]
+        for source in printing.sources:
+            if source_key(*source) in content:
+                return content[source_key(*source)]
         return Text(printing.text, f"{printing.role.replace('_', ' ')} text", Span(0, 0))
 
     drawn_pieces = record.pieces()

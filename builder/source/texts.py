@@ -41,7 +41,13 @@ class Text:
     @property
     def source(self) -> tuple[int, str]:
         """The key the layout's print record uses for this text."""
-        return id(self.owner), self.field
+        return source_key(self.owner, self.field)
+
+
+def source_key(owner: object, attribute: str) -> tuple[int, str]:
+    """One content text, as the walker and the print record both name it: the very model
+    object holding it (copies are other texts) and its attribute."""
+    return id(owner), attribute
 
 
 def text_at(owner: object, key: str, value: str, what: str, attribute: str = "") -> Text:

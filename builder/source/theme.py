@@ -17,7 +17,7 @@ from reportlab.lib.colors import CMYKColor, Color
 
 from builder import data
 from builder.errors import BrochureError
-from builder.source.yamlfile import NodeReader, read_yaml_nodes
+from builder.source.yamlfile import NodeReader, entry, read_yaml_nodes
 
 MM = 72 / 25.4
 """Points per millimetre."""
@@ -404,7 +404,7 @@ def _value(reader: NodeReader, node: yaml.Node, section: str, name: str, key: Ke
 
 def _extended(reader: NodeReader, node: yaml.Node, seen: set[Path]) -> yaml.Node:
     """A theme with `extends: NAME` is its base theme with this file's values laid over it."""
-    base_name = _entry(node, "extends")
+    base_name = entry(node, "extends")
     if base_name is None:
         return node
     base_path = theme_path(reader.text(base_name, "'extends'"), reader.path.parent)
@@ -416,16 +416,9 @@ def _extended(reader: NodeReader, node: yaml.Node, seen: set[Path]) -> yaml.Node
     return _overlay(base, node)
 
 
-def _entry(node: yaml.Node, key: str) -> yaml.Node | None:
-    """The value node of a mapping's `key`, if it has one."""
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-
-
 def base_theme(path: Path) -> Path | None:
     """The theme file that the theme at `path` extends, or None."""
-    node = _entry(read_yaml_nodes(path), "extends")
+    node = entry(read_yaml_nodes(path), "extends")
     if node is None:
         return None
     return theme_path(NodeReader(path).text(node, "'extends'"), path.parent)
@@ -515,7 +508,7 @@ def _style(reader: NodeReader, node: yaml.Node, name: str,
            colors: dict[str, tuple[float, float, float, float]]) -> RoleStyle:
     style = _section(reader, node, f"styles.{name}", RoleStyle)
     if style.color not in colors:
-        raise reader.fail(_entry(node, "color") or node,
+        raise reader.fail(entry(node, "color") or node,
                           f"style '{name}' uses unknown colour '{style.color}'",
                           hint=f"colours defined: {', '.join(colors)}")
     return style

@@ -98,6 +98,13 @@ def parse_nodes(text: str, path: Path) -> yaml.Node:
     return node
 
 
+def entry(node: yaml.Node, key: str) -> yaml.Node | None:
+    """The value node of a mapping's `key`, if it has one."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+
+
 def read_yaml_nodes(path: Path) -> yaml.Node:
     """Read and parse a YAML file into a node tree (errors as BrochureError)."""
     return parse_nodes(read_text(path), path)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
+from builder.source.texts import source_key
+
 Source = tuple[object, str]
 """A content text as the model holds it: (the model object, its attribute name)."""
 
@@ -56,8 +58,7 @@ class PrintRecord:
         self.drew(canvas, self.expect(text, role, *sources), text)
 
     def omit(self, source: Source, reason: str) -> None:
-        owner, attribute = source
-        self.omitted[(id(owner), attribute)] = reason
+        self.omitted[source_key(*source)] = reason
 
     def pieces(self) -> dict[int, list[str]]:
         """The pieces drawn of each printing that was drawn, in drawing order."""
@@ -70,7 +71,7 @@ class PrintRecord:
                       ) -> set[tuple[int, str]]:
         """The content texts of which at least a piece with some text was drawn (`pieces`:
         what `pieces()` gives, if already at hand)."""
-        return {(id(owner), attribute)
+        return {source_key(*source)
                 for number, texts in (pieces or self.pieces()).items()
                 if any(t.strip() for t in texts)
-                for owner, attribute in self.printings[number].sources}
+                for source in self.printings[number].sources}
