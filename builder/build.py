@@ -11,17 +11,19 @@ from typing import TYPE_CHECKING
 
 from builder.engine.platypus import LayoutError
 from builder.errors import BrochureError
+from builder.files import output_target, write_atomically
 from builder.findings import Finding
 from builder.inspect.verify import ensure_nothing_lost
 from builder.layout.document import layout_document
 from builder.parallel import beside
-from builder.pdf.output import write_atomically
 from builder.pdf.printing import pdf_version, prepare_pdf, stamp_document_id
 from builder.pdf.profile import output_profile
 from builder.rules.check import check_document
 from builder.source.content import load_document
 from builder.source.model import Document, Scorecard
-from builder.source.theme import SIZE_HINT, load_theme, theme_path
+from builder.source.texts import figures
+from builder.source.theme import SIZE_HINT, Theme, load_theme, theme_chain, theme_path
+from builder.typeset.fonts import FontFace
 from builder.typeset.typesetter import register_theme_fonts
 
 if TYPE_CHECKING:
@@ -63,6 +65,8 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
     theme = theme.for_output(marks=output_kind.marks, pad_pages=output_kind.pad_pages,
                              screen_colors=screen_colors)
     fonts = register_theme_fonts(theme)
+    inputs = build_inputs(content, document, theme, fonts.faces)
+    output_target(output, "pdf", inputs)  # refused before the work, not after it
 
     def check() -> list[Finding]:
         return check_document(document, fonts.faces, theme)
@@ -91,10 +95,17 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
             _stop_on_errors(findings, content)
     ensure_nothing_lost(document, laid_out.pdf, laid_out.record)
     pdf = stamp_document_id(laid_out.pdf)
-    sha = write_atomically(pdf, output)
+    sha = write_atomically(pdf, output, "pdf", inputs)
     return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),
                        seconds=time.perf_counter() - started, sha256=sha,
                        findings=tuple(findings))
+
+
+def build_inputs(content: Path, document: Document, theme: Theme,
+                 faces: tuple[FontFace, ...]) -> list[Path]:
+    """Every file a build reads: the content, the theme files, the fonts and the images."""
+    images = [f.image for part in document.parts for f in figures(part) if f.image is not None]
+    return [content, *theme_chain(theme.path), *(face.path for face in faces), *images]
 
 
 PARALLEL_BLOCKS = 300

@@ -360,7 +360,7 @@ def test_the_file_date_comes_from_the_content_date(date: str, stamp: str) -> Non
 
 
 def test_written_pdfs_get_the_usual_file_mode(tmp_path: Path) -> None:
-    from builder.pdf.output import write_atomically
+    from builder.files import write_atomically
     target = tmp_path / "a.pdf"
     mask = os.umask(0o022)
     try:

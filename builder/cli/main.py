@@ -19,6 +19,10 @@ DEFAULT_CONTENT_HELP = ("default: the one content file in this folder or in ./co
                         "the example brochure")
 
 
+INTERRUPTED = 130
+"""The exit status after Ctrl-C (128 + SIGINT), as shells report it."""
+
+
 def run() -> None:
     """The `brochure` command and `python -m builder`: `main`, then exit at once.
 
@@ -34,6 +38,9 @@ def run() -> None:
         sys.stderr.flush()
     except BrokenPipeError:  # the reader left early (`brochure check | head -1`)
         code = 1
+    except KeyboardInterrupt:  # Ctrl-C outside `main` (while importing, or flushing)
+        print("\nbrochure: interrupted", file=sys.stderr)
+        code = INTERRUPTED
     os._exit(code)
 
 
@@ -139,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(error, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("\nbrochure: interrupted; files being written were left as they were",
+              file=sys.stderr)
+        return INTERRUPTED
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -210,11 +223,11 @@ def _check_typography(args: argparse.Namespace) -> int:
 
 
 def _impose(args: argparse.Namespace) -> int:
+    from builder.files import write_atomically
     from builder.pdf.impose import impose
-    from builder.pdf.output import write_atomically
     output = args.output or args.pdf.with_name(f"{args.pdf.stem}-booklet.pdf")
     imposed = impose(args.pdf, args.sheet)
-    sha = write_atomically(imposed.pdf, output)
+    sha = write_atomically(imposed.pdf, output, "pdf", [args.pdf])
     order = "  ".join(f"[{left or '-'}|{right or '-'}]" for left, right in imposed.sides)
     print(f"imposed {output}: {imposed.pages} pages + {imposed.blanks} blank on "
           f"{len(imposed.sides) // 2} sheets, sha256 {sha}")

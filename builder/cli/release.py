@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.build import build
+from builder.files import write_atomically
 from builder.inspect.preflight import PreflightReport, preflight
 from builder.pdf.impose import impose
-from builder.pdf.output import write_atomically
 from builder.pdf.profile import PRINT, SCREEN
 
 
@@ -39,9 +39,9 @@ def release(content: Path, dist: Path, theme_name: str | None = None) -> Release
     write_atomically(imposed.pdf, booklet_pdf)
     report = preflight(print_pdf, PRINT)
     text_report, json_report = folder / "preflight.txt", folder / "preflight.json"
-    write_atomically((report.to_text() + "\n").encode(), text_report)
-    write_atomically((report.to_json() + "\n").encode(), json_report)
+    write_atomically((report.to_text() + "\n").encode(), text_report, "text")
+    write_atomically((report.to_json() + "\n").encode(), json_report, "text")
     files = [print_pdf, screen_pdf, booklet_pdf, text_report, json_report]
     sums = "".join(f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.name}\n" for f in files)
-    write_atomically(sums.encode(), folder / "SHA256SUMS")
+    write_atomically(sums.encode(), folder / "SHA256SUMS", "text")
     return Release(folder, [*files, folder / "SHA256SUMS"], report, imposed.blanks)

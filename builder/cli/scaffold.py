@@ -6,7 +6,10 @@ DIR/content.yaml (every block type, with the schema line editors use), DIR/theme
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
+from typing import BinaryIO
 
 from builder import data
 from builder.errors import BrochureError
@@ -73,28 +76,45 @@ colors:
 
 
 def scaffold(folder: Path) -> list[Path]:
-    """Create the new brochure's files; refuses to overwrite an existing content.yaml."""
-    content = folder / "content.yaml"
-    if content.exists():
-        raise BrochureError("a brochure already exists here", path=content,
-                            hint="choose a new folder name")
-    (folder / "images").mkdir(parents=True, exist_ok=True)
+    """Create the new brochure's files; refuses, before writing anything, when any of them
+    (or anything else that is not a folder where a folder goes) already exists."""
     schemas = folder / ".schemas"
-    schemas.mkdir(exist_ok=True)
+    texts = {  # the files an editor wrote to first, so that a refusal names them
+        folder / "content.yaml": CONTENT.format(schema=".schemas/content.schema.json"),
+        folder / "theme.yaml": THEME.format(schema=".schemas/theme.schema.json",
+                                            name=json.dumps(folder.resolve().name or "brochure",
+                                                            ensure_ascii=False))}
     for name in ("content.schema.json", "theme.schema.json"):
-        (schemas / name).write_text((data.schemas_dir() / name).read_text(encoding="utf-8"),
-                                    encoding="utf-8")
-    content.write_text(CONTENT.format(schema=".schemas/content.schema.json",
-                                      folder=folder.as_posix()), encoding="utf-8")
-    theme = folder / "theme.yaml"
-    theme.write_text(THEME.format(schema=".schemas/theme.schema.json",
-                                  name=folder.resolve().name), encoding="utf-8")
+        texts[schemas / name] = (data.schemas_dir() / name).read_text(encoding="utf-8")
     image = folder / "images" / "sample.jpg"
-    _sample_image(image)
-    return [content, theme, image]
+    for place in (folder, schemas, image.parent):
+        if place.exists() and not place.is_dir():
+            raise BrochureError("this is a file, where the new brochure needs a folder",
+                                path=place, hint="choose a new folder name")
+    existing = [path for path in (*texts, image) if os.path.lexists(path)]
+    if existing:
+        raise BrochureError("a brochure already exists here; nothing was written",
+                            path=existing[0], hint="choose a new folder name")
+    try:
+        for place in (folder, schemas, image.parent):
+            place.mkdir(parents=True, exist_ok=True)
+        for path, text in texts.items():
+            with path.open("x", encoding="utf-8") as stream:  # "x": never over a file
+                stream.write(text)
+        with image.open("xb") as stream:
+            _sample_image(stream)
+    except FileExistsError as exc:  # made by someone else since the check above
+        raise BrochureError("a file appeared while the brochure was being made; it was left"
+                            " as it is", path=exc.filename, hint="choose a new folder name"
+                            ) from None
+    except OSError as exc:
+        raise BrochureError(f"cannot make the brochure here: {exc.strerror or exc}",
+                            path=exc.filename or folder,
+                            hint="choose a folder you can write to") from None
+    return [folder / "content.yaml", folder / "theme.yaml", image]
 
 
-def _sample_image(path: Path) -> None:
+def _sample_image(stream: BinaryIO) -> None:
     """A 2400×1600 landscape drawn here (no download): sky, sun, hills."""
     from PIL import Image, ImageDraw
 
@@ -108,4 +128,4 @@ def _sample_image(path: Path) -> None:
                   (2400, 1600), (0, 1600)], fill=(70, 130, 80))
     draw.polygon([(0, 1350), (900, 1000), (1600, 1300), (2400, 1150), (2400, 1600),
                   (0, 1600)], fill=(50, 100, 60))
-    image.save(path, quality=88, dpi=(300, 300))
+    image.save(stream, "JPEG", quality=88, dpi=(300, 300))

@@ -16,20 +16,15 @@ def watched_files(content: Path, theme_name: str | None) -> list[Path]:
     """The content file, its theme files (and the ones they extend) and its images."""
     from builder.source.content import load_document
     from builder.source.texts import figures
-    from builder.source.theme import base_theme, theme_path
+    from builder.source.theme import theme_chain, theme_path
 
     files = [content]
     try:
         document = load_document(content)
     except BrochureError:
         return files  # watch the content until it loads again
-    theme: Path | None = theme_path(theme_name or document.theme, content.parent)
-    while theme is not None and theme.exists() and theme not in files:
-        files.append(theme)
-        try:
-            theme = base_theme(theme)
-        except BrochureError:
-            break  # a broken theme is watched until it reads again
+    # a broken theme is watched until it reads again
+    files += theme_chain(theme_path(theme_name or document.theme, content.parent))
     files += [f.image for part in document.parts for f in figures(part)
               if f.image is not None]
     return files

@@ -424,6 +424,20 @@ def base_theme(path: Path) -> Path | None:
     return theme_path(NodeReader(path).text(node, "'extends'"), path.parent)
 
 
+def theme_chain(path: Path) -> list[Path]:
+    """The theme file at `path` and every file it extends, nearest first; a file that cannot
+    be read ends the chain (its errors are the loader's to report)."""
+    chain: list[Path] = []
+    current: Path | None = path
+    while current is not None and current not in chain:
+        chain.append(current)
+        try:
+            current = base_theme(current)
+        except BrochureError:
+            break
+    return chain
+
+
 def _overlay(base: yaml.Node, top: yaml.Node) -> yaml.Node:
     """Mappings merge key by key; anything else in `top` replaces what `base` had."""
     if not (isinstance(base, yaml.MappingNode) and isinstance(top, yaml.MappingNode)):
