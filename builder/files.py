@@ -99,7 +99,7 @@ def inside(path: Path, folders: Iterable[Path]) -> bool:
 
 # --------------------------------------------------------------------------- writing
 
-SIGNATURES = {"pdf": b"%PDF-", "png": b"\x89PNG", "text": b""}
+SIGNATURES = {"pdf": b"%PDF-", "png": b"\x89PNG", "json": b"{", "text": b""}
 """What an existing file must start with to be replaced by an output of that kind."""
 
 
@@ -142,8 +142,10 @@ def _starts_with(path: Path, signature: bytes) -> bool:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return False
-    with os.fdopen(handle, "rb") as stream:
-        return stream.read(len(signature)) == signature
+    try:
+        return os.read(handle, len(signature)) == signature
+    finally:
+        os.close(handle)
 
 
 def write_atomically(data: bytes, path: Path, kind: str = "pdf",

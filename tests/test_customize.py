@@ -82,7 +82,7 @@ def test_new_refuses_to_overwrite(demo) -> None:
 def test_shipped_schemas_are_generated_from_the_loaders() -> None:
     for name, text in schemas().items():
         assert (data.schemas_dir() / name).read_text(encoding="utf-8") == text, \
-            f"{name} is stale: run `brochure schema`"
+            f"{name} is stale: run `brochure schema --out builder/data/schemas`"
 
 
 def test_theme_schema_keys_are_the_fields_of_the_theme_dataclasses() -> None:

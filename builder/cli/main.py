@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     schema_cmd = commands.add_parser(
         "schema", help="write the JSON Schemas of content and theme files")
     schema_cmd.add_argument("--out", type=Path,
-                            help="folder (default: the package's own, builder/data/schemas)")
+                            help="folder (default: .schemas, where `brochure new` puts them; "
+                                 "the package's own are in builder/data/schemas)")
     impose_cmd = commands.add_parser("impose", help="impose a PDF as a saddle-stitch booklet")
     impose_cmd.add_argument("pdf", type=Path)
     impose_cmd.add_argument("-o", "--output", type=Path,
@@ -298,8 +299,7 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from builder import data
     from builder.cli.schema import write_schemas
-    for path in write_schemas(args.out or data.schemas_dir()):
+    for path in write_schemas(args.out or Path(".schemas")):
         print(f"wrote {path}")
     return 0

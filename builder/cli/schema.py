@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from builder.files import write_atomically
 from builder.source import content as load
 from builder.source import theme
 
@@ -127,9 +128,9 @@ def schemas() -> dict[str, str]:
 
 
 def write_schemas(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write each schema into `folder`, replacing only earlier JSON files of the same name."""
     written = []
     for name, text in schemas().items():
-        (folder / name).write_text(text, encoding="utf-8")
+        write_atomically(text.encode(), folder / name, "json")
         written.append(folder / name)
     return written

@@ -120,23 +120,29 @@ def _same_style(old: str, new: str) -> str:
 
 
 def _replace_checked(path: Path, text: str, fixes: dict[tuple[int, int], Fix]) -> None:
-    """Write `text` next to `path`, confirm it loads as the fixed texts, then rename it."""
+    """Write `text` next to the file `path` names (a link is followed: the file it points to
+    is fixed, the link stays), confirm it loads as the fixed texts, then rename it over."""
+    target = path.resolve()
     before = load_document(path)
     wanted = [fixes[(t.span.line, t.span.column)].apply()
               if (t.span.line, t.span.column) in fixes else t.value for t in texts(before)]
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".yaml",
-                                         dir=path.parent)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".yaml",
+                                             dir=target.parent)
+    except OSError as exc:
+        raise _unsafe(path, None, f"cannot write beside it ({exc.strerror or exc})") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
         after = load_document(Path(temporary))
         if [t.value for t in texts(after)] != wanted:
             raise _unsafe(path, None, "the rewritten file reads back differently")
-        os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
-        os.replace(temporary, path)
-    except BaseException:
+        os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise _unsafe(path, None, f"writing failed ({exc.strerror or exc})") from None
+    finally:
         Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _unsafe(path: Path, line: int | None, why: str) -> BrochureError:
