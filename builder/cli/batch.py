@@ -85,7 +85,7 @@ def build_many(contents: Sequence[Path], outputs: Sequence[Path], options: dict[
 def _in_workers(pairs: list[tuple[Path, Path]], options: dict[str, Any], jobs: int,
                 report: Callable[[Outcome], None], debug: bool) -> dict[Path, Outcome]:
     done: dict[Path, Outcome] = {}
-    with worker_pool(min(jobs, len(pairs))) as pool:
+    with worker_pool(min(jobs, len(pairs), MAX_JOBS_PER_CPU * default_jobs())) as pool:
         futures: dict[Future[Outcome], tuple[Path, Path]] = {
             pool.submit(build_one, content, output, options, debug): (content, output)
             for content, output in pairs}
@@ -101,6 +101,10 @@ def _in_workers(pairs: list[tuple[Path, Path]], options: dict[str, Any], jobs: i
     return done
 
 
+MAX_JOBS_PER_CPU = 4
+"""More processes than this many per CPU only share the same CPUs (and multiply memory)."""
+
+
 def default_jobs() -> int:
     """As many processes as this process may use CPUs."""
     try:
@@ -113,7 +117,7 @@ def summary_table(outcomes: Sequence[Outcome], seconds: float) -> str:
     """A table of name, pages, seconds, size and status, and a closing count."""
     rows = [("name", "pages", "seconds", "size", "status")]
     for o in outcomes:
-        rows.append((o.content.stem, str(o.pages) if o.ok else "-", f"{o.seconds:.2f}",
+        rows.append((o.output.stem, str(o.pages) if o.ok else "-", f"{o.seconds:.2f}",
                      f"{o.size / 1024:.0f} KB" if o.ok else "-", "ok" if o.ok else "FAILED"))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(w) if i in (0, 4) else cell.rjust(w)

@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         if args.debug:
             raise
-        print("\nbrochure: interrupted; files being written were left as they were",
+        print("\nbrochure: interrupted; no file was left half-written",
               file=sys.stderr)
         return INTERRUPTED
 
