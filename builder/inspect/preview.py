@@ -93,12 +93,14 @@ def _cell(sizes: list[tuple[int, int]]) -> tuple[int, int]:
     shrunk until the sheet is within SHEET_PIXELS."""
     width, height = max(w for w, _ in sizes), max(h for _, h in sizes)
     rows = -(-len(sizes) // SHEET_COLUMNS)
-    columns = min(len(sizes), SHEET_COLUMNS)
-    area = (columns * (width + GAP) + GAP) * (rows * (height + GAP) + GAP)
-    if area > SHEET_PIXELS:
-        shrink = math.sqrt(SHEET_PIXELS / area)
-        width, height = max(1, int(width * shrink)), max(1, int(height * shrink))
-    return width, height
+
+    def area(width: float, height: float) -> float:
+        return (SHEET_COLUMNS * (width + GAP) + GAP) * (rows * (height + GAP) + GAP)
+
+    shrink = min(1.0, math.sqrt(SHEET_PIXELS / area(width, height)))
+    while shrink > 0.001 and area(width * shrink, height * shrink) > SHEET_PIXELS:
+        shrink *= 0.95  # the gaps do not shrink with the pages
+    return max(1, int(width * shrink)), max(1, int(height * shrink))
 
 
 def _render(checked: CheckedPdf, document, number: int, width: int):
@@ -139,6 +141,7 @@ def _sheet(thumbnails: list, cell: tuple[int, int]):
 
 
 def _png(image) -> bytes:
+    """PNG bytes; optimized (several times slower) only for images of up to 4 M pixels."""
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    image.save(out, "PNG", optimize=image.width * image.height <= 4_000_000)
     return out.getvalue()

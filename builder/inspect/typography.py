@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import io
 import json
+import logging
 import statistics
 import unicodedata
 from collections import Counter
@@ -258,6 +259,8 @@ def _read_glyphs(data: bytes) -> list[list[tuple[_Glyph, float]]]:
             elif isinstance(item, LTContainer):  # a form XObject
                 walk(item, height, out)
 
+    # pdfminer logs what it finds odd in a damaged file; an error that matters is raised
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     pages: list[list[tuple[_Glyph, float]]] = []
     manager = PDFResourceManager(caching=True)
     device = _TextOnly(manager, laparams=None)

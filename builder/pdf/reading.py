@@ -30,6 +30,11 @@ MAX_PAGES = 5000
 MIN_SIDE, MAX_SIDE = 3.0, 14400.0
 """The smallest and largest side of a page box, in pt (PDF's limits, ISO 32000 annex C)."""
 BOXES = ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox")
+MAX_FORMS_DRAWN = 10_000
+"""The most forms (XObjects drawn as part of a page) a page may draw, counting a form drawn
+within a form as often as it is drawn: a form drawing itself 60 times takes pdfium hours."""
+FORM_LEVELS = 64
+"""How deep forms within forms are counted (pdfium stops drawing before)."""
 
 Rect = tuple[float, float, float, float]
 """A box as left, bottom, right, top (normalized: left < right, bottom < top)."""
@@ -133,19 +138,29 @@ def checked_pdf(path: Path, max_pages: int = MAX_PAGES) -> Iterator[CheckedPdf]:
         with unreadable(path):
             count = len(document.pages)
         if count == 0:
-            raise BrochureError("the PDF has no pages", path=path,
-                                hint="give a PDF with at least one page")
+            damage = [_STREAM_NAME.sub("", w).strip() for w in document.get_warnings()[:1]]
+            raise BrochureError("the PDF has no pages" + "".join(
+                f" (it is damaged: {w})" for w in damage), path=path,
+                hint="give a PDF with at least one page")
         if count > max_pages:
             raise BrochureError(f"the PDF has {count:,} pages, more than the {max_pages:,} "
                                 "this command reads", path=path,
                                 hint="split it (e.g. qpdf --split-pages) and give one part")
         boxes = []
+        counts: dict[tuple[int, int], dict[str, int]] = {}
         for number in range(1, count + 1):
             with unreadable(path, number):
                 page = document.pages[number - 1]
                 found = {name: page.obj.get(name) for name in BOXES[1:]}
                 found["/MediaBox"] = page.mediabox  # inherited from the page tree if need be
             boxes.append(_page_boxes(path, number, found))
+            with unreadable(path, number):
+                drawn = _forms_drawn(page, counts)
+            if drawn > MAX_FORMS_DRAWN:
+                raise BrochureError(
+                    f"page {number} draws forms within forms more than {MAX_FORMS_DRAWN:,} "
+                    "times (a form that draws itself, over and over)", path=path,
+                    hint="this PDF is made to exhaust the programs that read it; give another")
         repairs = [_STREAM_NAME.sub("", w).strip() for w in document.get_warnings()]
         if repairs:
             # qpdf repaired the file (a lost cross-reference table, a page without a
@@ -158,6 +173,50 @@ def checked_pdf(path: Path, max_pages: int = MAX_PAGES) -> Iterator[CheckedPdf]:
         yield CheckedPdf(path, data, document, boxes, bool(document.is_encrypted), repairs)
     finally:
         document.close()
+
+
+def _forms_drawn(page: Any, counts: dict[tuple[int, int], dict[str, int]]) -> int:
+    """How many forms drawing the page draws, forms within forms counted each time they are
+    drawn (FORM_LEVELS deep), up to just over MAX_FORMS_DRAWN. `counts` keeps each form's
+    names drawn and their counts, so that a form's content is read once per file."""
+    import pikepdf
+
+    totals: dict[tuple[tuple[int, int], int], int] = {}
+
+    def uses(content: Any, key: tuple[int, int] | None) -> dict[str, int]:
+        if key is not None and key in counts:
+            return counts[key]
+        names: dict[str, int] = {}
+        for instruction in pikepdf.parse_content_stream(content, "Do"):
+            if len(instruction.operands) == 1:
+                name = str(instruction.operands[0])
+                names[name] = names.get(name, 0) + 1
+        if key is not None:
+            counts[key] = names
+        return names
+
+    def drawn(content: Any, resources: Any, key: tuple[int, int] | None, level: int) -> int:
+        if key is not None and (key, level) in totals:
+            return totals[key, level]
+        forms = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) \
+            else None
+        total = 0
+        for name, times in uses(content, key).items():
+            form = forms.get(name) if isinstance(forms, pikepdf.Dictionary) else None
+            if not isinstance(form, pikepdf.Stream) or form.get("/Subtype") != "/Form":
+                continue
+            total += times
+            if level < FORM_LEVELS:
+                total += times * drawn(form, form.get("/Resources", resources), form.objgen,
+                                       level + 1)
+            if total > MAX_FORMS_DRAWN:
+                break
+        total = min(total, MAX_FORMS_DRAWN + 1)
+        if key is not None:
+            totals[key, level] = total
+        return total
+
+    return drawn(page, page.obj.get("/Resources"), None, 0)
 
 
 def _page_boxes(path: Path, number: int, found: dict[str, Any]) -> PageBoxes:
