@@ -43,11 +43,12 @@ def read_input(path: Path, kind: str, *, hint: str | None = None) -> bytes:
     except OSError as exc:
         raise BrochureError(f"cannot read the {kind} file: {exc.strerror or exc}", path=path,
                             hint="check the file's permissions") from None
+    info = os.fstat(handle)  # before fdopen, which refuses a folder with a traceback
+    if not stat.S_ISREG(info.st_mode):
+        os.close(handle)
+        raise BrochureError(f"not a regular file ({_kind_of(info.st_mode)})", path=path,
+                            hint=hint or f"name a {kind} file")
     with os.fdopen(handle, "rb") as stream:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode):
-            raise BrochureError(f"not a regular file ({_kind_of(info.st_mode)})", path=path,
-                                hint=hint or f"name a {kind} file")
         if info.st_size > limit:
             raise BrochureError(f"the {kind} file is {info.st_size:,} bytes, more than the "
                                 f"{limit:,} allowed", path=path,

@@ -34,7 +34,9 @@ outlines or images is invisible; vertical text is ignored.
 from __future__ import annotations
 
 import bisect
+import io
 import json
+import logging
 import statistics
 import unicodedata
 from collections import Counter
@@ -45,6 +47,7 @@ from typing import Any
 
 from builder.errors import BrochureError
 from builder.findings import Finding
+from builder.pdf.reading import checked_pdf, unreadable
 from builder.typeset.clreq import (
     BLANK_LEFT,
     BLANK_RIGHT,
@@ -125,6 +128,8 @@ class TypographyReport:
     body_size: float | None
     body_font: str | None
     body_lines: int = 0
+    #: Han characters in the body lines: without any, there is nothing to judge (not ok)
+    han_characters: int = 0
     paragraphs: int = 0
     blocks: list[TextBlock] = field(default_factory=list)
     forbidden_starts: list[Finding] = field(default_factory=list)
@@ -148,16 +153,24 @@ class TypographyReport:
         return self.flush_lines / self.nonfinal_lines if self.nonfinal_lines else None
 
     @property
+    def found_text(self) -> bool:
+        """Whether Chinese body text was found (a PDF of outlines, images or Latin text
+        only has none, and passes nothing)."""
+        return self.han_characters > 0
+
+    @property
     def ok(self) -> bool:
-        """No forbidden line start or end, no 孤字, every non-final line flush."""
+        """Chinese body text found, with no forbidden line start or end, no 孤字, every
+        non-final line flush."""
         share = self.flush_share
-        return not (self.forbidden_starts or self.forbidden_ends or self.orphans
+        return self.found_text and not (self.forbidden_starts or self.forbidden_ends or self.orphans
                     or (share is not None and share < 1.0))
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (for JSON)."""
         data = asdict(self)
         data["flush_share"] = self.flush_share
+        data["found_text"] = self.found_text
         data["pair_target_em"] = PAIR_TARGET_EM
         data["ok"] = self.ok
         return data
@@ -203,24 +216,22 @@ def _font_name(name: str) -> str:
 
 
 def _read_lines(path: Path) -> tuple[int, list[_Line]]:
-    """Page count and the text lines of every page (any size or font)."""
-    if not path.is_file():
-        raise BrochureError("PDF not found", path=path, hint="build it first: brochure build")
-    try:
-        pages = _read_glyphs(path)
-    except ImportError:  # pragma: no cover - depends on the installation
-        raise BrochureError("the typography report needs pdfminer.six", path=path,
-                            hint="install the test extra: pip install -e '.[test]'") from None
-    except Exception as exc:  # pdfminer raises many kinds of errors for a broken file
-        raise BrochureError(f"cannot read the PDF: {exc or type(exc).__name__}", path=path,
-                            hint="is it a PDF? rebuild it") from None
+    """Page count and the text lines of every page (any size or font). The PDF is checked
+    first (`builder.pdf.reading`: a regular file, no password, sane pages)."""
+    with checked_pdf(path) as checked, unreadable(path):
+        try:
+            pages = _read_glyphs(checked.data)
+        except ImportError:  # pragma: no cover - depends on the installation
+            raise BrochureError("the typography report needs pdfminer.six", path=path,
+                                hint="install the test extra: pip install -e '.[test]'"
+                                ) from None
     lines: list[_Line] = []
     for number, glyphs in enumerate(pages, start=1):
         lines.extend(_page_lines(number, glyphs))
     return len(pages), lines
 
 
-def _read_glyphs(path: Path) -> list[list[tuple[_Glyph, float]]]:
+def _read_glyphs(data: bytes) -> list[list[tuple[_Glyph, float]]]:
     """Per page, the upright visible glyphs with their baselines (pt from the page top).
 
     pdfminer (which pdfplumber is built on) is used directly, with paths and images
@@ -248,11 +259,13 @@ def _read_glyphs(path: Path) -> list[list[tuple[_Glyph, float]]]:
             elif isinstance(item, LTContainer):  # a form XObject
                 walk(item, height, out)
 
+    # pdfminer logs what it finds odd in a damaged file; an error that matters is raised
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     pages: list[list[tuple[_Glyph, float]]] = []
     manager = PDFResourceManager(caching=True)
     device = _TextOnly(manager, laparams=None)
     interpreter = PDFPageInterpreter(manager, device)
-    with path.open("rb") as file:
+    with io.BytesIO(data) as file:
         for page in PDFPage.get_pages(file):
             interpreter.process_page(page)
             layout = device.get_result()
@@ -431,6 +444,7 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
     if not body:
         return report
     report.body_lines = len(body)
+    report.han_characters = sum(is_han(c) for line in body for g in line.glyphs for c in g.text)
     report.blocks = _find_blocks(body, body_size)
     # reading order: page, then block (column) left to right, then top to bottom
     body.sort(key=lambda line: (line.page, line.block, line.baseline))
@@ -538,6 +552,10 @@ def format_report(report: TypographyReport) -> str:
         out.append(f"  p.{page} l.{line}  {marks} em  {found[0].text}")
     out.append(f"孤字 (last line of one character): {len(report.orphans)}")
     out += [f"  p.{f.page} l.{f.line}  {f.text}" for f in report.orphans]
+    if not report.found_text:
+        out.append("summary: FAIL: no Chinese body text found, so nothing was checked (text "
+                   "drawn as outlines or images cannot be read; --body-size picks the body)")
+        return "\n".join(out)
     verdict = "ok" if report.ok else "FAIL"
     out.append(f"summary: {verdict}: {len(report.forbidden_starts)} forbidden line starts, "
                f"{len(report.forbidden_ends)} forbidden line ends, {len(report.orphans)} 孤字, "

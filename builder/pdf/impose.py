@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.errors import BrochureError
-from builder.pdf.printing import open_pdf
+from builder.pdf.reading import MAX_SIDE, MIN_SIDE, checked_pdf, unreadable
 from builder.source.theme import MM, page_size_mm
 
 
@@ -39,15 +39,14 @@ def saddle_order(pages: int) -> list[tuple[int, int]]:
 
 
 def impose(source: Path, sheet: str | None = None) -> Imposed:
-    """Impose a PDF as a saddle-stitch booklet on sheets twice the page size (or `sheet`)."""
+    """Impose a PDF as a saddle-stitch booklet on sheets twice the page size (or `sheet`).
+    The PDF is checked first (`builder.pdf.reading`); the sheet must be a page PDF allows."""
     import pikepdf
 
-    with open_pdf(source) as document:
-        count = len(document.pages)
-        if count == 0:
-            raise BrochureError("the PDF has no pages", path=source)
+    with checked_pdf(source) as checked:
+        document, count = checked.document, checked.pages
         padded = -(-count // 4) * 4
-        trim = _box(document.pages[0])
+        trim = checked.boxes[0].trim
         width, height = trim[2] - trim[0], trim[3] - trim[1]
         if sheet:
             try:
@@ -59,6 +58,11 @@ def impose(source: Path, sheet: str | None = None) -> Imposed:
                                                                             sheet_height)
         else:
             sheet_width, sheet_height = 2 * width, height
+        if not (sheet_height >= MIN_SIDE and sheet_width <= MAX_SIDE):
+            raise BrochureError(
+                f"the sheet would be {sheet_width / MM:.0f}×{sheet_height / MM:.0f} mm; PDF "
+                f"allows sides of {MIN_SIDE / MM:.1f} to {MAX_SIDE / MM:.0f} mm", path=source,
+                hint="name a sheet size with --sheet, e.g. --sheet A3")
         scale = min(sheet_width / 2 / width, sheet_height / height)
         booklet = pikepdf.new()
         # blanks go before the last page, so a back cover stays on the outside
@@ -74,7 +78,8 @@ def impose(source: Path, sheet: str | None = None) -> Imposed:
                 y = (sheet_height - height * scale) / 2
                 # the page as a form XObject clipped to its TrimBox, under a fixed name so
                 # the booklet is byte-for-byte reproducible
-                form = booklet.copy_foreign(document.pages[number - 1].as_form_xobject())
+                with unreadable(source, number):
+                    form = booklet.copy_foreign(document.pages[number - 1].as_form_xobject())
                 name = side.add_resource(form, pikepdf.Name.XObject,
                                          pikepdf.Name(f"/Page{number}"))
                 placement = side.calc_form_xobject_placement(
@@ -83,11 +88,6 @@ def impose(source: Path, sheet: str | None = None) -> Imposed:
                 side.contents_add(booklet.make_stream(b"q " + placement + b" Q"))
             placed.append((numbers[0], numbers[1]))
         out = io.BytesIO()
-        booklet.save(out, deterministic_id=True)
+        with unreadable(source):
+            booklet.save(out, deterministic_id=True)
     return Imposed(pdf=out.getvalue(), pages=count, blanks=padded - count, sides=placed)
-
-
-def _box(page) -> tuple[float, float, float, float]:
-    """The page's TrimBox, or its MediaBox when it has none."""
-    box = page.obj.get("/TrimBox") or page.obj.get("/MediaBox")
-    return tuple(float(v) for v in box)  # type: ignore[return-value]

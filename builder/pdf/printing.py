@@ -17,7 +17,6 @@ import uuid
 import zlib
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 
 from reportlab.lib.colors import CMYKColorSep
 from reportlab.pdfbase.pdfdoc import (
@@ -238,17 +237,3 @@ def _xml(text: str) -> str:
 @functools.cache
 def _compressed_profile() -> bytes:
     return zlib.compress(data.icc_profile().read_bytes(), 1)  # 3 ms; level 6 is 12 ms for 9 KB less
-
-
-def open_pdf(path: Path):
-    """Open a PDF with pikepdf, or raise a BrochureError naming it."""
-    import pikepdf
-
-    try:
-        return pikepdf.open(path)
-    except (FileNotFoundError, IsADirectoryError, pikepdf.PdfError) as error:
-        raise BrochureError(f"cannot read the PDF: {error}", path=path,
-                            hint="give the path of a PDF, e.g. one built by `brochure build`") \
-            from None
-
-
