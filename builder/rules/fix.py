@@ -1,8 +1,9 @@
 """`brochure check --fix`: replace the characters that findings mark (half-width punctuation,
-full-width digits) in the content file itself.
+full-width digits) or delete them (invisible characters) in the content file itself.
 
 The file is edited in ruamel.yaml's round-trip mode, so comments, key order and quoting stay.
-Nothing is written unless the new file differs from the old one only in those characters,
+Nothing is written unless the new file differs from the old one only in those characters
+(a character written as an escape such as "\u200b" is left for the user to delete by hand),
 loads, and reads back as exactly the fixed texts; it then replaces the old file atomically.
 """
 
@@ -55,11 +56,36 @@ def apply_fixes(path: Path, fixes: Iterable[Fix]) -> int:
     stream = io.StringIO()
     yaml.dump(data, stream)
     fixed = stream.getvalue()
-    changed = Counter((a, b) for a, b in zip(original, fixed, strict=False) if a != b)
-    if len(fixed) != len(original) or changed != expected:
+    if _changes(original, fixed, expected) != expected:
         raise _unsafe(path, None, "rewriting the file would change more than the marks")
     _replace_checked(path, fixed, merged)
     return sum(expected.values())
+
+
+def _changes(original: str, fixed: str, expected: Counter[tuple[str, str]]
+             ) -> Counter[tuple[str, str]]:
+    """How `fixed` differs from `original` character by character: (old, new) pairs, new ''
+    for a deleted character; deletions are taken only where `expected` has them, and
+    anything that is neither (text moved, added, re-escaped) makes the result differ from it."""
+    changed: Counter[tuple[str, str]] = Counter()
+    i = j = 0
+    while i < len(original):
+        old = original[i]
+        new = fixed[j] if j < len(fixed) else ""
+        if old == new:
+            i, j = i + 1, j + 1
+        elif new and changed[old, new] < expected[old, new]:
+            changed[old, new] += 1
+            i, j = i + 1, j + 1
+        elif changed[old, ""] < expected[old, ""]:
+            changed[old, ""] += 1
+            i += 1
+        else:
+            changed["", new] += 1  # something else changed: never expected
+            break
+    if j < len(fixed):
+        changed["", fixed[j:]] += 1
+    return changed
 
 
 def _merge(fixes: Iterable[Fix]) -> dict[tuple[int, int], Fix]:
