@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import tempfile
 from collections import Counter
@@ -56,19 +57,22 @@ def apply_fixes(path: Path, fixes: Iterable[Fix]) -> int:
     stream = io.StringIO()
     yaml.dump(data, stream)
     fixed = stream.getvalue()
-    if _changes(original, fixed, expected) != expected:
+    changed, padding = _changes(original, fixed, expected)
+    if changed != expected or padding > sum(n for (_, new), n in expected.items() if not new):
         raise _unsafe(path, None, "rewriting the file would change more than the marks")
     _replace_checked(path, fixed, merged)
     return sum(expected.values())
 
 
 def _changes(original: str, fixed: str, expected: Counter[tuple[str, str]]
-             ) -> Counter[tuple[str, str]]:
+             ) -> tuple[Counter[tuple[str, str]], int]:
     """How `fixed` differs from `original` character by character: (old, new) pairs, new ''
-    for a deleted character; deletions are taken only where `expected` has them, and
-    anything that is neither (text moved, added, re-escaped) makes the result differ from it."""
+    for a deleted character, deletions taken only where `expected` has them; and how many
+    spaces were put before a comment (ruamel.yaml keeps a comment's column when the text
+    before it gets shorter). Anything else (text moved, added, re-escaped) makes the pairs
+    differ from `expected`."""
     changed: Counter[tuple[str, str]] = Counter()
-    i = j = 0
+    padding = i = j = 0
     while i < len(original):
         old = original[i]
         new = fixed[j] if j < len(fixed) else ""
@@ -80,12 +84,18 @@ def _changes(original: str, fixed: str, expected: Counter[tuple[str, str]]
         elif changed[old, ""] < expected[old, ""]:
             changed[old, ""] += 1
             i += 1
+        elif new == " " and old in " #" and _COMMENT_AHEAD.match(fixed, j):
+            padding += 1
+            j += 1
         else:
             changed["", new] += 1  # something else changed: never expected
             break
     if j < len(fixed):
         changed["", fixed[j:]] += 1
-    return changed
+    return changed, padding
+
+
+_COMMENT_AHEAD = re.compile(r" +#")
 
 
 def _merge(fixes: Iterable[Fix]) -> dict[tuple[int, int], Fix]:
