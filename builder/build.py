@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -14,7 +15,7 @@ from builder.errors import BrochureError
 from builder.files import output_target, write_atomically
 from builder.findings import Finding
 from builder.inspect.verify import ensure_nothing_lost
-from builder.layout.document import layout_document
+from builder.layout.document import BlockTooLarge, layout_document
 from builder.parallel import beside
 from builder.pdf.printing import pdf_version, prepare_pdf, stamp_document_id
 from builder.pdf.profile import output_profile
@@ -86,10 +87,7 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
         except LayoutError as error:  # a block larger than the page that cannot split
             if pending is not None:
                 _stop_on_errors(_findings(pending, check), content)
-            raise BrochureError(f"a block does not fit on the page: {str(error)[:200]}",
-                                path=content, hint="shorten that block's text, or use a"
-                                " larger page size; please report it with the content file"
-                                ) from None
+            raise _too_large(error, content) from None
         if pending is not None:
             findings = _findings(pending, check)
             _stop_on_errors(findings, content)
@@ -128,6 +126,41 @@ def _findings(pending: Future[list[Finding]], check: Callable[[], list[Finding]]
         return pending.result()
     except BrokenProcessPool:
         return check()
+
+
+TOO_LARGE = re.compile(r"\(([\d.]+) x ([\d.]+)\) too large on page (\d+) in frame "
+                       r"'[^']*'\(([\d.]+) x ([\d.]+)")
+"""The sizes in ReportLab's LayoutError message: the flowable's, the page, the frame's."""
+WHY_TOO_LARGE = {
+    "scorecard": ("a row of the table (or its title) is taller than the page's text block",
+                  "shorten that row's texts (metric, remark), or use a larger page size"),
+    "figure": ("the picture with its caption is taller than the page's text block",
+               "shorten the caption, or use a larger page size"),
+    "photos": ("a row of pictures with their captions is taller than the page's text block",
+               "shorten the captions or set fewer 'columns', or use a larger page size"),
+}
+"""Why a block of each kind may not fit, and what to do; text blocks: one line too tall."""
+
+
+def _too_large(error: Exception, content: Path) -> BrochureError:
+    """The error for a block that fits no page: its kind and line when the layout knows."""
+    origin = error.origin if isinstance(error, BlockTooLarge) else None
+    sizes = TOO_LARGE.search(str(error))
+    measured = (f" (it needs {float(sizes[1]):.0f} × {float(sizes[2]):.0f} pt; the text block"
+                f" of page {sizes[3]} has {float(sizes[4]):.0f} × {float(sizes[5]):.0f} pt)"
+                if sizes else "")
+    page_size = "`--page-size` or the theme's page.size"
+    if origin is None:
+        return BrochureError(f"part of the brochure's own pages (cover, contents) does not fit"
+                             f" on the page{measured}", path=content,
+                             hint=f"use a larger page size ({page_size}); if that does not"
+                                  " help, please report it with the content and theme files")
+    why, what_to_do = WHY_TOO_LARGE.get(origin.what, (
+        "its type is larger than the page's text block, or it cannot be broken into lines",
+        "shorten it or break a long unspaced run, or use a larger page size"))
+    return BrochureError(f"the {origin.what} at line {origin.line} does not fit on the page:"
+                         f" {why}{measured}", path=content, line=origin.line,
+                         hint=f"{what_to_do} ({page_size})")
 
 
 def _stop_on_errors(findings: list[Finding], content: Path) -> None:

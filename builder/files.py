@@ -22,7 +22,7 @@ from builder.errors import BrochureError
 MB = 1024 * 1024
 
 LIMITS = {"content": 2 * MB, "theme": 2 * MB, "font": 64 * MB, "image": 64 * MB,
-          "pdf": 512 * MB, "spreadsheet": 16 * MB}
+          "pdf": 512 * MB, "spreadsheet": 16 * MB, "cache": 32 * MB}
 """The largest file of each kind read, in bytes (a bigger one is refused before reading)."""
 
 

@@ -119,3 +119,23 @@ def test_a_warm_process_loads_fonts_from_the_cache(tmp_path: Path) -> None:
     assert runs[0][:2] == runs[1][:2] == ["NotoSansSC-Regular", runs[0][1]]
     assert runs[0][2] is True and runs[1][2] is False
     assert len(list((tmp_path / "brochure" / "fonts").glob("*.pickle"))) == 1
+
+
+def test_entries_are_plain_data(cache_home: Path) -> None:
+    """No class or function is named in an entry: the unpickler that refuses them all reads
+    it, and the font it makes is ReportLab's own again (name bytes, encoding)."""
+    import pickletools
+
+    from reportlab.pdfbase.ttfonts import TTEncoding, TTFNameBytes
+
+    parse_and_cache()
+    blob = cache_file().read_bytes()
+    opcodes = {op.name for op, _, _ in pickletools.genops(blob)}
+    assert not opcodes & {"GLOBAL", "STACK_GLOBAL", "REDUCE", "INST", "OBJ", "NEWOBJ",
+                          "NEWOBJ_EX", "BUILD", "EXT1", "EXT2", "EXT4"}, opcodes
+    assert cache_file().stat().st_mode & 0o777 == 0o600
+    entry = fonts._read_cache(cache_file())
+    assert entry is not None
+    font = fonts._from_cache(entry, FONT.read_bytes())
+    assert type(font.face.name) is TTFNameBytes and font.face.name.ustr == "NotoSansSC-Regular"
+    assert type(font.encoding) is TTEncoding and font.encoding.name == "UTF-8"

@@ -23,6 +23,7 @@ from builder.engine.platypus import (
     Flowable,
     Frame,
     KeepTogether,
+    LayoutError,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -45,6 +46,7 @@ from builder.source.model import (
     Part,
     Photos,
     Quote,
+    Scorecard,
 )
 from builder.source.texts import tag_printed
 from builder.source.theme import Slots, Theme
@@ -93,14 +95,58 @@ class BrochureCanvas(Canvas):
         super().save()
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Which block of the content a flowable sets: what it is and the line it starts at."""
+
+    what: str
+    """'paragraph', 'heading', 'quote', 'figure', 'scorecard', 'photos' or 'part title'."""
+    line: int
+
+
+class BlockTooLarge(LayoutError):
+    """ReportLab's LayoutError (a flowable that fits no frame and cannot split), with the
+    content block it comes from when the story builder marked it (`origin`)."""
+
+    def __init__(self, message: str, origin: Origin | None) -> None:
+        super().__init__(message)
+        self.origin = origin
+
+
+def _origin(flowable: object, depth: int = 0) -> Origin | None:
+    """The origin marked on `flowable`, or on the first marked flowable it contains (platypus
+    wraps flowables kept together in containers)."""
+    origin = getattr(flowable, "content_origin", None)
+    if isinstance(origin, Origin) or depth > 4:
+        return origin if isinstance(origin, Origin) else None
+    for name in ("_content", "_flowables", "content"):
+        inner = getattr(flowable, name, None)
+        if isinstance(inner, (list, tuple)):
+            for item in inner:
+                found = _origin(item, depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
 class BrochureDoc(BaseDocTemplate):
     """The doc template: puts the blank pages of `PadPages` into the story when it comes
-    to it, through ReportLab's `filterFlowables` hook."""
+    to it, through ReportLab's `filterFlowables` hook, and says which block of the content
+    a flowable too large for the page comes from."""
 
     def filterFlowables(self, flowables: list[Flowable | None]) -> None:
         first = flowables[0]
         if isinstance(first, PadPages):
             flowables[0:1] = first.blank_pages(self.page) or [None]  # None: skipped
+
+    def handle_flowable(self, flowables: list[Flowable | None]) -> None:
+        first = flowables[0] if flowables else None
+        try:
+            super().handle_flowable(flowables)
+        except BlockTooLarge:
+            raise
+        except LayoutError as error:
+            raise BlockTooLarge(str(error), _origin(first)) from None
 
 
 @dataclass(frozen=True)
@@ -346,6 +392,7 @@ class StoryBuilder:
             head += self.part_title(part)
         else:
             head = [NextPageTemplate("body"), PageBreak(), marker] + self.part_title(part)
+        _mark(head, Origin("part title", part.line))
         if part.layout == "gallery":
             figures = [b for b in part.blocks if isinstance(b, Figure)]
             others = [b for b in part.blocks if not isinstance(b, Figure)]
@@ -394,6 +441,9 @@ class StoryBuilder:
         return flow
 
     def block(self, block: Block, part: Part) -> list[Flowable]:
+        return _mark(self._block(block, part), Origin(_KINDS[type(block)], block.line))
+
+    def _block(self, block: Block, part: Part) -> list[Flowable]:
         gap = self.theme.spacing.block
         if isinstance(block, Paragraph):
             suffix = TRUNCATION_MARK if block.truncated else ""
@@ -442,6 +492,19 @@ class StoryBuilder:
             ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), gap),
             ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return [table]
+
+
+_KINDS = {Paragraph: "paragraph", Heading: "heading", Quote: "quote", Figure: "figure",
+          Scorecard: "scorecard", Photos: "photos"}
+
+
+def _mark(flow: list[Flowable], origin: Origin) -> list[Flowable]:
+    """Mark each flowable with the block it sets (`content_origin`, read by BlockTooLarge);
+    returns `flow`."""
+    for flowable in flow:
+        if flowable is not None and getattr(flowable, "content_origin", None) is None:
+            flowable.content_origin = origin
+    return flow
 
 
 class Rule(Flowable):

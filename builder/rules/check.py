@@ -4,13 +4,16 @@ Each finding names file:line:col, a rule id, a severity and what to do; some car
 that `brochure check --fix` applies (builder/fix.py). Errors stop the build.
 
 Rules: duplicate-section, duplicate-paragraph, cut-off, unbalanced-pair,
-half-width-punctuation, mixed-width-digits, missing-glyph, too-long, not-a-number,
-not-a-date, missing-image, unreadable-image, unprinted-tag.
+half-width-punctuation, mixed-width-digits, invisible-character, missing-glyph, too-long,
+not-a-number,
+missing-image, unreadable-image, unprinted-tag. (A date that is not one is refused when the
+content is loaded: builder.source.content.date_problem.)
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from collections.abc import Iterator
 
@@ -50,8 +53,6 @@ NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 """A scorecard value or earlier value: 7.96, 1,265, -3.2 (ASCII digits)."""
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 """A scorecard change in %: no thousands separators."""
-DATE = re.compile(r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?|\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?")
-"""meta date: a year, year-month or full date (2022, 2022-10, 2022-10-01, 2022年10月1日)."""
 MAX_IMAGE_PIXELS = 50_000_000
 """Larger pictures are refused: 300 ppi on a full A4 page is about 9 million pixels."""
 MAX_LENGTH = {
@@ -89,10 +90,10 @@ def check_document(document: Document, faces: tuple[FontFace, ...],
     for text in all_texts:
         findings += _unbalanced(text)
         findings += _half_width(text)
+        findings += _invisible(text)
         findings += _missing_glyphs(text, faces)
         findings += _too_long(text)
     findings += _numbers(document)
-    findings += _date(document)
     findings += _images(document)
     findings += _tags(document, theme)
     return sorted(findings, key=lambda f: (f.line, f.column))
@@ -223,6 +224,38 @@ def _mixed_digits(all_texts: list[Text]) -> Iterator[Finding]:
                            " them", _fix(text, changes))
 
 
+INVISIBLE = frozenset({"Cc", "Cf", "Cs"})
+"""Control, format (zero-width, bidi, tag) and surrogate characters: they print nothing, so
+the PDF cannot be checked to hold the text; whitespace among them (tab, line feed) is kept."""
+
+
+def invisible_chars(value: str) -> list[int]:
+    """Indices of the characters of `value` that print nothing and are not whitespace."""
+    if value.isprintable():  # the usual case, one pass in C (whitespace but space is not)
+        return []
+    return [index for index, char in enumerate(value)
+            if not char.isspace() and unicodedata.category(char) in INVISIBLE]
+
+
+def char_name(char: str) -> str:
+    """`U+200B ZERO WIDTH SPACE`: the code point and its Unicode name (or its kind)."""
+    kinds = {"Cc": "(a control character)", "Cs": "(a lone surrogate)"}
+    name = unicodedata.name(char, "") or kinds.get(unicodedata.category(char), "(no name)")
+    return f"U+{ord(char):04X} {name}"
+
+
+def _invisible(text: Text) -> Iterator[Finding]:
+    found = invisible_chars(text.value)
+    if not found:
+        return
+    distinct = list(dict.fromkeys(text.value[i] for i in found))
+    shown = ", ".join(char_name(c) for c in distinct[:3]) + (", …" if len(distinct) > 3 else "")
+    yield finding_at(text, found[0], "invisible-character", "error",
+                     f"{len(found)} invisible or control character(s): {shown}",
+                     "delete them (they print nothing, or reorder the text) — `brochure check "
+                     "--fix` removes them", _fix(text, tuple((i, "") for i in found)))
+
+
 def _missing_glyphs(text: Text, faces: tuple[FontFace, ...]) -> Iterator[Finding]:
     names = ", ".join(f.name for f in faces)
     for char in missing_chars(text.value, faces):
@@ -266,15 +299,6 @@ def _number_hint(key: str, value: str) -> str:
     if key == "value" and tail and NUMBER.fullmatch(tail.group()):
         return f"write qualifier: {value[:tail.start()].strip()} and value: \"{tail.group()}\""
     return "write digits only, e.g. 7.96; words go in 'qualifier', 'unit' or 'remark'"
-
-
-def _date(document: Document) -> Iterator[Finding]:
-    """The date is printed and becomes the PDF's date: it must be one."""
-    if not DATE.fullmatch(document.meta.date):
-        text = text_at(document.meta, "date", document.meta.date, "meta 'date'")
-        yield finding_at(text, 0, "not-a-date", "error", f"{document.meta.date!r} is not a date",
-                           "write a year, year-month or full date: 2022, 2022-10, 2022-10-01"
-                           " or 2022年10月1日")
 
 
 def _images(document: Document) -> Iterator[Finding]:

@@ -1,8 +1,9 @@
 """`brochure check --fix`: replace the characters that findings mark (half-width punctuation,
-full-width digits) in the content file itself.
+full-width digits) or delete them (invisible characters) in the content file itself.
 
 The file is edited in ruamel.yaml's round-trip mode, so comments, key order and quoting stay.
-Nothing is written unless the new file differs from the old one only in those characters,
+Nothing is written unless the new file differs from the old one only in those characters
+(a character written as an escape such as "\u200b" is left for the user to delete by hand),
 loads, and reads back as exactly the fixed texts; it then replaces the old file atomically.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import tempfile
 from collections import Counter
@@ -55,11 +57,45 @@ def apply_fixes(path: Path, fixes: Iterable[Fix]) -> int:
     stream = io.StringIO()
     yaml.dump(data, stream)
     fixed = stream.getvalue()
-    changed = Counter((a, b) for a, b in zip(original, fixed, strict=False) if a != b)
-    if len(fixed) != len(original) or changed != expected:
+    changed, padding = _changes(original, fixed, expected)
+    if changed != expected or padding > sum(n for (_, new), n in expected.items() if not new):
         raise _unsafe(path, None, "rewriting the file would change more than the marks")
     _replace_checked(path, fixed, merged)
     return sum(expected.values())
+
+
+def _changes(original: str, fixed: str, expected: Counter[tuple[str, str]]
+             ) -> tuple[Counter[tuple[str, str]], int]:
+    """How `fixed` differs from `original` character by character: (old, new) pairs, new ''
+    for a deleted character, deletions taken only where `expected` has them; and how many
+    spaces were put before a comment (ruamel.yaml keeps a comment's column when the text
+    before it gets shorter). Anything else (text moved, added, re-escaped) makes the pairs
+    differ from `expected`."""
+    changed: Counter[tuple[str, str]] = Counter()
+    padding = i = j = 0
+    while i < len(original):
+        old = original[i]
+        new = fixed[j] if j < len(fixed) else ""
+        if old == new:
+            i, j = i + 1, j + 1
+        elif new and changed[old, new] < expected[old, new]:
+            changed[old, new] += 1
+            i, j = i + 1, j + 1
+        elif changed[old, ""] < expected[old, ""]:
+            changed[old, ""] += 1
+            i += 1
+        elif new == " " and old in " #" and _COMMENT_AHEAD.match(fixed, j):
+            padding += 1
+            j += 1
+        else:
+            changed["", new] += 1  # something else changed: never expected
+            break
+    if j < len(fixed):
+        changed["", fixed[j:]] += 1
+    return changed, padding
+
+
+_COMMENT_AHEAD = re.compile(r" +#")
 
 
 def _merge(fixes: Iterable[Fix]) -> dict[tuple[int, int], Fix]:

@@ -124,7 +124,41 @@ def load_document(path: Path) -> Document:
 def _meta(reader: NodeReader, node: yaml.Node) -> Meta:
     entries = reader.mapping(node, "'meta'", META_KEYS)
     values = {key: reader.text(value, f"meta '{key}'") for key, value in entries.items()}
+    problem = date_problem(values["date"])
+    if problem:
+        raise reader.fail(entries["date"], f"meta 'date' {values['date']!r} is not a date: "
+                          f"{problem}", hint=DATE_HINT)
     return Meta(**values, where=reader.spans(entries))
+
+
+DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?"
+                  r"|(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})日)?)?")
+"""meta date: a year, year-month or full date (2022, 2022-10, 2022-10-01, 2022年10月1日)."""
+DATE_HINT = ("write a year, year-month or full date: 2022, 2022-10, 2022-10-01 or 2022年10月1日"
+             " (quoted)")
+
+
+def date_problem(text: str) -> str | None:
+    """What is wrong with a content date (None when it is one): the form, or a month, day
+    or year that no calendar has. The file's date is made from it (builder.pdf.printing)."""
+    import datetime as dt
+
+    match = DATE.fullmatch(text)
+    if match is None:
+        return "not of the form 2022, 2022-10 or 2022-10-01"
+    year, month, day = (int(v) if v else None for v in
+                        (match[1] or match[4], match[2] or match[5], match[3] or match[6]))
+    assert year is not None  # both forms start with the year
+    if year < 1:
+        return "there is no year 0"
+    if month is not None and not 1 <= month <= 12:
+        return f"there is no month {month}"
+    if month is not None and day is not None:
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            return f"month {month} of {year} has no day {day}"
+    return None
 
 
 def _theme(reader: NodeReader, node: yaml.Node) -> str:

@@ -8,7 +8,9 @@ ReportLab at build time and reports which characters it covers.
 Parsing a 3 MB TrueType file costs ReportLab tens of milliseconds a build, so what it reads
 (metrics, cmap, glyph offsets) is cached on disk in ``font_cache_dir()``, keyed by the file's
 SHA-256 and the options that shape the parse; a corrupt or stale entry is rebuilt.  Entries
-are pickles in the user's own cache folder, trusted as Python trusts its __pycache__.
+are pickles of plain data (dicts, lists, tuples, numbers, strings, bytes) read by an unpickler
+that refuses every class and function, so a planted file cannot run code; a cache folder or
+file that is not the user's own and private is not used at all.
 """
 
 from __future__ import annotations
@@ -19,16 +21,20 @@ import hashlib
 import io
 import os
 import pickle
+import stat
+import struct
 import sys
+import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from builder.data import shipped_fonts
 from builder.errors import BrochureError
+from builder.files import LIMITS, read_input
 
 if TYPE_CHECKING:
     from fontTools.ttLib import TTFont
@@ -307,18 +313,19 @@ def load_face(path: Path) -> FontFace:
     try:
         resolved = path.resolve(strict=True)
     except (FileNotFoundError, NotADirectoryError):
-        raise BrochureError("font file not found", path=path,
-                            hint="give a path relative to the theme file, or a shipped font: "
-                                 + ", ".join(shipped_fonts())) from None
-    except OSError as exc:
-        raise BrochureError(f"cannot read font file: {exc.strerror or exc}", path=path) from exc
-    if not resolved.is_file():
-        raise BrochureError("font file not found (not a regular file)", path=path)
+        raise BrochureError("font file not found", path=path, hint=_FONT_HINT) from None
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop
+        raise BrochureError(f"cannot read font file: {getattr(exc, 'strerror', None) or exc}",
+                            path=path, hint=_FONT_HINT) from None
     with _lock:
         face = _faces.get(resolved)
         if face is None:
             face = _faces[resolved] = _register(path, resolved)
         return face
+
+
+_FONT_HINT = ("give a TrueType font (.ttf) by a path relative to the theme file, or a "
+              "shipped font: " + ", ".join(shipped_fonts()))
 
 
 def _register(path: Path, resolved: Path) -> FontFace:
@@ -327,15 +334,12 @@ def _register(path: Path, resolved: Path) -> FontFace:
 
     from builder.engine import private
 
-    try:
-        data = resolved.read_bytes()
-    except OSError as exc:
-        raise BrochureError(f"cannot read font file: {exc.strerror or exc}", path=path) from exc
+    data = read_input(resolved, "font", hint=_FONT_HINT)  # a regular file, never blocking
     cache_file = _cache_file(hashlib.sha256(data).hexdigest())
     entry = _read_cache(cache_file)
     ps_name = private.font_state_name(entry["font"]) if entry else None
     if ps_name is None:
-        ps_name = _check_font(path, resolved)
+        ps_name = _check_font(path, data)
     other = _paths_by_name.get(ps_name)
     if other is None and ps_name in pdfmetrics.getRegisteredFontNames():
         filename = private.registered_font_file(ps_name)
@@ -370,13 +374,15 @@ def _parse(path: Path, resolved: Path, ps_name: str, data: bytes) -> RLTTFont:
     stream.name = str(resolved)  # ReportLab's face.filename
     try:
         return RLTTFont(ps_name, stream)
-    except (TTFError, OSError, ValueError, IndexError, KeyError) as exc:
-        raise BrochureError(f"ReportLab cannot read this font: {exc}", path=path) from exc
+    except (TTFError, OSError, ValueError, IndexError, KeyError, struct.error, TypeError,
+            ZeroDivisionError, OverflowError, MemoryError, RecursionError) as exc:
+        raise BrochureError(f"ReportLab cannot read this font: {exc}", path=path,
+                            hint="regenerate the font or give another .ttf") from exc
 
 
 # --------------------------------------------------------------------------- font cache
 
-_CACHE_FORMAT = 2  # 2: the parsed font as builder.engine.private keeps it
+_CACHE_FORMAT = 3  # 3: plain data only, ReportLab's name bytes and encoding rebuilt on load
 
 
 def font_cache_dir() -> Path | None:
@@ -407,54 +413,185 @@ def _cache_file(digest: str) -> Path | None:
     return None if folder is None else folder / f"{digest}-{_options_key()}.pickle"
 
 
+class _PlainUnpickler(pickle.Unpickler):
+    """Unpickles plain data only: every global (class, function) is refused, so loading
+    cannot call anything; what it can make is None, bools, numbers, str, bytes, bytearray,
+    lists, tuples, dicts, sets and frozensets, at most one object per byte of the file."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"refused: {module}.{name} (the font cache holds data)")
+
+
+def _is_private(info: os.stat_result) -> bool:
+    """Whether a cache folder or file is the user's own and nobody else may write to it."""
+    uid = getattr(os, "geteuid", None)
+    return (uid is None or info.st_uid == uid()) and not info.st_mode & 0o022
+
+
+def _private_folder(folder: Path) -> bool:
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and _is_private(info)
+
+
 def _read_cache(cache_file: Path | None) -> dict[str, Any] | None:
-    """The cache entry, or None when it is missing, unreadable or not of this format."""
-    if cache_file is None:
+    """The cache entry, or None when it is missing, unreadable, not of this format, or in a
+    folder or file that is not the user's own and private (a link is not followed)."""
+    if cache_file is None or not _private_folder(cache_file.parent):
         return None
     try:
-        entry = pickle.loads(cache_file.read_bytes())
-    except Exception:  # missing, truncated or foreign: ignored, and rewritten after the parse
+        info = os.lstat(cache_file)
+    except OSError:
         return None
+    if not stat.S_ISREG(info.st_mode) or not _is_private(info) \
+            or info.st_size > LIMITS["cache"]:
+        return None
+    try:
+        entry = _PlainUnpickler(io.BytesIO(read_input(cache_file, "cache"))).load()
+        return entry if _well_formed(entry, cache_file.name) else None
+    except Exception:  # missing, truncated, foreign or planted: ignored, rewritten after the parse
+        return None
+
+
+_FACE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "unitsPerEm": int, "charToGlyph": dict, "glyphToChar": dict, "charWidths": dict,
+    "hmetrics": list, "glyphPos": list, "defaultWidth": (int, float), "ascent": (int, float),
+    "descent": (int, float), "filename": str, "name": bytes,
+}
+"""The face's attributes a build uses most, and their types (ReportLab 4.4–5.1)."""
+_REBUILT = {"TTFNameBytes": bytes, "TTEncoding": dict}
+"""ReportLab's own classes in a parsed font, stored as the plain data they are made from."""
+
+
+def _well_formed(entry: object, key: str) -> bool:
+    """Whether an unpickled entry has this format's shape and types, so that a build using
+    it cannot fail on a wrong type (each check is linear in the entry's size)."""
     from builder.engine import private
 
-    if (not isinstance(entry, dict) or entry.get("key") != cache_file.name
-            or private.font_state_name(entry.get("font")) is None
-            or not isinstance(entry.get("codepoints"), frozenset)):
-        return None
-    return entry
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return False
+    state, codepoints, rebuilt = entry.get("font"), entry.get("codepoints"), entry.get("rebuilt")
+    if private.font_state_name(state) is None or not isinstance(codepoints, frozenset) \
+            or not isinstance(rebuilt, dict) or not set(map(type, codepoints)) <= {int}:
+        return False
+    assert isinstance(state, dict)  # font_state_name said so
+    if set(state) != {"face", "font"}:
+        return False
+    face = state["face"]
+    if any(not isinstance(face.get(name), kind) for name, kind in _FACE_TYPES.items()):
+        return False
+    if face["unitsPerEm"] <= 0 or not set(map(type, face["charToGlyph"])) <= {int} \
+            or not set(map(type, face["charToGlyph"].values())) <= {int} \
+            or not set(map(type, face["charWidths"])) <= {int} \
+            or not set(map(type, face["charWidths"].values())) <= {int, float} \
+            or not set(map(type, face["glyphPos"])) <= {int} \
+            or not set(map(type, face["hmetrics"])) <= {tuple}:
+        return False
+    return all(isinstance(where, tuple) and len(where) == 2 and where[0] in state
+               and isinstance(kind, str) and kind in _REBUILT
+               and isinstance(state[where[0]].get(where[1]), _REBUILT[kind])
+               for where, kind in rebuilt.items())
 
 
 def _write_cache(cache_file: Path | None, tt_font: RLTTFont, codepoints: frozenset[int]) -> None:
-    """Store what ReportLab parsed, atomically; a cache that cannot be written is skipped."""
+    """Store what ReportLab parsed, atomically, in a private folder; a cache that cannot be
+    written (or is not private) is skipped."""
     if cache_file is None:
         return
     from builder.engine.private import parsed_font_state
 
-    entry = {"key": cache_file.name, "font": parsed_font_state(tt_font), "codepoints": codepoints}
-    tmp = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.tmp")
+    state, rebuilt = _plain(parsed_font_state(tt_font))
+    entry = {"key": cache_file.name, "font": state, "rebuilt": rebuilt, "codepoints": codepoints}
+    folder = cache_file.parent
+    temporary: str | None = None
     try:
         blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-        cache_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp.write_bytes(blob)
-        os.replace(tmp, cache_file)
+        folder.parent.parent.mkdir(parents=True, exist_ok=True)
+        for private_folder in (folder.parent, folder):
+            private_folder.mkdir(mode=0o700, exist_ok=True)
+        if not _private_folder(folder):
+            return
+        handle, temporary = tempfile.mkstemp(prefix=f".{cache_file.name}.", dir=folder)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(blob)
+        os.replace(temporary, cache_file)
+        temporary = None
     except Exception:  # read-only home, full disk, a face ReportLab made unpicklable
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        pass
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _plain(state: dict[str, dict[str, Any]]
+           ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], str]]:
+    """`state` with ReportLab's name bytes and encoding object as plain bytes and dicts, and
+    which attributes were such objects (for `_from_cache` to rebuild them)."""
+    from reportlab.pdfbase.ttfonts import TTEncoding, TTFNameBytes
+
+    plain: dict[str, dict[str, Any]] = {}
+    rebuilt: dict[tuple[str, str], str] = {}
+    for part, attributes in state.items():
+        plain[part] = {}
+        for name, value in attributes.items():
+            if isinstance(value, TTFNameBytes):
+                value, rebuilt[part, name] = bytes(value), "TTFNameBytes"
+            elif isinstance(value, TTEncoding):
+                value, rebuilt[part, name] = dict(vars(value)), "TTEncoding"
+            plain[part][name] = value
+    return plain, rebuilt
 
 
 def _from_cache(entry: dict[str, Any], data: bytes) -> RLTTFont:
     """A ReportLab TTFont as its constructor would have made it, from a cache entry."""
+    from reportlab.pdfbase.ttfonts import TTEncoding, TTFNameBytes
+
     from builder.engine.private import font_from_state
 
-    return font_from_state(entry["font"], data)
+    state = {part: dict(attributes) for part, attributes in entry["font"].items()}
+    for (part, name), kind in entry["rebuilt"].items():
+        value = state[part][name]
+        if kind == "TTFNameBytes":  # stored as UTF-8, which it decodes to the same text
+            state[part][name] = TTFNameBytes(value, "utf8")
+        else:
+            encoding = TTEncoding.__new__(TTEncoding)
+            vars(encoding).update(value)
+            state[part][name] = encoding
+    return font_from_state(state, data)
 
 
-def _check_font(path: Path, resolved: Path) -> str:
-    """Return the PostScript name of the TrueType font ``resolved``, or raise ``BrochureError``."""
+def _check_font(path: Path, data: bytes) -> str:
+    """Return the PostScript name of the TrueType font file ``path`` whose bytes are ``data``,
+    or raise ``BrochureError``."""
+    if not data:
+        raise BrochureError("the font file is empty", path=path, hint=_FONT_HINT)
+    with _quiet_font_tools():
+        return _checked_font_name(path, data)
+
+
+@contextlib.contextmanager
+def _quiet_font_tools() -> Iterator[None]:
+    """fontTools logs a warning per malformed record: a broken font would print thousands of
+    lines; its errors are reported as one BrochureError instead."""
+    import logging
+
+    logger = logging.getLogger("fontTools")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _checked_font_name(path: Path, data: bytes) -> str:
     from fontTools.ttLib import TTFont
 
     try:
-        font = TTFont(resolved, lazy=True, fontNumber=0)
+        font = TTFont(io.BytesIO(data), lazy=True, fontNumber=0)
     except Exception as exc:  # fontTools raises many kinds of errors on garbage
         raise BrochureError(f"not a readable font file ({exc})", path=path,
                             hint="give a TrueType font (.ttf)") from exc
