@@ -59,6 +59,8 @@ MAX_ENTRIES = {"fonts": 8, "colors": 64, "styles": 64}
 METRIC_SHARES = 0.8
 """The scorecard's other columns share at most this much of the measure: the metric column
 keeps at least a fifth."""
+TEXT_COLUMNS = ("unit", "remark")
+"""Scorecard columns of text, whose width is their share (numbers widen to fit)."""
 MIN_COLUMN_CHARS = 4
 """Body characters a column (or the text block) holds at least."""
 MIN_BLOCK_LINES = 5
@@ -359,9 +361,17 @@ class Theme:
         return CMYKColor(c, m, y, k)
 
     def with_page_size(self, size: str) -> Theme:
-        """The same theme on another trim size ('A5', '大16开', '200×280 mm')."""
+        """The same theme on another trim size ('A5', '大16开', '200×280 mm'); ValueError
+        for an unknown size, BrochureError for one the theme's margins and columns do not
+        fit."""
         width, height = page_size_mm(size)
-        return replace(self, page_width=width * MM, page_height=height * MM)
+        theme = replace(self, page_width=width * MM, page_height=height * MM)
+        problem = misfit(theme)
+        if problem is not None:
+            raise BrochureError(f"the theme does not fit on the page ({size}): {problem.message}",
+                                path=self.path, hint="use a larger page size, or a theme"
+                                f" made for this one ({problem.hint})")
+        return theme
 
     def for_output(self, *, marks: bool, pad_pages: bool,
                    screen_colors: dict[str, tuple[float, float, float]] | None) -> Theme:
@@ -430,7 +440,6 @@ def _theme(reader: ThemeReader, node: yaml.Node, path: Path) -> Theme:
                               hint=f"fonts defined: {', '.join(fonts)}")
     for name, have, needed in (("styles", styles, STYLE_ROLES), ("colors", colors, COLOR_NAMES)):
         _require(reader, top[name], name, have, needed)
-    _check_shares(reader, top["table_columns"], sections["table_columns"])
     width, height = page.size
     theme = Theme(
         name=_printable(reader, top["name"], "theme 'name'"), path=path,
@@ -438,7 +447,7 @@ def _theme(reader: ThemeReader, node: yaml.Node, path: Path) -> Theme:
         margin_bottom=page.margin_bottom, chars_per_line=page.chars_per_line,
         min_margin_side=page.min_margin_side, header_offset=page.header_offset,
         footer_offset=page.footer_offset, fonts=fonts, colors=colors, styles=styles, **sections)
-    _check_page(reader, top["page"], theme)
+    _check_geometry(reader, top, theme)
     return theme
 
 
@@ -506,7 +515,8 @@ def theme_chain(path: Path) -> list[Path]:
     be read ends the chain (its errors are the loader's to report)."""
     chain: list[Path] = []
     current: Path | None = path
-    while current is not None and current not in chain and len(chain) <= MAX_CHAIN:
+    while current is not None and len(chain) <= MAX_CHAIN \
+            and not any(_same(current, file) for file in chain):
         chain.append(current)
         try:
             current = base_theme(current)
@@ -625,8 +635,9 @@ def _value(reader: NodeReader, node: yaml.Node, section: str, name: str, key: Ke
 def _number(reader: NodeReader, node: yaml.Node, what: str) -> float:
     """A finite number as YAML 1.1 reads it (0x10, 1_000 and 1.5e3 included)."""
     if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith((":int", ":float")):
-        raise reader.fail(node, f"'{what}' must be a number",
-                          hint="write digits without quotes, e.g. 12 or 0.5")
+        shown = f", not '{node.value[:20]}'" if isinstance(node, yaml.ScalarNode) else ""
+        raise reader.fail(node, f"'{what}' must be a number{shown}",
+                          hint="write digits without quotes, e.g. 12, 0.5 or 1.5e+3")
     constructor = yaml.constructor.SafeConstructor()
     try:
         value = float(constructor.construct_yaml_int(node) if node.tag.endswith(":int")
@@ -789,36 +800,79 @@ def _style(reader: NodeReader, node: yaml.Node, name: str,
     return style
 
 
-def _check_shares(reader: NodeReader, node: yaml.Node, columns: TableColumns) -> None:
-    total = sum(getattr(columns, key.attribute) for key in KEYS[TableColumns].values())
-    if total > METRIC_SHARES + 1e-9:
-        raise reader.fail(node, f"'table_columns' share {total:g} of the measure, more than"
-                          f" {METRIC_SHARES:g}", hint=f"keep their sum at most {METRIC_SHARES:g}"
-                          f" so that the metric column keeps {1 - METRIC_SHARES:g} of it")
+def _at(reader: NodeReader, top: dict[str, yaml.Node], fallback: str, *keys: str) -> yaml.Node:
+    """Where to point an error about values that must agree: the first of `keys`
+    ('section.key' or 'styles.role.key') that the file being loaded sets, else the first
+    set anywhere in its chain, else the section `fallback`."""
+    nodes = []
+    for key in keys:  # a key of a section ('table_columns') is the section's node
+        node: yaml.Node | None = top[key.split(".")[0]]
+        for part in key.split(".")[1:]:
+            node = entry(node, part) if node is not None else None
+        nodes.append(node)
+    given = [n for n in nodes if n is not None]
+    mine = [n for n in given if Path(n.start_mark.name) == reader.path]
+    return (mine or given or [top[fallback]])[0]
 
 
-def _check_page(reader: NodeReader, node: yaml.Node, theme: Theme) -> None:
-    """The page must hold a text block of some lines and columns of some characters, with
-    the running header and the folio in the margins."""
+@dataclass(frozen=True)
+class Misfit:
+    """Values of a theme that do not fit together on its page."""
+
+    message: str
+    hint: str
+    keys: tuple[str, ...]
+    """The keys involved ('section.key' or 'styles.role.key'), the likeliest culprit first."""
+
+
+def misfit(theme: Theme) -> Misfit | None:
+    """The first problem of a theme's page geometry, if any: the text block must hold some
+    lines and columns of some characters, the running header and folio stand in the margins,
+    the scorecard's shares leave the metric a fifth and text columns a character."""
     body = theme.styles["body"]
-    where = functools.partial(lambda key: entry(node, key) or node)
     room = theme.page_height - theme.margin_top - theme.margin_bottom
     if room < MIN_BLOCK_LINES * body.leading:
-        raise reader.fail(where("margin_top"), f"the margins leave {room / MM:.0f} mm of the"
-                          f" page's {theme.page_height / MM:.0f} mm for text, less than"
-                          f" {MIN_BLOCK_LINES} body lines",
-                          hint="make page.margin_top and page.margin_bottom smaller")
-    if theme.header_offset > theme.margin_top or theme.footer_offset > theme.margin_bottom:
-        key = "header_offset" if theme.header_offset > theme.margin_top else "footer_offset"
-        raise reader.fail(where(key), f"'page.{key}' puts the running text inside the text"
-                          " block", hint="keep header_offset at most margin_top and"
-                          " footer_offset at most margin_bottom")
-    if min(theme.text_width, theme.column_width) < MIN_COLUMN_CHARS * body.size:
-        characters = int(min(theme.text_width, theme.column_width) // body.size)
-        raise reader.fail(where("chars_per_line"), f"a column of body text would hold"
-                          f" {max(characters, 0)} characters, fewer than {MIN_COLUMN_CHARS}",
-                          hint="make page.chars_per_line larger, page.min_margin_side,"
-                               " design.column_gap or the body size smaller")
+        return Misfit(f"the margins leave {room / MM:.0f} mm of the page's"
+                      f" {theme.page_height / MM:.0f} mm for text, less than {MIN_BLOCK_LINES}"
+                      " body lines", "make page.margin_top and page.margin_bottom smaller",
+                      ("page.margin_top", "page.margin_bottom", "page.size",
+                       "styles.body.leading"))
+    for offset, margin in (("header_offset", "margin_top"), ("footer_offset", "margin_bottom")):
+        if getattr(theme, offset) > getattr(theme, margin):
+            return Misfit(f"'page.{offset}' puts the running text inside the text block",
+                          f"keep {offset} at most {margin}", (f"page.{offset}", f"page.{margin}"))
+    narrowest = min(theme.text_width, theme.column_width)
+    if narrowest < MIN_COLUMN_CHARS * body.size:
+        return Misfit(f"a column of body text would hold {max(int(narrowest // body.size), 0)}"
+                      f" characters, fewer than {MIN_COLUMN_CHARS}",
+                      "make page.chars_per_line larger, page.min_margin_side, design.column_gap"
+                      " or the body size smaller",
+                      ("page.chars_per_line", "page.min_margin_side", "page.size",
+                       "design.columns", "design.column_gap", "styles.body.size"))
+    columns = theme.table_columns
+    total = sum(getattr(columns, key.attribute) for key in KEYS[TableColumns].values())
+    if total > METRIC_SHARES + 1e-9:
+        return Misfit(f"'table_columns' share {total:g} of the measure, more than"
+                      f" {METRIC_SHARES:g}", f"keep their sum at most {METRIC_SHARES:g} so"
+                      f" that the metric column keeps {1 - METRIC_SHARES:g} of it",
+                      ("table_columns",))
+    cell = theme.styles["table_cell"].size + 2 * theme.decor.cell_padding
+    for column in TEXT_COLUMNS:
+        if columns.share(column) * theme.text_width < cell:
+            return Misfit(f"'table_columns.{column}' leaves its cells less than a character"
+                          " wide", f"use a share of at least {cell / theme.text_width:.3f}"
+                          " (or less decor.cell_padding)",
+                          (f"table_columns.{column}", "decor.cell_padding",
+                           "styles.table_cell.size", "page.chars_per_line",
+                           "page.min_margin_side", "page.size"))
+    return None
+
+
+def _check_geometry(reader: NodeReader, top: dict[str, yaml.Node], theme: Theme) -> None:
+    problem = misfit(theme)
+    if problem is not None:
+        raise reader.fail(_at(reader, top, "page", *problem.keys), problem.message,
+                          hint=problem.hint)
 
 
 @functools.lru_cache(maxsize=1)
