@@ -64,20 +64,25 @@ def content_schema() -> dict[str, Any]:
     }
 
 
-NUMBER = {"type": "number", "minimum": 0}
-
-
 def _key(key: theme.Key) -> dict[str, Any]:
     """The schema of one key of a theme section, from its field's type."""
     if key.choices:
         return {"enum": list(key.choices)}
     if key.type == theme.PageSize:
+        low, high = theme.SIZE_RANGE
+        side = {"type": "number", "minimum": low, "maximum": high}
         return {"oneOf": [{"enum": list(theme.PAGE_SIZES_MM)},
                           {"type": "string", "pattern": theme.CUSTOM_SIZE.pattern},
-                          {"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2}]}
+                          {"type": "array", "items": side, "minItems": 2, "maxItems": 2}]}
     if key.type in (int, float):
-        return NUMBER
-    return {"type": "boolean"} if key.type is bool else {"type": "string"}
+        number: dict[str, Any] = {"type": "integer" if key.type is int else "number",
+                                  "minimum": 0}
+        if key.range is not None:
+            number |= {"minimum": key.range[0], "maximum": key.range[1]}
+        return number | ({"description": key.unit} if key.unit else {})
+    if key.type is bool:
+        return {"type": "boolean"}
+    return {"type": "string", "maxLength": theme.MAX_TEXT}
 
 
 def _section(cls: type, complete: bool = False) -> dict[str, Any]:

@@ -49,7 +49,7 @@ from builder.source.model import (
     Scorecard,
 )
 from builder.source.texts import tag_printed
-from builder.source.theme import Slots, Theme
+from builder.source.theme import Slots, Theme, fill
 from builder.typeset.record import PrintRecord
 from builder.typeset.typesetter import Fonts, Typesetter
 
@@ -299,7 +299,7 @@ class PageChrome:
             rule_y = header_y - d.header_rule_gap
             canv.line(left, rule_y, right, rule_y)
         self._slots(canv, theme.footer, fields, "folio", theme.footer_offset)
-        centre_text = theme.footer.center.format(**fields)
+        centre_text = fill(theme.footer.center, fields)
         if centre_text and d.folio_rule_length > 0:
             folio = theme.style("folio")
             half = canv.stringWidth(centre_text, self.fonts.name(folio), folio.size) / 2
@@ -317,7 +317,7 @@ class PageChrome:
         canv.setFillColor(self.theme.color(style.color))
         left, right = self.theme.margin_side, self.theme.page_width - self.theme.margin_side
         for slot, template in slots.by_slot():
-            text = template.format(**fields)
+            text = fill(template, fields)
             if not text:
                 continue
             x = {"left": left, "right": right}.get(slot, self.theme.page_width / 2)

@@ -7,7 +7,12 @@ keys: the loader checks a file against them and builder.cli.schema describes the
 
 from __future__ import annotations
 
+import functools
+import math
 import re
+import string
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, NewType, TypeVar, get_args, get_origin, get_type_hints
@@ -17,7 +22,8 @@ from reportlab.lib.colors import CMYKColor, Color
 
 from builder import data
 from builder.errors import BrochureError
-from builder.source.yamlfile import NodeReader, entry, read_yaml_nodes
+from builder.files import inside, read_input
+from builder.source.yamlfile import NodeReader, entry, parse_nodes
 
 MM = 72 / 25.4
 """Points per millimetre."""
@@ -42,6 +48,32 @@ STYLE_ROLES = (
 COLOR_NAMES = ("primary", "primary_dark", "accent", "accent_light", "zebra", "ink", "muted",
                "rule", "rise", "fall", "paper")
 
+MAX_CHAIN = 8
+"""Theme files in an `extends` chain, the theme itself included."""
+MAX_NESTING = 5
+"""Levels of mappings and lists in a theme file (styles.body.font is three)."""
+MAX_TEXT = 200
+"""Characters of a theme text: a name, a label, a header or footer template."""
+MAX_ENTRIES = {"fonts": 8, "colors": 64, "styles": 64}
+"""Entries of the named sections: every font family is loaded, whether used or not."""
+METRIC_SHARES = 0.8
+"""The scorecard's other columns share at most this much of the measure: the metric column
+keeps at least a fifth."""
+TEXT_COLUMNS = ("unit", "remark")
+"""Scorecard columns of text, whose width is their share (numbers widen to fit)."""
+MIN_COLUMN_CHARS = 4
+"""Body characters a column (or the text block) holds at least."""
+MIN_BLOCK_LINES = 5
+"""Body lines the text block holds at least."""
+THEME_NAME = re.compile(r"[A-Za-z0-9_-]+")
+"""A shipped theme's name (its file is builder/data/themes/NAME.yaml)."""
+SYSTEM_FONT_FOLDERS = (
+    Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path("~/.local/share/fonts"),
+    Path("~/.fonts"), Path("/Library/Fonts"), Path("/System/Library/Fonts"),
+    Path("~/Library/Fonts"), Path("C:/Windows/Fonts"),
+    Path("~/AppData/Local/Microsoft/Windows/Fonts"))
+"""Where a theme's font may lie besides its own folder and the shipped fonts."""
+
 PageSize = tuple[float, float]
 """Trim width and height in points: a size name, 'W×H mm' or [W, H] in the file."""
 Template = NewType("Template", str)
@@ -51,8 +83,25 @@ OpenerDesign = Literal["page", "inline"]
 TableDesign = Literal["zebra", "rules"]
 
 
-IN_MM = {"scale": MM}
-"""Field metadata of a key given in millimetres in the theme file and held in points."""
+def mm(low: float, high: float) -> dict[str, Any]:
+    """Field metadata of a key given in millimetres in the theme file (held in points),
+    allowed from `low` to `high` mm."""
+    return {"scale": MM, "range": (low, high), "unit": "mm"}
+
+
+def pt(low: float, high: float) -> dict[str, Any]:
+    """Field metadata of a key in points, allowed from `low` to `high`."""
+    return {"range": (low, high), "unit": "pt"}
+
+
+def share(low: float = 0.0, high: float = 1.0) -> dict[str, Any]:
+    """Field metadata of a share (of the page, the measure, ...) from `low` to `high`."""
+    return {"range": (low, high), "unit": "(a share)"}
+
+
+def count(low: float, high: float, unit: str) -> dict[str, Any]:
+    """Field metadata of a number of `unit` (pages, rings, characters) from `low` to `high`."""
+    return {"range": (low, high), "unit": unit}
 
 
 @dataclass(frozen=True)
@@ -60,24 +109,24 @@ class Page:
     """`page`: the trim size and the text block (Theme keeps these values as its own)."""
 
     size: PageSize
-    margin_top: float = field(metadata=IN_MM)
-    margin_bottom: float = field(metadata=IN_MM)
-    chars_per_line: int
-    min_margin_side: float = field(metadata=IN_MM)
-    header_offset: float = field(metadata=IN_MM)
-    footer_offset: float = field(metadata=IN_MM)
+    margin_top: float = field(metadata=mm(0, 300))
+    margin_bottom: float = field(metadata=mm(0, 300))
+    chars_per_line: int = field(metadata=count(4, 200, "characters"))
+    min_margin_side: float = field(metadata=mm(0, 300))
+    header_offset: float = field(metadata=mm(0, 300))
+    footer_offset: float = field(metadata=mm(0, 300))
 
 
 @dataclass(frozen=True)
 class PrintSpec:
     """`print`: bleed, crop marks and page count of print files, in points."""
 
-    bleed: float = field(metadata=IN_MM)
-    crop_mark_offset: float = field(metadata=IN_MM)
-    crop_mark_length: float = field(metadata=IN_MM)
-    crop_mark_width: float
-    slug: float = field(metadata=IN_MM)
-    page_multiple: int
+    bleed: float = field(metadata=mm(0, 20))
+    crop_mark_offset: float = field(metadata=mm(0, 20))
+    crop_mark_length: float = field(metadata=mm(0, 30))
+    crop_mark_width: float = field(metadata=pt(0, 5))
+    slug: float = field(metadata=mm(0, 50))
+    page_multiple: int = field(metadata=count(1, 64, "pages"))
     """Blank pages before the back cover make the count a multiple of this."""
 
 
@@ -86,7 +135,7 @@ class Design:
     """`design`: choices among the designs the layout knows."""
 
     columns: Literal[1, 2]
-    column_gap: float
+    column_gap: float = field(metadata=count(0, 10, "characters"))
     """Between columns, in body characters."""
     cover: CoverDesign
     opener: OpenerDesign
@@ -113,10 +162,11 @@ class RoleStyle:
 
     family: str = field(metadata={"key": "font"})
     bold: bool = False
-    size: float
-    leading: float
+    size: float = field(metadata=pt(4, 200))
+    leading: float = field(metadata=pt(4, 400))
+    """Baseline to baseline; at least the size."""
     color: str
-    indent: float = 0.0
+    indent: float = field(default=0.0, metadata=count(0, 8, "characters"))
     """First-line indent in characters (em)."""
 
 
@@ -130,24 +180,24 @@ class FontFamily:
 class Spacing:
     """`spacing`: space between blocks, in points (shares where named so)."""
 
-    paragraph: float
-    block: float
-    part_title_after: float
-    table_rule: float
-    gallery_gap: float
-    figure_ratio: float
-    share_page: float
+    paragraph: float = field(metadata=pt(0, 100))
+    block: float = field(metadata=pt(0, 200))
+    part_title_after: float = field(metadata=pt(0, 200))
+    table_rule: float = field(metadata=pt(0, 10))
+    gallery_gap: float = field(metadata=pt(0, 200))
+    figure_ratio: float = field(metadata=count(0.1, 3, "(height / width)"))
+    share_page: float = field(metadata=share())
 
 
 @dataclass(frozen=True)
 class TableColumns:
     """`table_columns`: shares of the measure by scorecard column; the metric takes the rest."""
 
-    from_: float = field(metadata={"key": "from"})
-    value: float
-    unit: float
-    change: float
-    remark: float
+    from_: float = field(metadata={"key": "from", **share(0, METRIC_SHARES)})
+    value: float = field(metadata=share(0, METRIC_SHARES))
+    unit: float = field(metadata=share(0, METRIC_SHARES))
+    change: float = field(metadata=share(0, METRIC_SHARES))
+    remark: float = field(metadata=share(0, METRIC_SHARES))
 
     def share(self, column: str) -> float:
         """The share of a scorecard column (0 for the metric column, which takes the rest)."""
@@ -160,37 +210,37 @@ class Decor:
     """`decor`: the geometry of covers, openers, boxes and rules, in points (shares of the
     page where named so)."""
 
-    accent_bar_length: float
-    accent_bar_thickness: float
-    accent_line: float
-    header_rule_gap: float
-    header_rule_width: float
-    folio_rule_gap: float
-    folio_rule_length: float
-    contents_title_after: float
-    contents_lead_after: float
-    contents_indent: float
-    contents_entry_after: float
-    leader_step: float
-    leader_dot: float
-    box_padding: float
-    box_bar: float
-    caption_gap: float
-    frame_line: float
-    cell_padding: float
-    rings_count: int
-    rings_step: float
-    rings_width: float
-    rings_centre: float
-    cover_kicker_top: float
-    cover_title_gap: float
-    cover_issuer_bottom: float
-    opener_band: float
-    opener_band_edge: float
-    opener_number_top: float
-    opener_tag_gap: float
-    back_band: float
-    back_title_bottom: float
+    accent_bar_length: float = field(metadata=pt(0, 500))
+    accent_bar_thickness: float = field(metadata=pt(0, 50))
+    accent_line: float = field(metadata=pt(0, 20))
+    header_rule_gap: float = field(metadata=pt(0, 100))
+    header_rule_width: float = field(metadata=pt(0, 10))
+    folio_rule_gap: float = field(metadata=pt(0, 100))
+    folio_rule_length: float = field(metadata=pt(0, 300))
+    contents_title_after: float = field(metadata=pt(0, 300))
+    contents_lead_after: float = field(metadata=pt(0, 300))
+    contents_indent: float = field(metadata=pt(0, 150))
+    contents_entry_after: float = field(metadata=pt(0, 100))
+    leader_step: float = field(metadata=pt(1, 50))
+    leader_dot: float = field(metadata=pt(0, 10))
+    box_padding: float = field(metadata=pt(0, 60))
+    box_bar: float = field(metadata=pt(0, 50))
+    caption_gap: float = field(metadata=pt(0, 100))
+    frame_line: float = field(metadata=pt(0, 10))
+    cell_padding: float = field(metadata=pt(0, 30))
+    rings_count: int = field(metadata=count(0, 100, "rings"))
+    rings_step: float = field(metadata=pt(1, 500))
+    rings_width: float = field(metadata=pt(0, 200))
+    rings_centre: float = field(metadata=share())
+    cover_kicker_top: float = field(metadata=pt(0, 2000))
+    cover_title_gap: float = field(metadata=pt(0, 2000))
+    cover_issuer_bottom: float = field(metadata=pt(0, 2000))
+    opener_band: float = field(metadata=share())
+    opener_band_edge: float = field(metadata=pt(0, 500))
+    opener_number_top: float = field(metadata=pt(0, 2000))
+    opener_tag_gap: float = field(metadata=pt(0, 2000))
+    back_band: float = field(metadata=pt(0, 500))
+    back_title_bottom: float = field(metadata=pt(0, 2000))
 
 
 @dataclass(frozen=True)
@@ -226,6 +276,9 @@ class Key:
     required: bool
     scale: float
     """File units to points: MM for keys given in millimetres."""
+    range: tuple[float, float] | None = None
+    """The lowest and highest value allowed, in file units (numbers only)."""
+    unit: str = ""
 
     @property
     def choices(self) -> tuple[Any, ...]:
@@ -235,7 +288,8 @@ class Key:
 def _keys(cls: type) -> dict[str, Key]:
     types = get_type_hints(cls)
     return {spec.metadata.get("key", spec.name): Key(
-        spec.name, types[spec.name], spec.default is MISSING, spec.metadata.get("scale", 1.0))
+        spec.name, types[spec.name], spec.default is MISSING, spec.metadata.get("scale", 1.0),
+        spec.metadata.get("range"), spec.metadata.get("unit", ""))
         for spec in fields(cls)}
 
 
@@ -307,9 +361,17 @@ class Theme:
         return CMYKColor(c, m, y, k)
 
     def with_page_size(self, size: str) -> Theme:
-        """The same theme on another trim size ('A5', '大16开', '200×280 mm')."""
+        """The same theme on another trim size ('A5', '大16开', '200×280 mm'); ValueError
+        for an unknown size, BrochureError for one the theme's margins and columns do not
+        fit."""
         width, height = page_size_mm(size)
-        return replace(self, page_width=width * MM, page_height=height * MM)
+        theme = replace(self, page_width=width * MM, page_height=height * MM)
+        problem = misfit(theme)
+        if problem is not None:
+            raise BrochureError(f"the theme does not fit on the page ({size}): {problem.message}",
+                                path=self.path, hint="use a larger page size, or a theme"
+                                f" made for this one ({problem.hint})")
+        return theme
 
     def for_output(self, *, marks: bool, pad_pages: bool,
                    screen_colors: dict[str, tuple[float, float, float]] | None) -> Theme:
@@ -332,23 +394,46 @@ def theme_path(name_or_path: str, relative_to: Path | None = None) -> Path:
     return data.themes_dir() / f"{name_or_path}.yaml"
 
 
+class ThemeReader(NodeReader):
+    """A NodeReader whose errors name the file each node was written in: a theme's values
+    come from every file of its `extends` chain."""
+
+    def fail(self, node: yaml.Node, message: str, hint: str | None = None) -> BrochureError:
+        error = super().fail(node, message, hint)
+        name = getattr(node.start_mark, "name", None)
+        if isinstance(name, str) and name and not name.startswith("<"):
+            error.path = Path(name)
+        return error
+
+
 def load_theme(path: Path) -> Theme:
-    """Read and check a theme file."""
+    """Read and check a theme file and the files it extends, each read once. Every base of
+    the chain must be a valid theme by itself (its errors name it)."""
     if not path.exists():
         known = ", ".join(data.shipped_themes())
         raise BrochureError("theme not found", path=path,
                             hint=f"use a theme name ({known}) or a path to a .yaml theme")
-    reader = NodeReader(path)
-    top = reader.mapping(_extended(reader, read_yaml_nodes(path), set()), "the theme", TOP_KEYS)
+    merged: yaml.Node | None = None
+    theme: Theme | None = None
+    for file, node in reversed(_chain(path)):
+        merged = node if merged is None else _overlay(merged, node)
+        theme = _theme(ThemeReader(file), merged, file)
+    assert theme is not None  # a chain holds at least the theme itself
+    return theme
+
+
+def _theme(reader: ThemeReader, node: yaml.Node, path: Path) -> Theme:
+    """The theme of a theme file's node tree, its `extends` chain laid over it already."""
+    top = reader.mapping(node, "the theme", TOP_KEYS)
     sections: dict[str, Any] = {name: _section(reader, top[name], name, cls)
                                 for name, cls in SECTIONS.items()}
     page: Page = sections.pop("page")
-    colors = {name: _cmyk(reader, node, name)
-              for name, node in _named(reader, top["colors"], "'colors'").items()}
-    styles = {name: _style(reader, node, name, colors)
-              for name, node in _named(reader, top["styles"], "'styles'").items()}
-    fonts = {name: _section(reader, node, f"fonts.{name}", FontFamily)
-             for name, node in _named(reader, top["fonts"], "'fonts'").items()}
+    colors = {name: _cmyk(reader, value, name)
+              for name, value in _named(reader, top["colors"], "colors").items()}
+    styles = {name: _style(reader, value, name, colors)
+              for name, value in _named(reader, top["styles"], "styles").items()}
+    fonts = {name: _section(reader, value, f"fonts.{name}", FontFamily)
+             for name, value in _named(reader, top["fonts"], "fonts").items()}
     for name, style in styles.items():
         if style.family not in fonts:
             raise reader.fail(top["styles"], f"style '{name}' uses unknown font '{style.family}'",
@@ -356,12 +441,147 @@ def load_theme(path: Path) -> Theme:
     for name, have, needed in (("styles", styles, STYLE_ROLES), ("colors", colors, COLOR_NAMES)):
         _require(reader, top[name], name, have, needed)
     width, height = page.size
-    return Theme(
-        name=reader.text(top["name"], "theme 'name'"), path=path,
+    theme = Theme(
+        name=_printable(reader, top["name"], "theme 'name'"), path=path,
         page_width=width, page_height=height, margin_top=page.margin_top,
         margin_bottom=page.margin_bottom, chars_per_line=page.chars_per_line,
         min_margin_side=page.min_margin_side, header_offset=page.header_offset,
         footer_offset=page.footer_offset, fonts=fonts, colors=colors, styles=styles, **sections)
+    _check_geometry(reader, top, theme)
+    return theme
+
+
+# --------------------------------------------------------------------------- extends
+
+
+def _chain(path: Path) -> list[tuple[Path, yaml.Node]]:
+    """The theme file at `path` and every file it extends, nearest first, each read and
+    parsed once; a circle or a chain longer than MAX_CHAIN is refused."""
+    chain = [(path, _read_theme(path))]
+    while (base := entry(chain[-1][1], "extends")) is not None:
+        reader = ThemeReader(chain[-1][0])
+        base_path = _base_path(reader, base)
+        names = [file.name for file, _ in chain]
+        if any(_same(base_path, file) for file, _ in chain):
+            raise reader.fail(base, "themes extend each other in a circle: "
+                              + " → ".join([*names, base_path.name]),
+                              hint="let one of them stand on its own (remove its 'extends')")
+        if len(chain) == MAX_CHAIN:
+            raise reader.fail(base, f"themes extend each other more than {MAX_CHAIN} deep: "
+                              + " → ".join([*names, base_path.name, "…"]),
+                              hint=f"a chain of at most {MAX_CHAIN} theme files; copy the"
+                                   " values of a base into the theme that extends it")
+        chain.append((base_path, _read_theme(base_path)))
+    return chain
+
+
+def _same(one: Path, other: Path) -> bool:
+    return one.resolve() == other.resolve()
+
+
+def _base_path(reader: NodeReader, node: yaml.Node) -> Path:
+    """The file an `extends` value names: a shipped theme by name, or a .yaml file in the
+    extending theme's own folder (links resolved)."""
+    value = reader.text(node, "'extends'")
+    folder = reader.path.resolve().parent
+    if value.endswith((".yaml", ".yml")):
+        try:
+            path = (folder / value).resolve()
+        except (OSError, ValueError, RuntimeError):
+            path = None
+        if path is None or not inside(path, [folder]):
+            raise reader.fail(node, "'extends' names a file outside this theme's folder",
+                              hint=f"extend a shipped theme ({', '.join(data.shipped_themes())})"
+                                   f" or a .yaml file in {folder}")
+        if not path.is_file():
+            raise reader.fail(node, f"the theme '{value}' to extend is not a file here",
+                              hint=f"put it in {folder}, or extend a shipped theme")
+        return path
+    if not THEME_NAME.fullmatch(value) or value not in data.shipped_themes():
+        raise reader.fail(node, f"'{value}' is not a shipped theme",
+                          hint=f"extend a shipped theme ({', '.join(data.shipped_themes())})"
+                               " or a .yaml file in this theme's folder")
+    return data.themes_dir() / f"{value}.yaml"
+
+
+def base_theme(path: Path) -> Path | None:
+    """The theme file that the theme at `path` extends, or None."""
+    node = entry(_read_theme(path), "extends")
+    return None if node is None else _base_path(NodeReader(path), node)
+
+
+def theme_chain(path: Path) -> list[Path]:
+    """The theme file at `path` and every file it extends, nearest first; a file that cannot
+    be read ends the chain (its errors are the loader's to report)."""
+    chain: list[Path] = []
+    current: Path | None = path
+    while current is not None and len(chain) <= MAX_CHAIN \
+            and not any(_same(current, file) for file in chain):
+        chain.append(current)
+        try:
+            current = base_theme(current)
+        except BrochureError:
+            break
+    return chain
+
+
+def _read_theme(path: Path) -> yaml.Node:
+    """A theme file's node tree: a regular UTF-8 file of bounded size whose mappings have
+    names for keys, each once, at most MAX_NESTING deep."""
+    raw = read_input(path, "theme", hint="name a .yaml theme file or a shipped theme")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BrochureError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path,
+                            hint="save the theme as UTF-8") from None
+    root = parse_nodes(text, path)
+    _check_tree(ThemeReader(path), root)
+    return root
+
+
+def _check_tree(reader: NodeReader, root: yaml.Node) -> None:
+    """Refuse keys that are not names (lists, mappings, nothing), a key given twice and
+    nesting deeper than any theme needs; walks without recursion."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        if depth > MAX_NESTING:
+            raise reader.fail(node, f"the theme is nested more than {MAX_NESTING} levels deep",
+                              hint="a theme's values are at most three levels deep, e.g."
+                                   " styles: body: size: 10.5")
+        if isinstance(node, yaml.SequenceNode):
+            stack += [(item, depth + 1) for item in node.value]
+            continue
+        seen: set[str] = set()
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag.endswith(":null") \
+                    or not key.value.strip():
+                raise reader.fail(key, "a key must be a name, not a list, a mapping or"
+                                  " nothing", hint="write a name such as 'size:' before"
+                                  " the colon")
+            if key.value in seen:
+                raise reader.fail(key, f"key '{key.value}' appears twice",
+                                  hint="keep one of them")
+            seen.add(key.value)
+            stack.append((value, depth + 1))
+
+
+def _overlay(base: yaml.Node, top: yaml.Node) -> yaml.Node:
+    """Mappings merge key by key; anything else in `top` replaces what `base` had."""
+    if not (isinstance(base, yaml.MappingNode) and isinstance(top, yaml.MappingNode)):
+        return top
+    merged = {k.value: (k, v) for k, v in base.value if k.value != "extends"}
+    for key, value in top.value:
+        if key.value == "extends":
+            continue
+        merged[key.value] = (key, _overlay(merged[key.value][1], value)
+                             if key.value in merged else value)
+    return yaml.MappingNode(top.tag, list(merged.values()), top.start_mark, top.end_mark)
+
+
+# --------------------------------------------------------------------------- values
 
 
 T = TypeVar("T")
@@ -380,13 +600,13 @@ def _value(reader: NodeReader, node: yaml.Node, section: str, name: str, key: Ke
     """The value of the key `name` of a section, checked against its field's type."""
     what = f"{section}.{name}"
     if key.type is str:
-        return reader.text(node, f"'{what}'")
+        return _printable(reader, node, f"'{what}'")
     if key.type is bool:
         return reader.flag(node, f"'{what}'")
     if key.type is Path:
         return _font_file(reader, node, f"'{what}'")
     if key.type is Template:
-        return _template(reader, node, section, name)
+        return _template(reader, node, what)
     if key.type == PageSize:
         return _page_size(reader, node)
     if key.choices and isinstance(key.choices[0], str):
@@ -396,70 +616,115 @@ def _value(reader: NodeReader, node: yaml.Node, section: str, name: str, key: Ke
                               hint=f"use one of: {', '.join(key.choices)}")
         return choice
     number = _number(reader, node, what)
-    if key.choices and int(number) not in key.choices:
-        raise reader.fail(node, f"{section} '{name}' must be "
-                          + " or ".join(str(c) for c in key.choices))
-    return int(number) if key.type is int or key.choices else number * key.scale
+    if key.choices:
+        if number not in key.choices:
+            raise reader.fail(node, f"{section} '{name}' must be "
+                              + " or ".join(str(c) for c in key.choices),
+                              hint=f"write {name}: {key.choices[0]}")
+        return int(number)
+    if key.range is not None:
+        _in_range(reader, node, what, number, key.range, key.unit)
+    if key.type is int:
+        if not number.is_integer():
+            raise reader.fail(node, f"'{what}' must be a whole number of {key.unit}",
+                              hint=f"write a whole number, e.g. {math.floor(number)}")
+        return int(number)
+    return number * key.scale
 
 
-def _extended(reader: NodeReader, node: yaml.Node, seen: set[Path]) -> yaml.Node:
-    """A theme with `extends: NAME` is its base theme with this file's values laid over it."""
-    base_name = entry(node, "extends")
-    if base_name is None:
-        return node
-    base_path = theme_path(reader.text(base_name, "'extends'"), reader.path.parent)
-    if base_path in seen or base_path == reader.path:
-        raise reader.fail(base_name, "themes extend each other in a circle",
-                          hint="let one of them stand on its own")
-    load_theme(base_path)  # the base must be a valid theme by itself (its errors name it)
-    base = _extended(NodeReader(base_path), read_yaml_nodes(base_path), seen | {reader.path})
-    return _overlay(base, node)
-
-
-def base_theme(path: Path) -> Path | None:
-    """The theme file that the theme at `path` extends, or None."""
-    node = entry(read_yaml_nodes(path), "extends")
-    if node is None:
-        return None
-    return theme_path(NodeReader(path).text(node, "'extends'"), path.parent)
-
-
-def theme_chain(path: Path) -> list[Path]:
-    """The theme file at `path` and every file it extends, nearest first; a file that cannot
-    be read ends the chain (its errors are the loader's to report)."""
-    chain: list[Path] = []
-    current: Path | None = path
-    while current is not None and current not in chain:
-        chain.append(current)
-        try:
-            current = base_theme(current)
-        except BrochureError:
-            break
-    return chain
-
-
-def _overlay(base: yaml.Node, top: yaml.Node) -> yaml.Node:
-    """Mappings merge key by key; anything else in `top` replaces what `base` had."""
-    if not (isinstance(base, yaml.MappingNode) and isinstance(top, yaml.MappingNode)):
-        return top
-    merged = {k.value: (k, v) for k, v in base.value if getattr(k, "value", None) != "extends"}
-    for key, value in top.value:
-        if key.value == "extends":
-            continue
-        merged[key.value] = (key, _overlay(merged[key.value][1], value)
-                             if key.value in merged else value)
-    return yaml.MappingNode(top.tag, list(merged.values()), top.start_mark, top.end_mark)
-
-
-def _template(reader: NodeReader, node: yaml.Node, what: str, slot: str) -> Template:
-    text = node.value if isinstance(node, yaml.ScalarNode) else ""
+def _number(reader: NodeReader, node: yaml.Node, what: str) -> float:
+    """A finite number as YAML 1.1 reads it (0x10, 1_000 and 1.5e3 included)."""
+    if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith((":int", ":float")):
+        shown = f", not '{node.value[:20]}'" if isinstance(node, yaml.ScalarNode) else ""
+        raise reader.fail(node, f"'{what}' must be a number{shown}",
+                          hint="write digits without quotes, e.g. 12, 0.5 or 1.5e+3")
+    constructor = yaml.constructor.SafeConstructor()
     try:
-        text.format(**dict.fromkeys(TEMPLATE_FIELDS, ""))
-    except (KeyError, IndexError, ValueError) as error:
-        raise reader.fail(node, f"{what} '{slot}' has an unknown field: {error}",
-                          hint=f"fields: {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}")\
-            from None
+        value = float(constructor.construct_yaml_int(node) if node.tag.endswith(":int")
+                      else constructor.construct_yaml_float(node))
+    except (ValueError, OverflowError):
+        value = math.nan
+    if not math.isfinite(value):
+        raise reader.fail(node, f"'{what}' must be a finite number, not {node.value[:20]}",
+                          hint="write digits, e.g. 12 or 0.5")
+    return value
+
+
+def _in_range(reader: NodeReader, node: yaml.Node, what: str, value: float,
+              limits: tuple[float, float], unit: str) -> None:
+    low, high = limits
+    if not low <= value <= high:
+        raise reader.fail(node, f"'{what}' is {value:g}, outside {low:g} to {high:g} {unit}",
+                          hint=f"use a value from {low:g} to {high:g} {unit}")
+
+
+def _printable(reader: NodeReader, node: yaml.Node, what: str) -> str:
+    """A theme text of at most MAX_TEXT characters without control or invisible ones."""
+    text = reader.text(node, what)
+    return _clean(reader, node, what, text)
+
+
+def _clean(reader: NodeReader, node: yaml.Node, what: str, text: str) -> str:
+    if len(text) > MAX_TEXT:
+        raise reader.fail(node, f"{what} is {len(text)} characters long, more than {MAX_TEXT}",
+                          hint="shorten it")
+    hidden = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co")),
+                  None)
+    if hidden is not None:
+        raise reader.fail(node, f"{what} holds an invisible or control character "
+                          f"(U+{ord(hidden):04X})", hint="delete it; write plain text")
+    return text
+
+
+def _template(reader: NodeReader, node: yaml.Node, what: str) -> Template:
+    """A header or footer text; its fields must be the documented ones, without format
+    specifications, conversions, attributes or indexes."""
+    if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
+        return Template("")  # `left:` with nothing after it: an empty slot
+    if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":bool"):
+        raise reader.fail(node, f"'{what}' must be text", hint='write it in quotes, e.g.'
+                          ' "{title}", or "" for nothing')
+    text = _clean(reader, node, f"'{what}'", node.value)
+    try:
+        template_fields(text)
+    except ValueError as error:
+        raise reader.fail(node, f"'{what}' {error}",
+                          hint="fields: " + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
+                               + "; write {{ and }} for a brace") from None
     return Template(text)
+
+
+@functools.lru_cache(maxsize=256)
+def template_pieces(template: str) -> tuple[tuple[str, str | None], ...]:
+    """(literal text, field name or None) pairs of a template; ValueError on a field other
+    than the documented ones or with a format specification, conversion, attribute or index."""
+    pieces = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        if name is not None:
+            if name not in TEMPLATE_FIELDS:
+                raise ValueError(f"has an unknown field {{{name[:40]}}}")
+            if spec or conversion:
+                raise ValueError(f"formats the field {{{name}}}: only plain fields are"
+                                 " allowed")
+        pieces.append((literal, name))
+    return tuple(pieces)
+
+
+def template_fields(template: str) -> list[str]:
+    """The fields a template names (ValueError as `template_pieces`)."""
+    try:
+        return [name for _, name in template_pieces(template) if name is not None]
+    except ValueError as error:
+        if "field" in str(error):
+            raise
+        raise ValueError(f"has an unmatched brace ({error})") from None
+
+
+def fill(template: str, values: Mapping[str, object]) -> str:
+    """A header or footer template with its fields filled in; nothing but the values is
+    inserted (see `template_pieces`)."""
+    return "".join(literal + ("" if name is None else str(values[name]))
+                   for literal, name in template_pieces(template))
 
 
 def _require(reader: NodeReader, node: yaml.Node, section: str, have: dict,
@@ -470,24 +735,21 @@ def _require(reader: NodeReader, node: yaml.Node, section: str, have: dict,
                           hint="copy the missing entries from the shipped default theme")
 
 
-def _named(reader: NodeReader, node: yaml.Node, what: str) -> dict[str, yaml.Node]:
+def _named(reader: NodeReader, node: yaml.Node, section: str) -> dict[str, yaml.Node]:
     if not isinstance(node, yaml.MappingNode):
-        raise reader.fail(node, f"{what} must be a mapping of names to values")
+        raise reader.fail(node, f"'{section}' must be a mapping of names to values")
+    limit = MAX_ENTRIES[section]
+    if len(node.value) > limit:
+        raise reader.fail(node, f"'{section}' has {len(node.value)} entries, more than"
+                          f" {limit}", hint=f"keep at most {limit}")
     return {key.value: value for key, value in node.value}
-
-
-def _number(reader: NodeReader, node: yaml.Node, what: str) -> float:
-    if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith((":int", ":float")):
-        raise reader.fail(node, f"'{what}' must be a number")
-    value = float(node.value)
-    if value < 0:
-        raise reader.fail(node, f"'{what}' must not be negative")
-    return value
 
 
 def _page_size(reader: NodeReader, node: yaml.Node) -> PageSize:
     if isinstance(node, yaml.SequenceNode) and len(node.value) == 2:
-        width, height = (_number(reader, n, "page size") for n in node.value)
+        width, height = (_number(reader, n, "page.size") for n in node.value)
+        for side, n in zip((width, height), node.value, strict=True):
+            _in_range(reader, n, "page.size", side, SIZE_RANGE, "mm")
         return width * MM, height * MM
     try:
         width, height = page_size_mm(reader.text(node, "page 'size'"))
@@ -496,7 +758,10 @@ def _page_size(reader: NodeReader, node: yaml.Node) -> PageSize:
     return width * MM, height * MM
 
 
-SIZE_HINT = f"use one of {', '.join(PAGE_SIZES_MM)}, 'W×H mm' or [width_mm, height_mm]"
+SIZE_RANGE = (50.0, 1000.0)
+"""Trim width and height allowed, in mm."""
+SIZE_HINT = (f"use one of {', '.join(PAGE_SIZES_MM)}, 'W×H mm' or [width_mm, height_mm],"
+             f" sides from {SIZE_RANGE[0]:g} to {SIZE_RANGE[1]:g} mm")
 
 
 def page_size_mm(size: str) -> tuple[float, float]:
@@ -504,17 +769,19 @@ def page_size_mm(size: str) -> tuple[float, float]:
     if size in PAGE_SIZES_MM:
         return PAGE_SIZES_MM[size]
     match = CUSTOM_SIZE.match(size)
-    if match and 50 <= float(match.group(1)) <= 1000 and 50 <= float(match.group(2)) <= 1000:
+    low, high = SIZE_RANGE
+    if match and low <= float(match.group(1)) <= high and low <= float(match.group(2)) <= high:
         return float(match.group(1)), float(match.group(2))
-    raise ValueError(f"unknown page size '{size}'")
+    raise ValueError(f"unknown page size '{size[:40]}'")
 
 
 def _cmyk(reader: NodeReader, node: yaml.Node, name: str) -> tuple[float, float, float, float]:
     if not isinstance(node, yaml.SequenceNode) or len(node.value) != 4:
-        raise reader.fail(node, f"colour '{name}' must be [C, M, Y, K] percentages")
-    c, m, y, k = (_number(reader, n, f"colour {name}") for n in node.value)
-    if max(c, m, y, k) > 100:
-        raise reader.fail(node, f"colour '{name}' has a value over 100 %")
+        raise reader.fail(node, f"colour '{name}' must be [C, M, Y, K] percentages",
+                          hint="e.g. [0, 100, 100, 10]")
+    c, m, y, k = (_number(reader, n, f"colors.{name}") for n in node.value)
+    for value, n in zip((c, m, y, k), node.value, strict=True):
+        _in_range(reader, n, f"colors.{name}", value, (0, 100), "%")
     return c, m, y, k
 
 
@@ -525,13 +792,116 @@ def _style(reader: NodeReader, node: yaml.Node, name: str,
         raise reader.fail(entry(node, "color") or node,
                           f"style '{name}' uses unknown colour '{style.color}'",
                           hint=f"colours defined: {', '.join(colors)}")
+    if style.leading < style.size:
+        raise reader.fail(entry(node, "leading") or node,
+                          f"'styles.{name}.leading' is {style.leading:g} pt, less than its"
+                          f" size {style.size:g} pt: lines would overlap",
+                          hint=f"use a leading of at least {style.size:g} pt")
     return style
 
 
+def _at(reader: NodeReader, top: dict[str, yaml.Node], fallback: str, *keys: str) -> yaml.Node:
+    """Where to point an error about values that must agree: the first of `keys`
+    ('section.key' or 'styles.role.key') that the file being loaded sets, else the first
+    set anywhere in its chain, else the section `fallback`."""
+    nodes = []
+    for key in keys:  # a key of a section ('table_columns') is the section's node
+        node: yaml.Node | None = top[key.split(".")[0]]
+        for part in key.split(".")[1:]:
+            node = entry(node, part) if node is not None else None
+        nodes.append(node)
+    given = [n for n in nodes if n is not None]
+    mine = [n for n in given if Path(n.start_mark.name) == reader.path]
+    return (mine or given or [top[fallback]])[0]
+
+
+@dataclass(frozen=True)
+class Misfit:
+    """Values of a theme that do not fit together on its page."""
+
+    message: str
+    hint: str
+    keys: tuple[str, ...]
+    """The keys involved ('section.key' or 'styles.role.key'), the likeliest culprit first."""
+
+
+def misfit(theme: Theme) -> Misfit | None:
+    """The first problem of a theme's page geometry, if any: the text block must hold some
+    lines and columns of some characters, the running header and folio stand in the margins,
+    the scorecard's shares leave the metric a fifth and text columns a character."""
+    body = theme.styles["body"]
+    room = theme.page_height - theme.margin_top - theme.margin_bottom
+    if room < MIN_BLOCK_LINES * body.leading:
+        return Misfit(f"the margins leave {room / MM:.0f} mm of the page's"
+                      f" {theme.page_height / MM:.0f} mm for text, less than {MIN_BLOCK_LINES}"
+                      " body lines", "make page.margin_top and page.margin_bottom smaller",
+                      ("page.margin_top", "page.margin_bottom", "page.size",
+                       "styles.body.leading"))
+    for offset, margin in (("header_offset", "margin_top"), ("footer_offset", "margin_bottom")):
+        if getattr(theme, offset) > getattr(theme, margin):
+            return Misfit(f"'page.{offset}' puts the running text inside the text block",
+                          f"keep {offset} at most {margin}", (f"page.{offset}", f"page.{margin}"))
+    narrowest = min(theme.text_width, theme.column_width)
+    if narrowest < MIN_COLUMN_CHARS * body.size:
+        return Misfit(f"a column of body text would hold {max(int(narrowest // body.size), 0)}"
+                      f" characters, fewer than {MIN_COLUMN_CHARS}",
+                      "make page.chars_per_line larger, page.min_margin_side, design.column_gap"
+                      " or the body size smaller",
+                      ("page.chars_per_line", "page.min_margin_side", "page.size",
+                       "design.columns", "design.column_gap", "styles.body.size"))
+    columns = theme.table_columns
+    total = sum(getattr(columns, key.attribute) for key in KEYS[TableColumns].values())
+    if total > METRIC_SHARES + 1e-9:
+        return Misfit(f"'table_columns' share {total:g} of the measure, more than"
+                      f" {METRIC_SHARES:g}", f"keep their sum at most {METRIC_SHARES:g} so"
+                      f" that the metric column keeps {1 - METRIC_SHARES:g} of it",
+                      ("table_columns",))
+    cell = theme.styles["table_cell"].size + 2 * theme.decor.cell_padding
+    for column in TEXT_COLUMNS:
+        if columns.share(column) * theme.text_width < cell:
+            return Misfit(f"'table_columns.{column}' leaves its cells less than a character"
+                          " wide", f"use a share of at least {cell / theme.text_width:.3f}"
+                          " (or less decor.cell_padding)",
+                          (f"table_columns.{column}", "decor.cell_padding",
+                           "styles.table_cell.size", "page.chars_per_line",
+                           "page.min_margin_side", "page.size"))
+    return None
+
+
+def _check_geometry(reader: NodeReader, top: dict[str, yaml.Node], theme: Theme) -> None:
+    problem = misfit(theme)
+    if problem is not None:
+        raise reader.fail(_at(reader, top, "page", *problem.keys), problem.message,
+                          hint=problem.hint)
+
+
+@functools.lru_cache(maxsize=1)
+def _font_folders() -> tuple[Path, ...]:
+    """The folders a theme's font may lie in besides its own: the shipped fonts and the
+    system's font folders."""
+    return (data.fonts_dir(), *(folder.expanduser() for folder in SYSTEM_FONT_FOLDERS))
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_fonts() -> frozenset[str]:
+    return frozenset(data.shipped_fonts())
+
+
 def _font_file(reader: NodeReader, node: yaml.Node, what: str) -> Path:
-    """A font path relative to the theme file that gives it, or the name of a shipped font."""
-    value = reader.text(node, what)
-    path = Path(node.start_mark.name).parent / value
-    if not path.exists() and value in data.shipped_fonts():
+    """A font path relative to the theme file that gives it, or the name of a shipped font;
+    it must lie in that theme's folder, the shipped fonts or a system font folder."""
+    value = _printable(reader, node, what)
+    folder = Path(node.start_mark.name).parent
+    path = folder / value
+    if value in _shipped_fonts() and not path.exists():
         return data.fonts_dir() / value
-    return path
+    try:
+        allowed = inside(path, [folder, *_font_folders()])
+    except (OSError, ValueError, RuntimeError):
+        allowed = False
+    if not allowed:
+        raise reader.fail(node, f"{what} names a font outside the theme's folder, the shipped"
+                          " fonts and the system font folders",
+                          hint=f"copy the font next to the theme, or use a shipped font"
+                               f" ({', '.join(sorted(_shipped_fonts()))})")
+    return path  # whether it is a font file is the font loader's to say
