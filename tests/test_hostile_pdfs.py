@@ -395,3 +395,56 @@ def test_impose_refuses_a_sheet_pdf_cannot_hold(tmp_path: Path, box: list) -> No
     pdf.write_bytes(blank(box=box))
     assert_refused(cli("impose", pdf, "-o", tmp_path / "booklet.pdf"), "the sheet would be")
     assert not (tmp_path / "booklet.pdf").exists()
+
+
+# --------------------------------------------------------------------------- compression bombs
+def bomb(decoded: int, streams: int = 1, filters: tuple[str, ...] = ("/FlateDecode",),
+         content: bytes = b"0 0 m 1 1 l S\n") -> bytes:
+    """A one-page PDF whose content is `streams` streams each decoding to about `decoded`
+    bytes of drawing instructions: a few KB on disk."""
+    import base64
+    import zlib
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    data = zlib.compress(content * (decoded // len(content)), 9)
+    if filters[0] == "/ASCII85Decode":
+        data = base64.a85encode(data, adobe=True)[2:]  # without the <~ that PDF leaves out
+    parts = []
+    for _ in range(streams):
+        stream = pikepdf.Stream(pdf, data)
+        stream.Filter = pikepdf.Array([pikepdf.Name(f) for f in filters])
+        parts.append(stream)
+    pdf.pages[0].obj.Contents = pikepdf.Array(parts)
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    return out.getvalue()
+
+
+BOMBS = {
+    "one stream of 20 MB": lambda: bomb(20_000_000),
+    "8 streams of 1.5 MB": lambda: bomb(1_500_000, streams=8),
+    "ascii85 then flate, 20 MB": lambda: bomb(20_000_000, filters=("/ASCII85Decode",
+                                                                   "/FlateDecode")),
+    "zeros, 40 MB": lambda: bomb(40_000_000, content=b"\0" * 64),
+}
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("case", BOMBS)
+def test_compression_bombs_are_refused_before_they_are_read(tmp_path: Path, tool: str,
+                                                            case: str) -> None:
+    pdf = tmp_path / "bomb.pdf"
+    pdf.write_bytes(BOMBS[case]())
+    assert pdf.stat().st_size < 300_000
+    assert_refused(cli_process(*argv(tool, pdf, tmp_path)), "compression bomb")
+    assert nothing_written(tmp_path)
+
+
+def test_the_typography_check_reads_less_content_than_the_other_tools(tmp_path: Path) -> None:
+    """3 MB of drawing in a small file: the print tools read it in about a second, the
+    typography check (pdfminer, about 0.3 MB/s) refuses it rather than take ten."""
+    pdf = tmp_path / "dense.pdf"
+    pdf.write_bytes(bomb(3_000_000))
+    assert cli("preflight", pdf).code in (0, 1)
+    assert_refused(cli("check", "--typography", pdf), "compression bomb")

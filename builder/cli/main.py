@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build" and not args.content:
             args.content = [find_content(Path.cwd())]
-        elif args.command in ("check", "release") and args.content is None:
+        elif args.command in ("check", "release") and args.content is None \
+                and getattr(args, "typography", None) is None:
             args.content = find_content(Path.cwd())
         commands_run = {"build": _build, "check": _check, "impose": _impose,
                         "preflight": _preflight, "release": _release, "new": _new,

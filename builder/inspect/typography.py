@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import BrochureError
+from builder.files import MB
 from builder.findings import Finding
 from builder.pdf.reading import checked_pdf, unreadable
 from builder.typeset.clreq import (
@@ -81,6 +82,10 @@ FULL_WIDTH_MARKS = BLANK_RIGHT + BLANK_LEFT
 HALF_CUT_AT_LINE_END = BLANK_RIGHT
 
 # ----------------------------------------------------------------------------- tolerances
+CONTENT_BUDGET = (1 * MB, 2.0)
+"""The typography check reads page content at about 0.3 MB/s (pdfminer): it reads at most
+1 MB plus twice the file's size of it (the 500-page yearbook: 4.2 MB of 4.4 allowed), so that
+a file under 1 MB is read within about 10 s."""
 BASELINE_TOLERANCE_PT = 0.5   # glyphs whose baselines differ by less share a line
 FLUSH_TOLERANCE_PT = 0.5      # a line is flush when it ends this close to the right edge
 COLUMN_GAP_EM = 1.25          # a wider horizontal gap on a baseline separates two lines
@@ -218,7 +223,7 @@ def _font_name(name: str) -> str:
 def _read_lines(path: Path) -> tuple[int, list[_Line]]:
     """Page count and the text lines of every page (any size or font). The PDF is checked
     first (`builder.pdf.reading`: a regular file, no password, sane pages)."""
-    with checked_pdf(path) as checked, unreadable(path):
+    with checked_pdf(path, content_budget=CONTENT_BUDGET) as checked, unreadable(path):
         try:
             pages = _read_glyphs(checked.data)
         except ImportError:  # pragma: no cover - depends on the installation

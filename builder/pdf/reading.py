@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import BrochureError
-from builder.files import read_input
+from builder.files import MB, read_input
 
 MAX_PAGES = 5000
 """The most pages a PDF tool reads (a brochure has tens; a yearbook hundreds)."""
@@ -33,6 +33,18 @@ BOXES = ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox")
 MAX_FORMS_DRAWN = 10_000
 """The most forms (XObjects drawn as part of a page) a page may draw, counting a form drawn
 within a form as often as it is drawn: a form drawing itself 60 times takes pdfium hours."""
+MAX_STREAM = {"content": 16 * MB, "image": 512 * MB}
+"""The most bytes one stream may decode to: page and form content (and every other stream
+but images), and an image."""
+CONTENT_BUDGET = (4 * MB, 4.0)
+"""All streams but images together may decode to this many bytes plus this many times the
+file's size. A PDF's streams decode to 1.7 (the default brochure) to 2.5 times (the
+500-page yearbook) its size; a 1 MB file of compressed zeros decodes to 1 GB, which the
+readers would hold and parse for minutes (pdfium at about 4 MB/s, pdfminer at 0.5)."""
+EXPANDING = {"/FlateDecode": None, "/Fl": None, "/LZWDecode": 4096, "/LZW": 4096,
+             "/RunLengthDecode": 128, "/RL": 128}
+"""Filters whose output can be far larger than their input, with the most one byte of input
+makes (None: measured while inflating, zlib's own ratio is about 1 000)."""
 FORM_LEVELS = 64
 """How deep forms within forms are counted (pdfium stops drawing before)."""
 
@@ -121,7 +133,8 @@ def _encrypted(path: Path) -> BrochureError:
 
 
 @contextmanager
-def checked_pdf(path: Path, max_pages: int = MAX_PAGES) -> Iterator[CheckedPdf]:
+def checked_pdf(path: Path, max_pages: int = MAX_PAGES,
+                content_budget: tuple[int, float] = CONTENT_BUDGET) -> Iterator[CheckedPdf]:
     """The PDF at `path`, opened and checked (see the module docstring); closed after."""
     import pikepdf
 
@@ -146,6 +159,9 @@ def checked_pdf(path: Path, max_pages: int = MAX_PAGES) -> Iterator[CheckedPdf]:
             raise BrochureError(f"the PDF has {count:,} pages, more than the {max_pages:,} "
                                 "this command reads", path=path,
                                 hint="split it (e.g. qpdf --split-pages) and give one part")
+        with unreadable(path):
+            _check_decoded_sizes(path, document,
+                                 content_budget[0] + int(content_budget[1] * len(data)))
         boxes = []
         counts: dict[tuple[int, int], dict[str, int]] = {}
         for number in range(1, count + 1):
@@ -173,6 +189,66 @@ def checked_pdf(path: Path, max_pages: int = MAX_PAGES) -> Iterator[CheckedPdf]:
         yield CheckedPdf(path, data, document, boxes, bool(document.is_encrypted), repairs)
     finally:
         document.close()
+
+
+def _check_decoded_sizes(path: Path, document: Any, budget: int) -> None:
+    """Refuse a PDF whose streams decode to more than MAX_STREAM allows, or whose streams but
+    images decode to more than `budget` bytes together; measured without holding the
+    decoded bytes (compressed stages are inflated piece by piece and counted)."""
+    import pikepdf
+
+    total = 0
+    for obj in document.objects:
+        if not isinstance(obj, pikepdf.Stream):
+            continue
+        kind = "image" if obj.get("/Subtype") == "/Image" else "content"
+        limit = MAX_STREAM[kind] if kind == "image" else min(MAX_STREAM[kind], budget - total)
+        size = _decoded_size(document, obj, limit + 1)
+        if size > limit:
+            if limit == MAX_STREAM[kind]:
+                noun = "image" if kind == "image" else "stream"
+                message = (f"the PDF is a compression bomb: one {noun} decodes to more than "
+                           f"{limit // MB:,} MB")
+            else:
+                message = (f"the PDF's streams decode to more than {budget / MB:.1f} MB, more "
+                           "than this command reads for a file of its size (a compression "
+                           "bomb?)")
+            raise BrochureError(message, path=path, hint="if the PDF is genuine, give a part"
+                                " of it (e.g. qpdf in.pdf --pages . 1-10 -- part.pdf)")
+        if kind == "content":
+            total += size
+
+
+def _decoded_size(document: Any, stream: Any, limit: int) -> int:
+    """How many bytes the stream decodes to, counted up to `limit` (then `limit`). Filters
+    that only shrink data (ASCII85, ASCIIHex) are decoded by qpdf; the first expanding one is
+    inflated here in pieces; image codecs (DCT, JPX...) count as their input."""
+    import zlib
+
+    import pikepdf
+
+    filters = stream.get("/Filter")
+    names = ([str(f) for f in filters] if isinstance(filters, pikepdf.Array)
+             else [str(filters)] if filters is not None else [])
+    raw = stream.read_raw_bytes()
+    expanding = next((i for i, name in enumerate(names) if name in EXPANDING), None)
+    if expanding is None:
+        return len(raw)
+    if expanding:  # the shrinking filters before it, decoded by qpdf
+        staged = pikepdf.Stream(document, raw)
+        staged.Filter = pikepdf.Array([pikepdf.Name(n) for n in names[:expanding]])
+        raw = staged.read_bytes()
+    ratio = EXPANDING[names[expanding]]
+    if ratio is not None:  # LZW, RunLength: at most `ratio` times their input
+        return min(len(raw) * ratio, limit)
+    inflater, size, rest = zlib.decompressobj(), 0, raw
+    while rest and size < limit:
+        try:
+            size += len(inflater.decompress(rest, 1 << 20))
+        except zlib.error:
+            return size  # a damaged stream: the readers stop where it breaks, too
+        rest = inflater.unconsumed_tail
+    return min(size, limit)
 
 
 def _forms_drawn(page: Any, counts: dict[tuple[int, int], dict[str, int]]) -> int:

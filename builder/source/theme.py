@@ -897,11 +897,11 @@ def _font_file(reader: NodeReader, node: yaml.Node, what: str) -> Path:
         return data.fonts_dir() / value
     try:
         allowed = inside(path, [folder, *_font_folders()])
-    except (OSError, ValueError, RuntimeError):
-        allowed = False
+    except (OSError, ValueError, RuntimeError):  # a loop of links: the font loader says so
+        return path
     if not allowed:
-        raise reader.fail(node, f"{what} names a font outside the theme's folder, the shipped"
-                          " fonts and the system font folders",
+        raise reader.fail(node, f"{what} ({value}) names a font outside the theme's folder, "
+                          "the shipped fonts and the system font folders",
                           hint=f"copy the font next to the theme, or use a shipped font"
                                f" ({', '.join(sorted(_shipped_fonts()))})")
     return path  # whether it is a font file is the font loader's to say
