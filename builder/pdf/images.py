@@ -12,6 +12,7 @@ re-encoded as JPEG, everything else is stored losslessly.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +64,9 @@ class ImageStore:
             if size != image.size:
                 image = image.resize(size, Image.Resampling.LANCZOS)
             elif decoded.untouched is not None:
-                self._placed[key] = ImageReader(io.BytesIO(decoded.untouched))
+                with warnings.catch_warnings():  # Pillow, reading the header again, may
+                    warnings.simplefilter("ignore")  # warn of corrupt EXIF once more
+                    self._placed[key] = ImageReader(io.BytesIO(decoded.untouched))
                 return self._placed[key]
             if decoded.jpeg and self.space == "RGB":
                 buffer = io.BytesIO()
@@ -108,8 +111,22 @@ def decode(path: Path, space: str, paper: tuple[float, ...]) -> Decoded:
                        else Image.new(space, image.size, paper_pixel))
         image = Image.composite(image, paper_image, alpha)
     untouched = (jpeg and space == "RGB" and not source.turned and image.mode in ("RGB", "L")
-                 and digest == "sRGB")
+                 and digest == "sRGB" and source.raw is not None
+                 and _embeddable(source.raw, image.size))
     return Decoded(image, source.raw if untouched else None, jpeg)
+
+
+def _embeddable(jpeg: bytes, size: tuple[int, int]) -> bool:
+    """Whether ReportLab can embed the JPEG file as it is: its own header reader takes it
+    (baseline or progressive, 8 bits, grey or RGB) and finds the size Pillow decoded; other
+    JPEGs (arithmetic coding, odd headers) are re-encoded instead of failing in the layout."""
+    from reportlab.pdfbase.pdfutils import readJPEGInfo
+
+    try:
+        width, height, components, _ = readJPEGInfo(io.BytesIO(jpeg))
+    except Exception:  # noqa: BLE001 - whatever ReportLab's reader trips on: re-encode
+        return False
+    return (width, height) == size and components in (1, 3)
 
 
 def _split_alpha(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:

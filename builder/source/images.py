@@ -91,22 +91,23 @@ def forget() -> None:
 def decode_picture(path: Path) -> Picture:
     """Read and decode the picture in `path` (no cache): see the module's doc."""
     raw = read_input(path, "image", hint=READ_HINT)
+    form = _format(raw, path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # corrupt EXIF and the like: decoded as Pillow can
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(raw), formats=(_format(raw, path),)) as opened:
+            with Image.open(io.BytesIO(raw), formats=(form,)) as opened:
                 _check_pixels(opened.size, path)
                 opened.load()
-                form, icc = opened.format or "", opened.info.get("icc_profile")
+                form, icc = opened.format or form, opened.info.get("icc_profile")
                 turned = opened.getexif().get(ExifTags.Base.Orientation, 1) != 1
                 image = ImageOps.exif_transpose(opened)  # a copy, upright
             image = _normalised(image)
     except BrochureError:
         raise
-    except Image.UnidentifiedImageError:
-        raise BrochureError(f"not a picture in a format this build reads ({FORMAT_NAMES})",
-                            path=path, hint=HINT) from None
+    except Image.UnidentifiedImageError:  # it starts as one, but its header is broken
+        raise BrochureError(f"a damaged {form} file: its header cannot be read", path=path,
+                            hint=HINT) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BrochureError(f"the picture has more than the {MAX_PIXELS:,} pixels allowed",
                             path=path, hint=SIZE_HINT) from None
@@ -114,7 +115,7 @@ def decode_picture(path: Path) -> Picture:
         # ValueError (a text chunk too large), SyntaxError, struct.error, EOFError,
         # ZeroDivisionError, IndexError…: each means this file cannot be used as it is
         reason = (str(exc) or type(exc).__name__).splitlines()[0][:160]
-        raise BrochureError(f"the picture cannot be decoded ({reason})", path=path,
+        raise BrochureError(f"the {form} picture cannot be decoded ({reason})", path=path,
                             hint=HINT) from None
     if not (image.width and image.height):
         raise BrochureError("the picture has no pixels", path=path, hint=HINT)
