@@ -19,6 +19,7 @@ from builder.errors import BrochureError
 from builder.findings import Finding
 from builder.rules import check
 from builder.rules.check import check_document
+from builder.source import images as source_images
 from builder.source.content import load_document
 from builder.source.theme import load_theme, theme_path
 from builder.typeset.fonts import FontFace
@@ -231,7 +232,7 @@ def test_images_missing_unreadable_or_too_large(tmp_path: Path, faces, monkeypat
         ("missing-image", "warning", *position(path, "none.png")),
         ("unreadable-image", "error", *position(path, "bad.png")),
         ("unreadable-image", "error", *position(path, "folder"))]
-    monkeypatch.setattr(check, "MAX_IMAGE_PIXELS", 100)
+    monkeypatch.setattr(source_images, "MAX_PIXELS", 100)
     too_large = findings_of(tmp_path, document({"figure": "图", "image": "ok.png"}), faces)
     assert [f.rule for f in too_large] == ["unreadable-image"]
     assert "200 pixels" in too_large[0].message

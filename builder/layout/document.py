@@ -345,7 +345,8 @@ class StoryBuilder:
             paper = self.theme.color("paper")
             self._images = images.ImageStore(
                 self.profile.color_space,
-                paper.cmyk() if self.profile.color_space == "CMYK" else paper.rgb())
+                paper.cmyk() if self.profile.color_space == "CMYK" else paper.rgb(),
+                self.document.source)
         return self._images
 
     def story(self) -> list[Flowable]:
@@ -677,9 +678,9 @@ class FigureFrame(Flowable):
         w, h = self.frame_width, self.frame_height
         if self.figure.image is not None and self.figure.image.exists():
             images = self.images()
-            iw, ih = images.size(self.figure.image)
+            iw, ih = images.size(self.figure.image, self.figure.line)
             scale = min(w / iw, h / ih)
-            image = images.placed(self.figure.image, iw * scale, ih * scale)
+            image = images.placed(self.figure.image, iw * scale, ih * scale, self.figure.line)
             canv.drawImage(image, (w - iw * scale) / 2, top + (h - ih * scale) / 2,
                            iw * scale, ih * scale)
         else:

@@ -1,5 +1,7 @@
-"""Images for the output file: decoded once per build, turned upright, converted from their own
-ICC profile to the output's colour space, flattened onto the paper, downsampled where placed.
+"""Images for the output file: decoded once per build (`builder.source.images`, shared with the
+check: a file that cannot be decoded is refused there), turned upright, converted from their
+own ICC profile to the output's colour space, flattened onto the paper, downsampled where
+placed.
 
 Print: device CMYK through the press profile (FOGRA39); grey images stay on the K plate
 (DeviceGray, which a press prints with black ink only); untagged CMYK passes through.
@@ -10,13 +12,16 @@ re-encoded as JPEG, everything else is stored losslessly.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import ExifTags, Image, ImageOps
+from PIL import Image
 from reportlab.lib.utils import ImageReader
 
+from builder.errors import BrochureError
 from builder.pdf import color
+from builder.source import images as pictures
 
 MAX_PPI = 450
 """Images finer than this where placed are downsampled to it (a press resolves no more)."""
@@ -37,27 +42,31 @@ class ImageStore:
     """The images of one build: each file decoded and converted once, each placed size
     downsampled once."""
 
-    def __init__(self, space: str, paper: tuple[float, ...]) -> None:
-        """`space`: 'CMYK' or 'RGB'; `paper`: the paper colour in that space (0–1)."""
-        self.space, self.paper = space, paper
+    def __init__(self, space: str, paper: tuple[float, ...], content: Path | None = None
+                 ) -> None:
+        """`space`: 'CMYK' or 'RGB'; `paper`: the paper colour in that space (0–1);
+        `content`: the content file that names the images (for error messages)."""
+        self.space, self.paper, self.content = space, paper, content
         self._decoded: dict[Path, Decoded] = {}
         self._placed: dict[tuple[Path, int, int], ImageReader] = {}
 
-    def size(self, path: Path) -> tuple[int, int]:
-        """Pixel size of the upright image."""
-        return self._decode(path).image.size
+    def size(self, path: Path, line: int = 0) -> tuple[int, int]:
+        """Pixel size of the upright image (named on the content's `line`)."""
+        return self._decode(path, line).image.size
 
-    def placed(self, path: Path, width: float, height: float) -> ImageReader:
+    def placed(self, path: Path, width: float, height: float, line: int = 0) -> ImageReader:
         """The image for a placement of width × height points, at most MAX_PPI."""
-        decoded = self._decode(path)
+        decoded = self._decode(path, line)
         size = _fitting(decoded.image.size, width, height)
-        key = (path, *size)
+        key = (path.resolve(), *size)
         if key not in self._placed:
             image = decoded.image
             if size != image.size:
                 image = image.resize(size, Image.Resampling.LANCZOS)
             elif decoded.untouched is not None:
-                self._placed[key] = ImageReader(io.BytesIO(decoded.untouched))
+                with warnings.catch_warnings():  # Pillow, reading the header again, may
+                    warnings.simplefilter("ignore")  # warn of corrupt EXIF once more
+                    self._placed[key] = ImageReader(io.BytesIO(decoded.untouched))
                 return self._placed[key]
             if decoded.jpeg and self.space == "RGB":
                 buffer = io.BytesIO()
@@ -67,21 +76,26 @@ class ImageStore:
                 self._placed[key] = ImageReader(image)
         return self._placed[key]
 
-    def _decode(self, path: Path) -> Decoded:
-        if path not in self._decoded:
-            self._decoded[path] = decode(path, self.space, self.paper)
-        return self._decoded[path]
+    def _decode(self, path: Path, line: int) -> Decoded:
+        key = path.resolve()  # two spellings of one file are one image
+        if key not in self._decoded:
+            try:
+                self._decoded[key] = decode(path, self.space, self.paper)
+            except BrochureError as error:  # the check refuses it first, but for a check
+                # running in another process (long documents): name the content's line too
+                raise BrochureError(f"figure image: {path.name}: {error.message}",
+                                    path=self.content or path, line=line,
+                                    hint=error.hint) from None
+        return self._decoded[key]
 
 
 def decode(path: Path, space: str, paper: tuple[float, ...]) -> Decoded:
-    """Read an image and bring it into the output colour space (see the module's doc)."""
-    raw = path.read_bytes()
-    with Image.open(io.BytesIO(raw)) as opened:
-        jpeg, icc = opened.format == "JPEG", opened.info.get("icc_profile")
-        turned = opened.getexif().get(ExifTags.Base.Orientation, 1) != 1
-        image = ImageOps.exif_transpose(opened)  # a copy, upright
-    image, alpha = _split_alpha(image)
-    digest, profile = color.source_profile(icc, image.mode)
+    """Read an image and bring it into the output colour space (see the module's doc);
+    a BrochureError naming the file if it cannot be read or decoded."""
+    source = pictures.picture(path)
+    jpeg = source.format == "JPEG"
+    image, alpha = _split_alpha(source.image)
+    digest, profile = color.source_profile(source.icc, image.mode)
     paper_pixel = tuple(round(v * 255) for v in paper)
     grey_paper = _grey_level(paper_pixel, space)
     keeps_grey = image.mode == "L" and (alpha is None or grey_paper is not None)
@@ -96,20 +110,29 @@ def decode(path: Path, space: str, paper: tuple[float, ...]) -> Decoded:
         paper_image = (Image.new("L", image.size, grey_paper) if image.mode == "L"
                        else Image.new(space, image.size, paper_pixel))
         image = Image.composite(image, paper_image, alpha)
-    untouched = (jpeg and space == "RGB" and not turned and image.mode in ("RGB", "L")
-                 and digest == "sRGB")
-    return Decoded(image, raw if untouched else None, jpeg)
+    untouched = (jpeg and space == "RGB" and not source.turned and image.mode in ("RGB", "L")
+                 and digest == "sRGB" and source.raw is not None
+                 and _embeddable(source.raw, image.size))
+    return Decoded(image, source.raw if untouched else None, jpeg)
+
+
+def _embeddable(jpeg: bytes, size: tuple[int, int]) -> bool:
+    """Whether ReportLab can embed the JPEG file as it is: its own header reader takes it
+    (baseline or progressive, 8 bits, grey or RGB) and finds the size Pillow decoded; other
+    JPEGs (arithmetic coding, odd headers) are re-encoded instead of failing in the layout."""
+    from reportlab.pdfbase.pdfutils import readJPEGInfo
+
+    try:
+        width, height, components, _ = readJPEGInfo(io.BytesIO(jpeg))
+    except Exception:  # noqa: BLE001 - whatever ReportLab's reader trips on: re-encode
+        return False
+    return (width, height) == size and components in (1, 3)
 
 
 def _split_alpha(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
-    """The image in L, RGB or CMYK, and its alpha channel if that hides anything (alpha
-    channels, palette transparency and transparent colour keys alike)."""
-    if image.mode.startswith("I"):  # 16-bit grey: scaled, not clipped, to 8 bits
-        image = image.convert("I").point(lambda v: v / 257).convert("L")
-    elif image.mode == "1":
-        image = image.convert("L")
-    if image.mode == "PA" or "transparency" in image.info:
-        image = image.convert("LA" if image.mode == "L" else "RGBA")
+    """The image (L, LA, RGB, RGBA or CMYK: `pictures.Picture`) in L, RGB or CMYK, and its
+    alpha channel if that hides anything (alpha channels, palette transparency and
+    transparent colour keys alike)."""
     if image.mode in ("LA", "RGBA"):
         alpha = image.getchannel("A")
         image = image.convert(image.mode[:-1])

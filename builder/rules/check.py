@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import warnings
 from collections.abc import Iterator
 
+from builder.errors import BrochureError
 from builder.findings import Finding, Fix, Severity
 from builder.source.model import (
     Document,
@@ -53,8 +53,6 @@ NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 """A scorecard value or earlier value: 7.96, 1,265, -3.2 (ASCII digits)."""
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 """A scorecard change in %: no thousands separators."""
-MAX_IMAGE_PIXELS = 50_000_000
-"""Larger pictures are refused: 300 ppi on a full A4 page is about 9 million pixels."""
 MAX_LENGTH = {
     "meta 'kicker'": 20, "meta 'title'": 40, "meta 'subtitle'": 40, "meta 'lead'": 300,
     "meta 'issuer'": 16, "meta 'date'": 11, "part 'title'": 20, "part 'headline'": 60,
@@ -302,8 +300,10 @@ def _number_hint(key: str, value: str) -> str:
 
 
 def _images(document: Document) -> Iterator[Finding]:
-    """Pictures that cannot be printed: missing files become a framed placeholder."""
-    from PIL import Image
+    """Pictures that cannot be printed: missing files become a framed placeholder; any
+    other file is read and decoded as the build will (`builder.source.images`, whose cache
+    the build then uses), so what the check passes, the build builds."""
+    from builder.source.images import HINT, picture  # Pillow: only for documents with images
 
     for part in document.parts:
         for figure in figures(part):
@@ -317,22 +317,10 @@ def _images(document: Document) -> Iterator[Finding]:
                                     " printed instead", "add the file or correct the path")
                 continue
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                    with Image.open(figure.image) as image:
-                        pixels = image.width * image.height
-                        image.verify()
-            except Exception as exc:  # Pillow raises many kinds of errors on bad files
+                picture(figure.image)
+            except BrochureError as error:
                 yield finding_at(where, 0, "unreadable-image", "error",
-                                    f"{name} is not a readable picture ({exc})",
-                                    "give a JPEG, PNG or TIFF file")
-                continue
-            if pixels > MAX_IMAGE_PIXELS:
-                yield finding_at(where, 0, "unreadable-image", "error",
-                                    f"{name} has {pixels:,} pixels, more than the"
-                                    f" {MAX_IMAGE_PIXELS:,} allowed",
-                                    "scale it down: 300 ppi needs about 2500 × 3500 pixels"
-                                    " for a full A4 page")
+                                    f"{name}: {error.message}", error.hint or HINT)
 
 
 def _tags(document: Document, theme: Theme | None) -> Iterator[Finding]:
