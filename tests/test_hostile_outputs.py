@@ -350,3 +350,11 @@ def test_ctrl_c_exits_130_with_one_line_and_keeps_the_old_pdf(demo: Path) -> Non
     assert "Traceback" not in err and err.strip().count("\n") == 0, err
     assert "interrupted" in err
     assert output.read_bytes() == old and leftovers(demo) == [".schemas"]
+
+
+def test_a_theme_path_typed_on_the_command_line_is_read_from_the_working_folder(
+        demo: Path, tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text("name: mine\nextends: default\n", encoding="utf-8")
+    outcome = cli("build", "demo/content.yaml", "--theme", "mine.yaml", "-o", "x.pdf",
+                  cwd=tmp_path)
+    assert outcome.code == 0, outcome.err

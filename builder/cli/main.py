@@ -131,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         check_cmd.error("--body-size needs --typography")
     if args.command == "check" and args.typography is not None and args.fix:
         check_cmd.error("--fix works on content files, not with --typography")
+    if getattr(args, "theme", None) and args.theme.endswith((".yaml", ".yml")):
+        args.theme = str(Path(args.theme).resolve())  # typed here: from the working folder
     try:
         if args.command == "build" and not args.content:
             args.content = [find_content(Path.cwd())]
