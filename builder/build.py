@@ -158,6 +158,8 @@ def _too_large(error: Exception, content: Path) -> BrochureError:
     why, what_to_do = WHY_TOO_LARGE.get(origin.what, (
         "its type is larger than the page's text block, or it cannot be broken into lines",
         "shorten it or break a long unspaced run, or use a larger page size"))
+    if isinstance(error, BlockTooLarge) and error.why and error.what_to_do:
+        why, what_to_do = error.why, error.what_to_do
     return BrochureError(f"the {origin.what} at line {origin.line} does not fit on the page:"
                          f" {why}{measured}", path=content, line=origin.line,
                          hint=f"{what_to_do} ({page_size})")

@@ -33,7 +33,7 @@ from builder.engine.platypus import (
 )
 from builder.layout.chart import change_bars
 from builder.layout.pages import PageArt, draw_aligned, place_form
-from builder.layout.scorecard import ScorecardTable
+from builder.layout.scorecard import ColumnsTooWide, ScorecardTable
 from builder.pdf.printing import Sheet, draw_marks, has_marks
 from builder.pdf.profile import OutputProfile
 from builder.source.model import (
@@ -108,9 +108,13 @@ class BlockTooLarge(LayoutError):
     """ReportLab's LayoutError (a flowable that fits no frame and cannot split), with the
     content block it comes from when the story builder marked it (`origin`)."""
 
-    def __init__(self, message: str, origin: Origin | None) -> None:
+    def __init__(self, message: str, origin: Origin | None, *, why: str | None = None,
+                 what_to_do: str | None = None) -> None:
         super().__init__(message)
         self.origin = origin
+        self.why, self.what_to_do = why, what_to_do
+        """Why the block cannot be placed and what to do, when the layout knows better than
+        a block of its kind usually would (a table whose columns are wider than the page)."""
 
 
 def _origin(flowable: object, depth: int = 0) -> Origin | None:
@@ -442,7 +446,13 @@ class StoryBuilder:
         return flow
 
     def block(self, block: Block, part: Part) -> list[Flowable]:
-        return _mark(self._block(block, part), Origin(_KINDS[type(block)], block.line))
+        origin = Origin(_KINDS[type(block)], block.line)
+        try:
+            return _mark(self._block(block, part), origin)
+        except ColumnsTooWide as error:
+            raise BlockTooLarge(str(error), origin, why=str(error), what_to_do=(
+                "set its numbers in a smaller type (the theme's styles.table_number and "
+                "table_cell), shorten them, or use a larger page size")) from None
 
     def _block(self, block: Block, part: Part) -> list[Flowable]:
         gap = self.theme.spacing.block

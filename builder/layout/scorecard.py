@@ -4,7 +4,7 @@ rise and fall colours, zebra rows or rules as the theme's design says."""
 
 from __future__ import annotations
 
-from builder.engine.platypus import Flowable, Spacer, Table, TableStyle
+from builder.engine.platypus import Flowable, LayoutError, Spacer, Table, TableStyle
 from builder.source.model import Scorecard, ScoreRow
 from builder.source.theme import Theme
 from builder.typeset.record import PrintRecord, Source
@@ -15,6 +15,10 @@ TEXT_COLUMNS = ("unit", "remark")
 ROW_ATTRIBUTES = {"metric": ("metric",), "from": ("start",), "value": ("qualifier", "value"),
                   "unit": ("unit",), "change": ("change",), "remark": ("remark",)}
 """The row fields each column prints."""
+
+
+class ColumnsTooWide(LayoutError):
+    """A scorecard's number columns (which never wrap) leave its metric column no room."""
 
 
 class Cell(str):
@@ -111,6 +115,10 @@ class ScorecardTable:
                 widths[index] = max(minimum, widths[index] - (measure / 5 - (
                     measure - sum(widths[1:]))))
         widths[0] = measure - sum(widths[1:])
+        if widths[0] < minimum:
+            raise ColumnsTooWide(
+                f"its number columns take {sum(widths[1:]):.0f} pt of the text block's "
+                f"{measure:.0f} pt, leaving {max(widths[0], 0):.0f} pt for the metric column")
         return widths
 
     def decimal_padding(self, texts: list[str], role: str) -> float:
