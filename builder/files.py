@@ -26,6 +26,12 @@ LIMITS = {"content": 2 * MB, "theme": 2 * MB, "font": 64 * MB, "image": 64 * MB,
 """The largest file of each kind read, in bytes (a bigger one is refused before reading)."""
 
 
+NOT_FOUND_HINTS = {"content": "check the path; content files live in content/ (or name the "
+                              "folder's one content file by its name)",
+                   "theme": "check the path; a theme file is named relative to the file "
+                            "that names it"}
+
+
 def read_input(path: Path, kind: str, *, hint: str | None = None) -> bytes:
     """The bytes of the input file `path` of `kind` (a key of LIMITS): a regular file within
     that kind's size limit, else a BrochureError naming the file."""
@@ -36,7 +42,8 @@ def read_input(path: Path, kind: str, *, hint: str | None = None) -> bytes:
                          | getattr(os, "O_BINARY", 0))
     except (FileNotFoundError, NotADirectoryError):
         raise BrochureError(f"{kind} file not found", path=path,
-                            hint=hint or "check the path and its spelling") from None
+                            hint=hint or NOT_FOUND_HINTS.get(kind, "check the path and its "
+                                                             "spelling")) from None
     except IsADirectoryError:
         raise BrochureError(f"this is a folder, not a {kind} file", path=path,
                             hint=hint or "name a file") from None

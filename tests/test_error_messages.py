@@ -33,7 +33,7 @@ def scenario(name: str, folder: Path) -> tuple[Path, str, str]:
         good["meta"]["titel"] = good["meta"].pop("title")
         return write(folder, good), "doc.yaml:4:3:", "did you mean 'title'?"
     if name == "missing content":
-        return folder / "none.yaml", "none.yaml: error: file not found", "content files"
+        return folder / "none.yaml", "none.yaml: error: content file not found", "content files"
     if name == "missing theme":
         return (write(folder, {"theme": "nosuch"} | good), "doc.yaml:1:8:",
                 "theme 'nosuch' not found")

@@ -301,13 +301,13 @@ def test_a_chain_of_eight_loads_fast_reading_each_file_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     top = chain(tmp_path, MAX_CHAIN - 1)  # seven files and the default
     reads: list[Path] = []
-    original = theme_module.read_input
+    original = theme_module.read_text
 
-    def counting(path: Path, kind: str, **options: Any) -> bytes:
+    def counting(path: Path, kind: str = "content") -> str:
         reads.append(Path(path).resolve())
-        return original(path, kind, **options)
+        return original(path, kind)
 
-    monkeypatch.setattr(theme_module, "read_input", counting)
+    monkeypatch.setattr(theme_module, "read_text", counting)
     started = time.perf_counter()
     theme = load_theme(top)
     assert time.perf_counter() - started < 0.5

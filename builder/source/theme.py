@@ -22,8 +22,8 @@ from reportlab.lib.colors import CMYKColor, Color
 
 from builder import data
 from builder.errors import BrochureError
-from builder.files import inside, read_input
-from builder.source.yamlfile import NodeReader, entry, parse_nodes
+from builder.files import inside
+from builder.source.yamlfile import NodeReader, entry, parse_nodes, read_text
 
 MM = 72 / 25.4
 """Points per millimetre."""
@@ -528,13 +528,7 @@ def theme_chain(path: Path) -> list[Path]:
 def _read_theme(path: Path) -> yaml.Node:
     """A theme file's node tree: a regular UTF-8 file of bounded size whose mappings have
     names for keys, each once, at most MAX_NESTING deep."""
-    raw = read_input(path, "theme", hint="name a .yaml theme file or a shipped theme")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BrochureError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path,
-                            hint="save the theme as UTF-8") from None
-    root = parse_nodes(text, path)
+    root = parse_nodes(read_text(path, "theme"), path)
     _check_tree(ThemeReader(path), root)
     return root
 

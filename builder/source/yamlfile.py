@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import difflib
 import io
-import stat
 from pathlib import Path
 
 import yaml
 
 from builder.errors import BrochureError
+from builder.files import LIMITS, read_input
 from builder.source.model import Span
 
-MAX_FILE_BYTES = 2_000_000
+MAX_FILE_BYTES = LIMITS["content"]
 """Content files larger than this are refused before parsing."""
 
 
@@ -44,31 +44,14 @@ def _refuse_aliases_and_tags(text: str) -> None:
                                 hint="remove the tag; put text in quotes instead")
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, kind: str = "content") -> str:
     """The text of a content or theme file: a regular UTF-8 file of bounded size."""
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise BrochureError("not a regular file", path=path, hint="give a .yaml file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise BrochureError(f"file is {info.st_size} bytes, more than the {MAX_FILE_BYTES}"
-                                " allowed", path=path,
-                                hint="split the content into several brochures")
-        with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except (FileNotFoundError, NotADirectoryError):
-        raise BrochureError("file not found", path=path,
-                            hint="check the path; content files live in content/") from None
-    except OSError as exc:
-        raise BrochureError(f"cannot read the file: {exc.strerror or exc}", path=path,
-                            hint="check the file's permissions") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise BrochureError(f"file grew past the {MAX_FILE_BYTES} bytes allowed", path=path)
+    data = read_input(path, kind)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BrochureError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path,
-                            hint="save the file as UTF-8") from None
+                            hint=f"save the {kind} file as UTF-8") from None
 
 
 def parse_nodes(text: str, path: Path) -> yaml.Node:
