@@ -448,3 +448,13 @@ def test_the_typography_check_reads_less_content_than_the_other_tools(tmp_path: 
     pdf.write_bytes(bomb(3_000_000))
     assert cli("preflight", pdf).code in (0, 1)
     assert_refused(cli("check", "--typography", pdf), "compression bomb")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "1e308", "12pt"])
+def test_a_body_size_that_is_no_type_size_is_refused(tmp_path: Path, value: str) -> None:
+    pdf = tmp_path / "blank.pdf"
+    pdf.write_bytes(blank())
+    outcome = cli_process("check", "--typography", pdf, "--body-size", value)
+    assert outcome.code == 2 and "Traceback" not in outcome.err
+    assert "argument --body-size" in outcome.err and "type size" in outcome.err \
+        or "not a number" in outcome.err, outcome.err

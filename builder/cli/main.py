@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                            help="instead of content checks, report how the PDF's Chinese body "
                                 "text is set (clreq); exit 1 on forbidden line starts/ends, "
                                 "孤字 or ragged lines")
-    check_cmd.add_argument("--body-size", type=float, metavar="PT",
+    check_cmd.add_argument("--body-size", type=_type_size, metavar="PT",
                            help="with --typography: body type size (default: the most common)")
     check_cmd.add_argument("--format", choices=("text", "json"), default="text",
                            help="output format (default: text)")
@@ -156,6 +156,17 @@ def main(argv: list[str] | None = None) -> int:
         print("\nbrochure: interrupted; no file was left half-written",
               file=sys.stderr)
         return INTERRUPTED
+
+
+def _type_size(text: str) -> float:
+    """A type size in points as typed after --body-size: a finite number from 4 to 200."""
+    try:
+        size = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of points") from None
+    if not 4 <= size <= 200:  # also false for nan
+        raise argparse.ArgumentTypeError(f"{text} pt is not a type size (4 to 200 pt)")
+    return size
 
 
 def _build(args: argparse.Namespace) -> int:
