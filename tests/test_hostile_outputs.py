@@ -183,6 +183,17 @@ def test_new_refuses_a_file_where_it_needs_a_folder(tmp_path: Path, name: str) -
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("name", ["images", ".schemas"])
+def test_new_never_writes_through_a_link_out_of_its_folder(tmp_path: Path, name: str) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / name).symlink_to(outside)
+    assert_refused(cli("new", folder), "link")
+    assert list(outside.iterdir()) == [] and list(folder.iterdir()) == [folder / name]
+
+
 def test_new_refuses_a_dangling_link_where_a_file_goes(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     folder.mkdir()

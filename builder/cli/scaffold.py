@@ -91,6 +91,10 @@ def scaffold(folder: Path) -> list[Path]:
         if place.exists() and not place.is_dir():
             raise BrochureError("this is a file, where the new brochure needs a folder",
                                 path=place, hint="choose a new folder name")
+    for place in (schemas, image.parent):  # files go into the new folder, nowhere else
+        if place.is_symlink():
+            raise BrochureError("this is a link to another folder; nothing was written",
+                                path=place, hint="choose a new folder name")
     existing = [path for path in (*texts, image) if os.path.lexists(path)]
     if existing:
         raise BrochureError("a brochure already exists here; nothing was written",
