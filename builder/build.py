@@ -16,6 +16,7 @@ from builder.files import output_target, write_atomically
 from builder.findings import Finding
 from builder.inspect.verify import ensure_nothing_lost
 from builder.layout.document import BlockTooLarge, layout_document
+from builder.layout.scorecard import scorecards_too_wide
 from builder.parallel import beside
 from builder.pdf.printing import pdf_version, prepare_pdf, stamp_document_id
 from builder.pdf.profile import output_profile
@@ -180,4 +181,6 @@ def check_file(content: Path) -> tuple[Document, list[Finding]]:
     """Load a content file with its theme's fonts and check it."""
     document = load_document(content)
     theme = load_theme(theme_path(document.theme, content.parent))
-    return document, check_document(document, register_theme_fonts(theme).faces, theme)
+    fonts = register_theme_fonts(theme)
+    findings = check_document(document, fonts.faces, theme)
+    return document, findings + scorecards_too_wide(document, theme, fonts)

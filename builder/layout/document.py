@@ -33,7 +33,7 @@ from builder.engine.platypus import (
 )
 from builder.layout.chart import change_bars
 from builder.layout.pages import PageArt, draw_aligned, place_form
-from builder.layout.scorecard import ColumnsTooWide, ScorecardTable
+from builder.layout.scorecard import TOO_WIDE_HINT, ColumnsTooWide, ScorecardTable
 from builder.pdf.printing import Sheet, draw_marks, has_marks
 from builder.pdf.profile import OutputProfile
 from builder.source.model import (
@@ -450,9 +450,8 @@ class StoryBuilder:
         try:
             return _mark(self._block(block, part), origin)
         except ColumnsTooWide as error:
-            raise BlockTooLarge(str(error), origin, why=str(error), what_to_do=(
-                "set its numbers in a smaller type (the theme's styles.table_number and "
-                "table_cell), shorten them, or use a larger page size")) from None
+            raise BlockTooLarge(str(error), origin, why=str(error),
+                                what_to_do=TOO_WIDE_HINT) from None
 
     def _block(self, block: Block, part: Part) -> list[Flowable]:
         gap = self.theme.spacing.block

@@ -5,10 +5,11 @@ rise and fall colours, zebra rows or rules as the theme's design says."""
 from __future__ import annotations
 
 from builder.engine.platypus import Flowable, LayoutError, Spacer, Table, TableStyle
-from builder.source.model import Scorecard, ScoreRow
+from builder.findings import Finding
+from builder.source.model import Document, Scorecard, ScoreRow
 from builder.source.theme import Theme
 from builder.typeset.record import PrintRecord, Source
-from builder.typeset.typesetter import ComposedParagraph, Typesetter
+from builder.typeset.typesetter import ComposedParagraph, Fonts, Typesetter
 
 NUMBER_COLUMNS = ("from", "value", "change")
 TEXT_COLUMNS = ("unit", "remark")
@@ -213,3 +214,24 @@ class ScorecardTable:
                 self.card.note, "note", sources=((self.card, "note"),))]
         flow.append(Spacer(1, theme.spacing.block))
         return flow
+
+
+TOO_WIDE_HINT = ("set its numbers in a smaller type (the theme's styles.table_number and "
+                 "table_cell) or less decor.cell_padding, shorten them, or use a larger page size")
+
+
+def scorecards_too_wide(document: Document, theme: Theme, fonts: Fonts) -> list[Finding]:
+    """An error for each scorecard whose number columns leave its metric column no room, as
+    the layout would find it (`brochure check` asks here, so that what it passes builds)."""
+    typesetter = Typesetter(theme, fonts)
+    found = []
+    for part in document.parts:
+        for block in part.blocks:
+            if isinstance(block, Scorecard):
+                table = ScorecardTable(block, theme, typesetter)
+                try:
+                    table.widths(table.columns())
+                except ColumnsTooWide as error:
+                    found.append(Finding("table-too-wide", "error", f"scorecard: {error}",
+                                         TOO_WIDE_HINT, block.line))
+    return found
