@@ -536,3 +536,20 @@ def test_a_page_size_the_theme_does_not_fit_is_refused(tmp_path: Path, theme: st
     outcome = cli("build", DEFAULT_CONTENT, "--theme", theme, "--page-size", size, "-o",
                   tmp_path / "out.pdf")  # the narrow page was a ValueError traceback
     assert_refused(outcome, "does not fit on the page", words, f"{theme}.yaml")
+
+
+@pytest.mark.parametrize(("base", "gap", "fits"), [
+    ("default", "0.000001", False), ("default", 30, False), ("default", 42, True),
+    ("newsletter", 60, False), ("newsletter", 67, True)])
+def test_a_cover_title_gap_that_sets_the_title_into_the_kicker_is_refused(
+        tmp_path: Path, base: str, gap: float | str, fits: bool) -> None:
+    """With too small a gap the title overprints the kicker's band, and the build's read-back
+    (rightly) failed with 'missing from the PDF … a layout fault'."""
+    theme = tmp_path / "t.yaml"
+    theme.write_text(f"name: t\nextends: {base}\ndecor:\n  cover_title_gap: {gap}\n",
+                     encoding="utf-8")
+    outcome = cli("build", DEFAULT_CONTENT, "--theme", theme, "-o", tmp_path / "out.pdf")
+    if fits:
+        assert outcome.code == 0, outcome.err
+    else:
+        assert_refused(outcome, "t.yaml:4:", "cover_title_gap", "kicker")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from builder import data
@@ -40,7 +41,7 @@ def output_for(content: Path, folder: Path = DIST) -> Path:
 def _is_content(path: Path) -> bool:
     """A YAML file with a top-level `parts` key (themes have none); unreadable files are
     left for the build to report."""
-    if not path.is_file():
+    if not os.path.isfile(path):
         return False
     try:
         return entry(read_yaml_nodes(path), "parts") is not None

@@ -88,11 +88,11 @@ def scaffold(folder: Path) -> list[Path]:
         texts[schemas / name] = (data.schemas_dir() / name).read_text(encoding="utf-8")
     image = folder / "images" / "sample.jpg"
     for place in (folder, schemas, image.parent):
-        if place.exists() and not place.is_dir():
+        if os.path.exists(place) and not os.path.isdir(place):
             raise BrochureError("this is a file, where the new brochure needs a folder",
                                 path=place, hint="choose a new folder name")
     for place in (schemas, image.parent):  # files go into the new folder, nowhere else
-        if place.is_symlink():
+        if os.path.islink(place):
             raise BrochureError("this is a link to another folder; nothing was written",
                                 path=place, hint="choose a new folder name")
     existing = [path for path in (*texts, image) if os.path.lexists(path)]

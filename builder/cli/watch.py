@@ -3,6 +3,7 @@ dependency). Stops on Ctrl-C; a failed rebuild prints its error and keeps watchi
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +35,7 @@ def watch(content: Path, theme_name: str | None, rebuild: Callable[[], None],
           report: Callable[[str], None], stop: Callable[[], bool] = lambda: False) -> None:
     """Call rebuild() now and after every change of a watched file, until stop() is true."""
     def stamps() -> dict[Path, float]:
-        return {p: p.stat().st_mtime if p.exists() else 0.0
+        return {p: os.stat(p).st_mtime if os.path.exists(p) else 0.0
                 for p in watched_files(content, theme_name)}
 
     seen: dict[Path, float] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def preview(pdf: Path, folder: Path | None = None, width: int = 300) -> Preview:
 
 def _check_folder(folder: Path, pdf: Path) -> None:
     """The output folder exists or can be made, and is a folder (not the PDF, not a file)."""
-    if folder.exists() and not folder.is_dir():
+    if os.path.exists(folder) and not os.path.isdir(folder):
         what = "the PDF being previewed" if folder.resolve() == pdf.resolve() else "a file"
         raise BrochureError(f"the preview folder is {what}, not a folder", path=folder,
                             hint="name a new or existing folder with --out")

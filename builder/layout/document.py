@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -685,7 +686,7 @@ class FigureFrame(Flowable):
         canv, theme = self.canv, self.theme
         top = self.caption_height + self.caption_gap
         w, h = self.frame_width, self.frame_height
-        if self.figure.image is not None and self.figure.image.exists():
+        if self.figure.image is not None and os.path.exists(self.figure.image):
             images = self.images()
             iw, ih = images.size(self.figure.image, self.figure.line)
             scale = min(w / iw, h / ih)

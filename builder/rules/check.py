@@ -12,6 +12,7 @@ content is loaded: builder.source.content.date_problem.)
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -311,7 +312,7 @@ def _images(document: Document) -> Iterator[Finding]:
                 continue
             where = text_at(figure, "image", str(figure.image), "figure image")
             name = figure.image.name
-            if not figure.image.exists():
+            if not os.path.exists(figure.image):  # False for a name too long, too
                 yield finding_at(where, 0, "missing-image", "warning",
                                     f"image file {name} not found; a framed placeholder is"
                                     " printed instead", "add the file or correct the path")

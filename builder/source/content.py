@@ -9,6 +9,7 @@ that stay inside the content's folder.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,7 +173,7 @@ def _theme(reader: NodeReader, node: yaml.Node) -> str:
     folder = reader.path.resolve().parent
     path = _inside(reader, node, folder / value, folder, "theme") if is_path \
         else theme_path(value)
-    if not path.is_file():
+    if not os.path.isfile(path):
         raise reader.fail(node, f"theme '{value}' not found ({path})",
                           hint=f"use a shipped theme ({', '.join(data.shipped_themes())}) or a"
                                " .yaml path")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 import string
 import unicodedata
@@ -409,7 +410,7 @@ class ThemeReader(NodeReader):
 def load_theme(path: Path) -> Theme:
     """Read and check a theme file and the files it extends, each read once. Every base of
     the chain must be a valid theme by itself (its errors name it)."""
-    if not path.exists():
+    if not os.path.exists(path):
         known = ", ".join(data.shipped_themes())
         raise BrochureError("theme not found", path=path,
                             hint=f"use a theme name ({known}) or a path to a .yaml theme")
@@ -493,7 +494,7 @@ def _base_path(reader: NodeReader, node: yaml.Node) -> Path:
             raise reader.fail(node, "'extends' names a file outside this theme's folder",
                               hint=f"extend a shipped theme ({', '.join(data.shipped_themes())})"
                                    f" or a .yaml file in {folder}")
-        if not path.is_file():
+        if not os.path.isfile(path):
             raise reader.fail(node, f"the theme '{value}' to extend is not a file here",
                               hint=f"put it in {folder}, or extend a shipped theme")
         return path
@@ -843,6 +844,14 @@ def misfit(theme: Theme) -> Misfit | None:
                       " or the body size smaller",
                       ("page.chars_per_line", "page.min_margin_side", "page.size",
                        "design.columns", "design.column_gap", "styles.body.size"))
+    kicker, title = theme.styles["cover_kicker"], theme.styles["cover_title"]
+    share = 0.6 if theme.design.cover == "masthead" else 1.0  # as the covers place them
+    needed = title.size + 2 * (kicker.leading - kicker.size)  # below the kicker and its band
+    if theme.decor.cover_title_gap * share < needed:
+        return Misfit("'decor.cover_title_gap' sets the cover title into the kicker above it",
+                      f"make it at least {needed / share:.0f} pt",
+                      ("decor.cover_title_gap", "styles.cover_title.size",
+                       "styles.cover_kicker.leading"))
     columns = theme.table_columns
     total = sum(getattr(columns, key.attribute) for key in KEYS[TableColumns].values())
     if total > METRIC_SHARES + 1e-9:
@@ -887,7 +896,7 @@ def _font_file(reader: NodeReader, node: yaml.Node, what: str) -> Path:
     value = _printable(reader, node, what)
     folder = Path(node.start_mark.name).parent
     path = folder / value
-    if value in _shipped_fonts() and not path.exists():
+    if value in _shipped_fonts() and not os.path.exists(path):
         return data.fonts_dir() / value
     try:
         allowed = inside(path, [folder, *_font_folders()])
