@@ -168,9 +168,15 @@ def test_watch_rebuilds_when_the_content_changes(tmp_path: Path, monkeypatch) ->
     thread = threading.Thread(target=watch_module.watch, args=(
         content, None, rebuild, lambda message: None, done.is_set))
     thread.start()
-    time.sleep(0.3)
+
+    def after(count: int) -> None:  # a change is seen only once the last build has begun
+        deadline = time.monotonic() + 5
+        while len(builds) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+    after(1)
     content.write_text(content.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    time.sleep(0.3)
+    after(2)
     (tmp_path / "a.png").touch()
     deadline = time.monotonic() + 5
     while len(builds) < 3 and time.monotonic() < deadline:

@@ -35,8 +35,7 @@ def watch(content: Path, theme_name: str | None, rebuild: Callable[[], None],
           report: Callable[[str], None], stop: Callable[[], bool] = lambda: False) -> None:
     """Call rebuild() now and after every change of a watched file, until stop() is true."""
     def stamps() -> dict[Path, float]:
-        return {p: os.stat(p).st_mtime if os.path.exists(p) else 0.0
-                for p in watched_files(content, theme_name)}
+        return {p: _mtime(p) for p in watched_files(content, theme_name)}
 
     seen: dict[Path, float] = {}
     while not stop():
@@ -49,3 +48,11 @@ def watch(content: Path, theme_name: str | None, rebuild: Callable[[], None],
                 report(str(error))
             report(f"watching {len(current)} files (Ctrl-C to stop)")
         time.sleep(POLL_SECONDS)
+
+
+def _mtime(path: Path) -> float:
+    """When the file was last changed; 0 if it is missing (or went away just now)."""
+    try:
+        return os.stat(path).st_mtime
+    except (OSError, ValueError):
+        return 0.0

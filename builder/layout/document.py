@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from reportlab.pdfgen.canvas import Canvas
 
+from builder.engine import private
 from builder.engine.platypus import (
     BalancedColumns,
     BaseDocTemplate,
@@ -32,6 +33,7 @@ from builder.engine.platypus import (
     Table,
     TableStyle,
 )
+from builder.errors import BrochureError
 from builder.layout.chart import change_bars
 from builder.layout.pages import PageArt, draw_aligned, place_form
 from builder.layout.scorecard import TOO_WIDE_HINT, ColumnsTooWide, ScorecardTable
@@ -134,10 +136,24 @@ def _origin(flowable: object, depth: int = 0) -> Origin | None:
     return None
 
 
+MAX_PAGES = 1000
+"""The layout stops with an error at this page: a brochure has tens, a yearbook hundreds, and
+each page costs about 6 ms, so no content, however small its file, runs for minutes."""
+
+
+class TooManyPages(Exception):  # noqa: N818 - a stop, not a fault
+    """The layout reached MAX_PAGES."""
+
+
 class BrochureDoc(BaseDocTemplate):
     """The doc template: puts the blank pages of `PadPages` into the story when it comes
     to it, through ReportLab's `filterFlowables` hook, and says which block of the content
     a flowable too large for the page comes from."""
+
+    def handle_pageBegin(self) -> None:  # noqa: N802 - ReportLab's name
+        super().handle_pageBegin()
+        if self.page > MAX_PAGES:
+            raise TooManyPages  # ReportLab rewrites the message of what passes through it
 
     def filterFlowables(self, flowables: list[Flowable | None]) -> None:
         first = flowables[0]
@@ -206,8 +222,14 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: Out
     if meta.subject:
         record.omit((meta, "subject"), "the PDF's subject (metadata), not printed")
     story = StoryBuilder(document, theme, fonts, state, profile, record).story()
-    template.build(story, canvasmaker=functools.partial(
-        BrochureCanvas, layout_state=state, before_save=before_save, pdfVersion=pdf_version))
+    try:
+        template.build(story, canvasmaker=functools.partial(
+            BrochureCanvas, layout_state=state, before_save=before_save,
+            pdfVersion=pdf_version))
+    except TooManyPages:
+        raise BrochureError(f"the brochure runs past {MAX_PAGES:,} pages", hint=(
+            "split the content into several brochures, e.g. one a year (brochure build "
+            "a.yaml b.yaml builds them together)")) from None
     return LaidOut(pdf=buffer.getvalue(), pages=state.pages, part_pages=state.part_pages,
                    record=record)
 
@@ -691,8 +713,8 @@ class FigureFrame(Flowable):
             iw, ih = images.size(self.figure.image, self.figure.line)
             scale = min(w / iw, h / ih)
             image = images.placed(self.figure.image, iw * scale, ih * scale, self.figure.line)
-            canv.drawImage(image, (w - iw * scale) / 2, top + (h - ih * scale) / 2,
-                           iw * scale, ih * scale)
+            private.draw_image(canv, image, (w - iw * scale) / 2, top + (h - ih * scale) / 2,
+                               iw * scale, ih * scale, images.names)
         else:
             canv.setFillColor(theme.color("accent_light"))
             canv.setStrokeColor(theme.color("accent"))

@@ -49,6 +49,8 @@ class ImageStore:
         self.space, self.paper, self.content = space, paper, content
         self._decoded: dict[Path, Decoded] = {}
         self._placed: dict[tuple[Path, int, int], ImageReader] = {}
+        self.names: dict[int, str] = {}
+        """The PDF name of each placed reader (`builder.engine.private.draw_image`)."""
 
     def size(self, path: Path, line: int = 0) -> tuple[int, int]:
         """Pixel size of the upright image (named on the content's `line`)."""

@@ -119,7 +119,21 @@ def load_document(path: Path) -> Document:
     meta = _meta(reader, top["meta"])
     parts = tuple(_part(reader, node) for node in reader.sequence(top["parts"], "'parts'"))
     theme = _theme(reader, top["theme"]) if "theme" in top else "default"
-    return Document(meta=meta, parts=parts, source=path, theme=theme, where=reader.spans(top))
+    document = Document(meta=meta, parts=parts, source=path, theme=theme,
+                        where=reader.spans(top))
+    if len(parts) > MAX_PARTS or document.size > MAX_BLOCKS:
+        raise reader.fail(top["parts"], f"the content has {len(parts):,} parts and "
+                          f"{document.size:,} blocks, more than the {MAX_PARTS:,} parts and "
+                          f"{MAX_BLOCKS:,} blocks (table rows and photos counted) one "
+                          "brochure may have", hint="split it into several brochures, e.g. "
+                          "one a year, and build them together: brochure build a.yaml b.yaml")
+    return document
+
+
+MAX_PARTS, MAX_BLOCKS, MAX_ROWS = 1000, 10_000, 2000
+"""The most parts and blocks of one brochure (a 500-page yearbook has 320 and 3 120) and rows
+of one scorecard (ReportLab splits a table in time that grows with the square of its rows:
+2 000 take 1 s, 20 000 took 31 s). The layout also stops at `layout.document.MAX_PAGES`."""
 
 
 def _meta(reader: NodeReader, node: yaml.Node) -> Meta:
@@ -224,7 +238,13 @@ def _block(reader: NodeReader, node: yaml.Node) -> Block:
     if kind == "figure":
         return Figure(main, image=_image_path(reader, entries.get("image")), line=line,
                       where=where)
-    rows = tuple(_row(reader, r) for r in reader.sequence(entries["rows"], "'rows'"))
+    row_nodes = reader.sequence(entries["rows"], "'rows'")
+    if len(row_nodes) > MAX_ROWS:
+        raise reader.fail(entries["rows"], f"the scorecard has {len(row_nodes):,} rows, more "
+                          f"than the {MAX_ROWS:,} one table may have", hint="split it into "
+                          "several scorecards (a long table is set page by page, and each "
+                          "page costs more the longer the table)")
+    rows = tuple(_row(reader, r) for r in row_nodes)
     chart = reader.optional_text(entries, "chart", "scorecard")
     if chart is not None and chart not in CHARTS:
         raise reader.fail(entries["chart"], f"unknown chart '{chart}'",

@@ -153,6 +153,14 @@ class Document:
         object.__setattr__(
             self, "sections", tuple(p for p in self.parts if p.layout == "section"))
 
+    @property
+    def size(self) -> int:
+        """How many blocks the document has, each scorecard row and photo counted as one:
+        what its layout and check cost grows with."""
+        return sum(len(block.rows) if isinstance(block, Scorecard)
+                   else len(block.figures) if isinstance(block, Photos) else 1
+                   for part in self.parts for block in part.blocks)
+
     def section_number(self, part: Part) -> int | None:
         """1-based number of a `section` part among the sections, else None."""
         for number, section in enumerate(self.sections, start=1):
