@@ -192,9 +192,26 @@ def _stop_on_errors(findings: list[Finding], content: Path) -> None:
 
 
 def check_file(content: Path) -> tuple[Document, list[Finding]]:
-    """Load a content file with its theme's fonts and check it."""
+    """Load a content file with its theme's fonts and check it; when the content has no
+    errors, lay it out too (in memory, as a print file), so that what the check passes the
+    build builds: a block no page holds, a table wider than the page, a brochure past the
+    page limit are found here with their lines."""
     document = load_document(content)
     theme = load_theme(theme_path(document.theme, content.parent))
     fonts = register_theme_fonts(theme)
     findings = check_document(document, fonts.faces, theme)
-    return document, findings + scorecards_too_wide(document, theme, fonts)
+    findings += scorecards_too_wide(document, theme, fonts)
+    if any(f.severity == "error" for f in findings):
+        return document, findings
+    printing = output_profile("print")
+    try:
+        layout_document(document, theme.for_output(
+            marks=printing.marks, pad_pages=printing.pad_pages, screen_colors=None),
+            fonts, printing, pdf_version=pdf_version(printing))
+    except BrochureError as error:
+        findings.append(Finding("layout", "error", error.message, error.hint or "", 0))
+    except LayoutError as error:
+        problem = _too_large(error, content)
+        findings.append(Finding("layout", "error", problem.message, problem.hint or "",
+                                problem.line or 0))
+    return document, findings

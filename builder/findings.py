@@ -50,7 +50,8 @@ class Finding:
         if self.page is not None:
             where = f"{path}: page {self.page}" + (f", line {self.line}" if self.line else "")
         else:
-            where = f"{path}:{self.line}" + (f":{self.column}" if self.column else "")
+            where = path + (f":{self.line}" if self.line else "") + (
+                f":{self.column}" if self.line and self.column else "")
         hint = f"\n  hint: {self.hint}" if self.hint else ""
         return f"{where}: {self.severity}: [{self.rule}] {self.message}{hint}"
 

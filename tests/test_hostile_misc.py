@@ -480,6 +480,8 @@ def test_a_block_too_large_for_the_page_is_named_by_its_line(
     assert f"doc.yaml:{line}: error: the {what} at line {line}" in message
     assert "0x" not in message and "Flowable" not in message
     assert "--page-size" in message
+    checked = cli("check", content)  # what check passes builds: the check lays it out too
+    assert checked.code == 1 and f"doc.yaml:{line}: error: [layout] the {what}" in checked.out
 
 
 def test_a_scorecard_whose_numbers_are_wider_than_the_page_is_named_by_its_line(

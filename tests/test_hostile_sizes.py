@@ -87,3 +87,14 @@ def test_one_picture_placed_many_times_is_embedded_once_byte_for_byte(
     assert cli("build", content, "-o", tmp_path / "plain.pdf").code == 0
     fast, slow = (tmp_path / "fast.pdf").read_bytes(), (tmp_path / "plain.pdf").read_bytes()
     assert fast == slow and fast.count(b"/Subtype /Image") == 1
+
+
+def test_check_lays_the_content_out_and_finds_what_the_build_would_refuse(
+        tmp_path: Path, monkeypatch) -> None:
+    """What check passes, build builds: past the page limit, check says so (and where)."""
+    monkeypatch.setattr(layout, "MAX_PAGES", 5)
+    content = dump(tmp_path, [{"title": f"部分{i}", "layout": "section",
+                               "blocks": [{"paragraph": f"第{i}段正文。"}]} for i in range(8)])
+    outcome = cli("check", content)
+    assert outcome.code == 1 and "[layout] the brochure runs past 5 pages" in outcome.out
+    assert f"{content}: error:" in outcome.out  # no line to give: no ':0'

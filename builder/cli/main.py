@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         "release", help="print PDF, screen PDF, booklet, preflight report and SHA256SUMS")
     release_cmd.add_argument("content", nargs="?", type=Path, help=DEFAULT_CONTENT_HELP)
     release_cmd.add_argument("--theme")
-    check_cmd = commands.add_parser("check", help="check content without building")
+    check_cmd = commands.add_parser(
+        "check", help="check content, and lay it out in memory, without writing a PDF")
     check_cmd.add_argument("content", nargs="?", type=Path, help=DEFAULT_CONTENT_HELP)
     check_cmd.add_argument("--typography", type=Path, metavar="PDF",
                            help="instead of content checks, report how the PDF's Chinese body "
