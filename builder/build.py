@@ -17,7 +17,6 @@ from builder.files import output_target, write_atomically
 from builder.findings import Finding
 from builder.inspect.verify import ensure_nothing_lost
 from builder.layout.document import BlockTooLarge, layout_document
-from builder.layout.scorecard import scorecards_too_wide
 from builder.parallel import beside
 from builder.pdf.printing import pdf_version, prepare_pdf, stamp_document_id
 from builder.pdf.profile import output_profile
@@ -194,13 +193,12 @@ def _stop_on_errors(findings: list[Finding], content: Path) -> None:
 def check_file(content: Path) -> tuple[Document, list[Finding]]:
     """Load a content file with its theme's fonts and check it; when the content has no
     errors, lay it out too (in memory, as a print file), so that what the check passes the
-    build builds: a block no page holds, a table wider than the page, a brochure past the
-    page limit are found here with their lines."""
+    build builds: a block no page holds, a scorecard whose numbers are wider than the page,
+    a brochure past the page limit are found here with their lines."""
     document = load_document(content)
     theme = load_theme(theme_path(document.theme, content.parent))
     fonts = register_theme_fonts(theme)
     findings = check_document(document, fonts.faces, theme)
-    findings += scorecards_too_wide(document, theme, fonts)
     if any(f.severity == "error" for f in findings):
         return document, findings
     printing = output_profile("print")

@@ -98,3 +98,15 @@ def test_check_lays_the_content_out_and_finds_what_the_build_would_refuse(
     outcome = cli("check", content)
     assert outcome.code == 1 and "[layout] the brochure runs past 5 pages" in outcome.out
     assert f"{content}: error:" in outcome.out  # no line to give: no ':0'
+
+
+@pytest.mark.parametrize("change", ["2022-10-01", "0x10", ".nan", "1e400", "++1"])
+def test_a_change_that_is_no_number_is_a_finding_before_any_layout(tmp_path: Path,
+                                                                   change: str) -> None:
+    """The check lays the content out only when it found no error: a scorecard with a bad
+    number must not reach the table code (which reads the numbers)."""
+    content = write(tmp_path, document({"scorecard": "表", "rows": [
+        {"metric": "指标", "value": "7.96", "change": change}]}))
+    checked = cli("check", content)
+    assert checked.code == 1 and "[not-a-number]" in checked.out, checked.out
+    assert_refused(cli("build", content, "-o", tmp_path / "o.pdf"), "not-a-number")

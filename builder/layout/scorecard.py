@@ -5,11 +5,10 @@ rise and fall colours, zebra rows or rules as the theme's design says."""
 from __future__ import annotations
 
 from builder.engine.platypus import Flowable, LayoutError, Spacer, Table, TableStyle
-from builder.findings import Finding
-from builder.source.model import Document, Scorecard, ScoreRow
+from builder.source.model import Scorecard, ScoreRow
 from builder.source.theme import Theme
 from builder.typeset.record import PrintRecord, Source
-from builder.typeset.typesetter import ComposedParagraph, Fonts, Typesetter
+from builder.typeset.typesetter import ComposedParagraph, Typesetter
 
 NUMBER_COLUMNS = ("from", "value", "change")
 TEXT_COLUMNS = ("unit", "remark")
@@ -218,20 +217,3 @@ class ScorecardTable:
 
 TOO_WIDE_HINT = ("set its numbers in a smaller type (the theme's styles.table_number and "
                  "table_cell) or less decor.cell_padding, shorten them, or use a larger page size")
-
-
-def scorecards_too_wide(document: Document, theme: Theme, fonts: Fonts) -> list[Finding]:
-    """An error for each scorecard whose number columns leave its metric column no room, as
-    the layout would find it (`brochure check` asks here, so that what it passes builds)."""
-    typesetter = Typesetter(theme, fonts)
-    found = []
-    for part in document.parts:
-        for block in part.blocks:
-            if isinstance(block, Scorecard):
-                table = ScorecardTable(block, theme, typesetter)
-                try:
-                    table.widths(table.columns())
-                except ColumnsTooWide as error:
-                    found.append(Finding("table-too-wide", "error", f"scorecard: {error}",
-                                         TOO_WIDE_HINT, block.line))
-    return found
