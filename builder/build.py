@@ -195,6 +195,7 @@ def check_file(content: Path) -> tuple[Document, list[Finding]]:
     errors, lay it out too (in memory, as a print file), so that what the check passes the
     build builds: a block no page holds, a scorecard whose numbers are wider than the page,
     a brochure past the page limit are found here with their lines."""
+    _check_source_date_epoch()  # the layout below reads it (ReportLab, too)
     document = load_document(content)
     theme = load_theme(theme_path(document.theme, content.parent))
     fonts = register_theme_fonts(theme)

@@ -67,6 +67,7 @@ def test_a_source_date_epoch_that_is_no_time_is_refused(tmp_path: Path, value: s
     monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
     content = write(tmp_path, document())
     assert_refused(cli("build", content, "-o", tmp_path / "o.pdf"), "SOURCE_DATE_EPOCH")
+    assert_refused(cli("check", content), "SOURCE_DATE_EPOCH")  # it lays out, too
     assert not (tmp_path / "o.pdf").exists()
 
 
