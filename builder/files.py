@@ -49,7 +49,7 @@ def read_input(path: Path, kind: str, *, hint: str | None = None) -> bytes:
                             hint=hint or "name a file") from None
     except OSError as exc:
         raise BrochureError(f"cannot read the {kind} file: {exc.strerror or exc}", path=path,
-                            hint="check the file's permissions") from None
+                            hint=_os_hint(exc)) from None
     info = os.fstat(handle)  # before fdopen, which refuses a folder with a traceback
     if not stat.S_ISREG(info.st_mode):
         os.close(handle)
@@ -68,6 +68,15 @@ def read_input(path: Path, kind: str, *, hint: str | None = None) -> bytes:
     if len(data) > limit:
         raise BrochureError(f"the {kind} file grew past the {limit:,} bytes allowed", path=path)
     return data
+
+
+def _os_hint(error: OSError) -> str:
+    """What to do about an error the system gave when opening a file."""
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "check the file's permissions"
+    if error.errno == errno.ENAMETOOLONG:
+        return "shorten the path: a name or the whole path is longer than the system allows"
+    return "check the path"
 
 
 def regular_file(path: Path, kind: str, *, hint: str | None = None) -> Path:

@@ -61,7 +61,8 @@ class PreflightReport:
         return json.dumps(data, ensure_ascii=False, indent=2)
 
     def to_text(self) -> str:
-        lines = [f"preflight of {self.path}: {self.pages} pages, {self.profile} profile"]
+        count = f"{self.pages} page{'' if self.pages == 1 else 's'}"
+        lines = [f"preflight of {self.path}: {count}, {self.profile} profile"]
         for rule in self.checked:
             found = [i for i in self.issues if i.rule == rule]
             if not found:
@@ -118,7 +119,8 @@ def preflight(path: Path, profile: OutputProfile = PRINT,
                        "no PDF/X output intent: the shop cannot tell which press the CMYK targets")
         if saddle_stitch and report.pages % 4:
             report.add("warning", "page-count", None,
-                       f"{report.pages} pages is not a multiple of 4: saddle stitch needs "
+                       f"{report.pages} page{'' if report.pages == 1 else 's'} is not a "
+                       "multiple of 4: saddle stitch needs "
                        f"{-(-report.pages // 4) * 4} (brochure impose pads with blanks)")
         _safety(report, checked)
     return report

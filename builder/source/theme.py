@@ -765,9 +765,12 @@ def page_size_mm(size: str) -> tuple[float, float]:
         return PAGE_SIZES_MM[size]
     match = CUSTOM_SIZE.match(size)
     low, high = SIZE_RANGE
-    if match and low <= float(match.group(1)) <= high and low <= float(match.group(2)) <= high:
-        return float(match.group(1)), float(match.group(2))
-    raise ValueError(f"unknown page size '{size[:40]}'")
+    if match is None:
+        raise ValueError(f"unknown page size '{size[:40]}'")
+    width, height = float(match.group(1)), float(match.group(2))
+    if not (low <= width <= high and low <= height <= high):
+        raise ValueError(f"page size '{size[:40]}' is outside {low:g} to {high:g} mm a side")
+    return width, height
 
 
 def _cmyk(reader: NodeReader, node: yaml.Node, name: str) -> tuple[float, float, float, float]:
