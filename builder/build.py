@@ -23,8 +23,8 @@ from builder.pdf.profile import output_profile
 from builder.rules.check import check_document
 from builder.source.content import load_document
 from builder.source.model import Document
-from builder.source.texts import figures
-from builder.source.theme import SIZE_HINT, Theme, load_theme, theme_chain, theme_path
+from builder.source.texts import image_files
+from builder.source.theme import SIZE_HINT, Theme, load_theme, theme_path
 from builder.typeset.fonts import FontFace
 from builder.typeset.typesetter import register_theme_fonts
 
@@ -121,8 +121,7 @@ def _check_source_date_epoch() -> None:
 def build_inputs(content: Path, document: Document, theme: Theme,
                  faces: tuple[FontFace, ...]) -> list[Path]:
     """Every file a build reads: the content, the theme files, the fonts and the images."""
-    images = [f.image for part in document.parts for f in figures(part) if f.image is not None]
-    return [content, *theme_chain(theme.path), *(face.path for face in faces), *images]
+    return [content, *theme.files, *(face.path for face in faces), *image_files(document)]
 
 
 PARALLEL_BLOCKS = 300

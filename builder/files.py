@@ -79,26 +79,6 @@ def _os_hint(error: OSError) -> str:
     return "check the path"
 
 
-def regular_file(path: Path, kind: str, *, hint: str | None = None) -> Path:
-    """`path` itself when it names an existing regular file (links followed), else a
-    BrochureError; for libraries that open a file by name and must not be handed a FIFO."""
-    try:
-        info = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        raise BrochureError(f"{kind} file not found", path=path,
-                            hint=hint or "check the path and its spelling") from None
-    except OSError as exc:
-        raise BrochureError(f"cannot read the {kind} file: {exc.strerror or exc}",
-                            path=path) from None
-    if not stat.S_ISREG(info.st_mode):
-        raise BrochureError(f"not a regular file ({_kind_of(info.st_mode)})", path=path,
-                            hint=hint or f"name a {kind} file")
-    if info.st_size > LIMITS[kind]:
-        raise BrochureError(f"the {kind} file is {info.st_size:,} bytes, more than the "
-                            f"{LIMITS[kind]:,} allowed", path=path)
-    return path
-
-
 def _kind_of(mode: int) -> str:
     for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
                        (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),

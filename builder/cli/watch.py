@@ -16,7 +16,7 @@ POLL_SECONDS = 0.5
 def watched_files(content: Path, theme_name: str | None) -> list[Path]:
     """The content file, its theme files (and the ones they extend) and its images."""
     from builder.source.content import load_document
-    from builder.source.texts import figures
+    from builder.source.texts import image_files
     from builder.source.theme import theme_chain, theme_path
 
     files = [content]
@@ -26,8 +26,7 @@ def watched_files(content: Path, theme_name: str | None) -> list[Path]:
         return files  # watch the content until it loads again
     # a broken theme is watched until it reads again
     files += theme_chain(theme_path(theme_name or document.theme, content.parent))
-    files += [f.image for part in document.parts for f in figures(part)
-              if f.image is not None]
+    files += image_files(document)
     return files
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from builder.source.model import (
     Block,
@@ -102,6 +103,11 @@ def texts(document: Document) -> Iterator[Text]:
         yield from part_texts(part)
         for block in part.blocks:
             yield from block_texts(block)
+
+
+def image_files(document: Document) -> list[Path]:
+    """The picture files a document names (the build reads them, watch mode watches them)."""
+    return [f.image for part in document.parts for f in figures(part) if f.image is not None]
 
 
 def figures(part: Part) -> Iterator[Figure]:

@@ -325,6 +325,8 @@ class Theme:
     header: Slots
     footer: Slots
     """Running header and footer templates by slot (left, center, right)."""
+    files: tuple[Path, ...] = ()
+    """The theme file and the files it extends, nearest first (as `load_theme` read them)."""
     screen_colors: dict[str, tuple[float, float, float]] | None = None
     """The palette in sRGB (0–1) for screen files, converted through the press profile by
     the pdf stage; None for print files, whose colours are the palette's device CMYK."""
@@ -414,13 +416,14 @@ def load_theme(path: Path) -> Theme:
         known = ", ".join(data.shipped_themes())
         raise BrochureError("theme not found", path=path,
                             hint=f"use a theme name ({known}) or a path to a .yaml theme")
+    chain = _chain(path)
     merged: yaml.Node | None = None
     theme: Theme | None = None
-    for file, node in reversed(_chain(path)):
+    for file, node in reversed(chain):
         merged = node if merged is None else _overlay(merged, node)
         theme = _theme(ThemeReader(file), merged, file)
     assert theme is not None  # a chain holds at least the theme itself
-    return theme
+    return replace(theme, files=tuple(file for file, _ in chain))
 
 
 def _theme(reader: ThemeReader, node: yaml.Node, path: Path) -> Theme:
