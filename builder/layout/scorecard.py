@@ -1,38 +1,44 @@
-"""Layout stage: scorecards as tables. Numbers right-aligned on the decimal point, the header
-row repeated on every page a table runs to, rows never split, ▲/▼ changes in the theme's
-rise and fall colours, zebra rows or rules as the theme's design says."""
+"""Layout stage: scorecards as tables.
+
+Column widths come from the content: every cell (header included) is measured as the
+composer sets it; number, unit and change columns take their natural width, and the text
+columns (metric, remark) share what is left, never narrower than their widest unbreakable
+piece (a word, a number with its unit). Every cell is set by the composer, so the ¼ em
+Han–Latin gap is in tables too; numbers are right-aligned on the decimal point. A table
+splits only between rows, leaving at least MIN_SPLIT_ROWS body rows on each side, with its
+title on the first part, the header repeated on every part and the note under the last.
+The theme's `table_columns` shares are deprecated: still read (old themes load), no longer
+used."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from builder.engine.platypus import Flowable, LayoutError, Spacer, Table, TableStyle
 from builder.source.model import Scorecard, ScoreRow
 from builder.source.theme import Theme
+from builder.typeset.compose import Composer, Run, atomize, compose, may_break
 from builder.typeset.record import PrintRecord, Source
 from builder.typeset.typesetter import ComposedParagraph, Typesetter
 
 NUMBER_COLUMNS = ("from", "value", "change")
-TEXT_COLUMNS = ("unit", "remark")
+WRAPPING_COLUMNS = ("metric", "remark")
+"""Columns of text that may wrap (between their unbreakable pieces); all others keep to
+their natural width."""
 ROW_ATTRIBUTES = {"metric": ("metric",), "from": ("start",), "value": ("qualifier", "value"),
                   "unit": ("unit",), "change": ("change",), "remark": ("remark",)}
 """The row fields each column prints."""
+MIN_SPLIT_ROWS = 3
+"""Fewest body rows a table leaves on either side of a page break."""
 
 
 class ColumnsTooWide(LayoutError):
     """A scorecard's number columns (which never wrap) leave its metric column no room."""
 
 
-class Cell(str):
-    """A table cell's text that knows the content fields it prints."""
-
-    sources: tuple[Source, ...]
-
-    def __new__(cls, text: str, *sources: Source) -> Cell:
-        cell = super().__new__(cls, text)
-        cell.sources = sources
-        return cell
-
-    def __deepcopy__(self, memo: dict[int, object]) -> Cell:
-        return self  # immutable; the content objects it names keep their identity
+class Cell(ComposedParagraph):
+    """A table cell's text, set by the composer, that knows the content fields it prints
+    (`sources`); drawn unrecorded, the table's CellRecorder records it."""
 
 
 class CellRecorder:
@@ -46,12 +52,46 @@ class CellRecorder:
         if event != "startCell":
             return
         cell = details[2]  # row, column, value, style, position, size
-        if isinstance(cell, Cell):
-            self.record.printed(table.canv, str(cell), "table_cell", *cell.sources)
-        elif isinstance(cell, (list, tuple)):  # flowables in a cell (the table makes a tuple)
-            for item in cell:
-                if isinstance(item, ComposedParagraph):
-                    self.record.printed(table.canv, item.text, "table_cell", *item.sources)
+        items = cell if isinstance(cell, (list, tuple)) else (cell,)  # the table makes tuples
+        for item in items:
+            if isinstance(item, ComposedParagraph) and item.sources:
+                self.record.printed(table.canv, item.text, "table_cell", *item.sources)
+
+
+class Measure:
+    """Widths of texts as the composer sets them in a theme role (memoized per text)."""
+
+    def __init__(self, typesetter: Typesetter) -> None:
+        self.type = typesetter
+        self._natural: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def __call__(self, text: str, role: str) -> tuple[float, float]:
+        """(natural width on one line, width of the widest piece no line may break)."""
+        key = (text, role)
+        found = self._natural.get(key)
+        if found is None:
+            atoms = atomize([Run(text)], self.type.text_style(role))
+            if not atoms:
+                found = (0.0, 0.0)
+            else:
+                composer = Composer(atoms, self.type.text_style(role))
+                widest, start = 0.0, 0
+                for end in range(1, len(atoms) + 1):
+                    if end == len(atoms) or may_break(atoms[end - 1], atoms[end]):
+                        widest = max(widest, composer.measure(start, end)[0])
+                        start = end
+                found = (composer.measure(0, len(atoms))[0], widest)
+            self._natural[key] = found
+        return found
+
+    def natural(self, text: str, role: str) -> float:
+        return self(text, role)[0]
+
+    def fraction(self, text: str, role: str) -> float:
+        """Width of what follows the decimal point ('.28%'), 0 for a whole number."""
+        if "." not in text:
+            return 0.0
+        return self.natural(text, role) - self.natural(text[:text.index(".")], role)
 
 
 class ScorecardTable:
@@ -59,6 +99,7 @@ class ScorecardTable:
 
     def __init__(self, card: Scorecard, theme: Theme, typesetter: Typesetter) -> None:
         self.card, self.theme, self.type = card, theme, typesetter
+        self.measure = Measure(typesetter)
 
     def columns(self) -> list[str]:
         rows = self.card.rows
@@ -73,6 +114,12 @@ class ScorecardTable:
         if any(r.remark for r in rows):
             wanted.append("remark")
         return wanted
+
+    def header(self, column: str) -> str:
+        labels = self.theme.labels
+        return {"metric": labels.table_metric, "from": labels.table_from,
+                "value": labels.table_value, "unit": labels.table_unit,
+                "change": labels.table_change, "remark": labels.table_remark}[column]
 
     def cell(self, row: ScoreRow, column: str) -> str:
         if column == "metric":
@@ -95,56 +142,109 @@ class ScorecardTable:
         """The row fields a cell prints (those with a value)."""
         return tuple((row, name) for name in ROW_ATTRIBUTES[column] if getattr(row, name))
 
-    def widths(self, columns: list[str]) -> list[float]:
-        """Column widths: theme shares of the measure; number columns widen to their widest
-        cell (numbers never wrap), text columns may wrap; the metric column takes the rest
-        but keeps at least a fifth of the measure."""
+    @staticmethod
+    def role(column: str) -> str:
+        return "table_number" if column == "value" else "table_cell"
+
+    def decimal_room(self, texts: list[str], role: str) -> float:
+        """Room right of the decimal point: the widest fraction ('.28%') of a column."""
+        return max((self.measure.fraction(t, role) for t in texts), default=0.0)
+
+    def widths(self, columns: list[str], body: list[list[str]]) -> list[float]:
+        """Column widths from the content (see the module docstring); ColumnsTooWide if the
+        columns that never wrap leave the metric column less than two characters."""
         measure = self.theme.text_width
         padding = 2 * self.theme.decor.cell_padding
-        widths = [self.theme.table_columns.share(c) * measure for c in columns]
+        header_role = "table_header"
+        natural: list[float] = []
+        piece: list[float] = []
         for index, column in enumerate(columns):
-            if column in NUMBER_COLUMNS:
-                role = "table_number" if column == "value" else "table_cell"
-                cells = [self.cell(row, column) for row in self.card.rows]
-                widest = max(self.type.width(c, role) for c in cells)
-                widths[index] = max(widths[index],
-                                    widest + self.decimal_padding(cells, role) + padding)
+            texts = [cells[index] for cells in body]
+            role = self.role(column)
+            sizes = [self.measure(t, role) for t in texts] + [
+                self.measure(self.header(column), header_role)]
+            if column in NUMBER_COLUMNS:  # the digits before the point, then the widest fraction
+                room = self.decimal_room(texts, role)
+                sizes += [(self.measure.natural(t, role) - self.measure.fraction(t, role) + room,
+                           0.0) for t in texts]
+            natural.append(max(n for n, _ in sizes) + padding)
+            piece.append(max(p for _, p in sizes) + padding)
+        fixed = sum(w for w, c in zip(natural, columns, strict=True)
+                    if c not in WRAPPING_COLUMNS)
         minimum = self.theme.styles["table_cell"].size * 2 + padding
-        for index, column in enumerate(columns):  # text columns give way to the metric
-            if column in TEXT_COLUMNS and measure - sum(widths[1:]) < measure / 5:
-                widths[index] = max(minimum, widths[index] - (measure / 5 - (
-                    measure - sum(widths[1:]))))
-        widths[0] = measure - sum(widths[1:])
-        if widths[0] < minimum:
+        left = measure - fixed
+        wrapping = [i for i, c in enumerate(columns) if c in WRAPPING_COLUMNS]
+        others = left - sum(minimum for i in wrapping[1:])
+        if others < minimum:
             raise ColumnsTooWide(
-                f"its number columns take {sum(widths[1:]):.0f} pt of the text block's "
-                f"{measure:.0f} pt, leaving {max(widths[0], 0):.0f} pt for the metric column")
+                f"its number columns take {fixed:.0f} pt of the text block's "
+                f"{measure:.0f} pt, leaving {max(others, 0):.0f} pt for the metric column")
+        widths = list(natural)
+        shares = self.share(left, [[self.header(columns[i])] + [cells[i] for cells in body]
+                                   for i in wrapping], [natural[i] for i in wrapping],
+                            [max(piece[i], minimum) for i in wrapping])
+        for index, width in zip(wrapping, shares, strict=True):
+            widths[index] = width
         return widths
 
-    def decimal_padding(self, texts: list[str], role: str) -> float:
-        """Right padding that keeps the widest fraction ('.28%') inside a decimal column."""
-        fractions = [t[t.index("."):] for t in texts if "." in t]
-        widest = max((self.type.width(f, role) for f in fractions), default=0.0)
-        return widest + self.theme.decor.cell_padding
+    def share(self, room: float, texts: list[list[str]], natural: list[float],
+              least: list[float]) -> list[float]:
+        """`room` shared among the wrapping columns (`texts`: each one's cells, header
+        first). If all fit, each gets its natural width and the spare in proportion to it.
+        Else the metric column (the first) takes the rest after the remark column, whose
+        width is the one, among those that set one of its cells on one line or two, giving
+        the table the fewest lines, lines beyond a cell's second counting double (on a tie,
+        the narrowest): short remarks do not wrap, long ones give way to the metric."""
+        if sum(natural) <= room:
+            return [room * n / sum(natural) for n in natural]
+        if len(natural) == 1:
+            return [room]
+        padding = 2 * self.theme.decor.cell_padding
+        em = self.theme.styles["table_cell"].size
+        low, high = least[1], max(room - least[0], least[1])
+        wanted = [room * natural[1] / sum(natural)]
+        for text in texts[1]:  # widths setting a remark on one line, or on two
+            width = self.measure.natural(text, "table_cell")
+            wanted += [width + padding, width / 2 + em + padding]
+        best: tuple[int, float] | None = None
+        for width in sorted({min(max(w, low), high) for w in wanted}):
+            cost = 0
+            for metric, remark in zip(texts[0], texts[1], strict=True):
+                lines = max(self.lines(metric, room - width - padding),
+                            self.lines(remark, width - padding))
+                cost += lines + max(lines - 2, 0)  # a third line and more count double
+            if best is None or cost < best[0]:
+                best = (cost, width)
+        assert best is not None
+        return [room - best[1], best[1]]
+
+    def lines(self, text: str, width: float) -> int:
+        """Lines the composer sets a table cell's text in at `width`."""
+        if not text:
+            return 1
+        return len(compose([Run(text)], self.type.text_style("table_cell"), max(width, 1.0)))
+
+    def paragraph(self, text: str, role: str, align: str, color: object | None = None,
+                  sources: tuple[Source, ...] = ()) -> Cell:
+        """A cell's text set by the composer (unrecorded: the table's CellRecorder records
+        it as it draws)."""
+        style = self.type.text_style(role, align)
+        if color is not None:
+            style = replace(style, color=color)
+        return Cell([Run(text)], style, sources=sources)
 
     def flowables(self, show_title: bool = True) -> list[Flowable]:
-        theme, labels = self.theme, self.theme.labels
+        theme = self.theme
         columns = self.columns()
-        widths = self.widths(columns)
-        header_names = {"metric": labels.table_metric, "from": labels.table_from,
-                        "value": labels.table_value, "unit": labels.table_unit,
-                        "change": labels.table_change, "remark": labels.table_remark}
-        header_style = theme.style("table_header")
+        body = [[self.cell(row, c) for c in columns] for row in self.card.rows]
+        widths = self.widths(columns, body)
         padding = theme.decor.cell_padding
-        cell_style, number_style = theme.style("table_cell"), theme.style("table_number")
         zebra = theme.design.table == "zebra"
-        commands: list[tuple] = [
-            ("FONT", (0, 0), (-1, 0), self.type.fonts.name(header_style), header_style.size),
-            ("TEXTCOLOR", (0, 0), (-1, 0),
-             theme.color(header_style.color if zebra else "primary")),
-            ("FONT", (0, 1), (-1, -1), self.type.fonts.name(cell_style), cell_style.size,
+        header_color = theme.color(theme.style("table_header").color if zebra else "primary")
+        cell_style = theme.style("table_cell")
+        commands: list[tuple] = [  # FONT: the height of an empty cell
+            ("FONT", (0, 0), (-1, -1), self.type.fonts.name(cell_style), cell_style.size,
              cell_style.leading),
-            ("TEXTCOLOR", (0, 1), (-1, -1), theme.color(cell_style.color)),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("LINEBELOW", (0, 0), (-1, -1), theme.spacing.table_rule / 2,
              theme.color("rule")),
@@ -164,55 +264,123 @@ class ScorecardTable:
                           theme.color("primary")),
                          ("LINEABOVE", (0, 0), (-1, 0), theme.spacing.table_rule * 2,
                           theme.color("primary"))]
-        body = [[self.cell(row, c) for c in columns] for row in self.card.rows]
-        for index, name in enumerate(columns):
-            if name not in ("value", "from", "change"):
-                continue
-            role = "table_number" if name == "value" else "table_cell"
-            padding = self.decimal_padding([cells[index] for cells in body], role)
-            commands += [("ALIGN", (index, 0), (index, 0), "RIGHT"),
-                         ("ALIGN", (index, 1), (index, -1), "DECIMAL"),
-                         ("RIGHTPADDING", (index, 1), (index, -1), padding)]
-            if name == "value":
-                commands.append(("FONT", (index, 1), (index, -1),
-                                 self.type.fonts.name(number_style), number_style.size,
-                                 number_style.leading))
-        data: list[list[object]] = [[header_names[c] for c in columns]]
+        rooms = {index: self.decimal_room([cells[index] for cells in body], self.role(name))
+                 for index, name in enumerate(columns) if name in NUMBER_COLUMNS}
+        data: list[list[object]] = [[
+            self.paragraph(self.header(c), "table_header",
+                           "right" if c in NUMBER_COLUMNS else "left", header_color)
+            for c in columns]]
+        heights = [row_height(data[0], widths, padding, {}, cell_style.leading)]
         for number, (row, cells) in enumerate(zip(self.card.rows, body, strict=True), start=1):
-            row_cells: list[object] = [Cell(text, *self.sources(row, column)) if text else text
-                                        for text, column in zip(cells, columns, strict=True)]
+            row_cells: list[object] = []
+            right_paddings: dict[int, float] = {}
             wrapped = False
-            for index, column in enumerate(columns):
-                text = cells[index]
-                if (column == "metric" or column in TEXT_COLUMNS) \
-                        and self.type.width(text, "table_cell") > widths[index] - 2 * padding:
-                    row_cells[index] = self.type.paragraph(
-                        text, "table_cell", sources=self.sources(row, column), recorded=False)
+            for index, (text, column) in enumerate(zip(cells, columns, strict=True)):
+                role = self.role(column)
+                if not text:
+                    row_cells.append("")
+                    continue
+                color = None
+                if column == "change" and row.change is not None:
+                    color = theme.color("rise" if float(row.change) >= 0 else "fall")
+                aligned = "right" if column in NUMBER_COLUMNS else "left"
+                row_cells.append(self.paragraph(text, role, aligned, color,
+                                                self.sources(row, column)))
+                if index in rooms:  # the decimal point under the column's others
+                    right = padding + rooms[index] - self.measure.fraction(text, role)
+                    commands.append(("RIGHTPADDING", (index, number), (index, number), right))
+                    right_paddings[index] = right
+                if self.measure.natural(text, role) > widths[index] - 2 * padding + 0.01:
                     wrapped = True
             if wrapped:  # numbers sit on the last line of a wrapped label
                 commands.append(("VALIGN", (0, number), (-1, number), "BOTTOM"))
-            if row.change is not None:
-                index = columns.index("change")
-                color = "rise" if float(row.change) >= 0 else "fall"
-                commands.append(("TEXTCOLOR", (index, number), (index, number),
-                                 theme.color(color)))
             data.append(row_cells)
+            heights.append(row_height(row_cells, widths, padding, right_paddings,
+                                      cell_style.leading))
         record = self.type.record
         table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", splitByRow=1,
                       renderCB=None if record is None else CellRecorder(record))
         table.setStyle(TableStyle(commands))
-        flow: list[Flowable] = [Spacer(1, theme.spacing.block / 2)]
+        head: list[Flowable] = []
         if show_title:
-            flow += [self.type.paragraph(self.card.title, "table_title",
+            head += [self.type.paragraph(self.card.title, "table_title",
                                          sources=((self.card, "title"),)), Spacer(1, padding)]
         elif self.type.record is not None:
             self.type.record.omit((self.card, "title"), "printed once, as the part's title")
-        flow.append(table)
+        tail: list[Flowable] = []
         if self.card.note:
-            flow += [Spacer(1, padding), self.type.paragraph(
+            tail += [Spacer(1, padding), self.type.paragraph(
                 self.card.note, "note", sources=((self.card, "note"),))]
-        flow.append(Spacer(1, theme.spacing.block))
-        return flow
+        return [Spacer(1, theme.spacing.block / 2), TableBlock(table, heights, head, tail),
+                Spacer(1, theme.spacing.block)]
+
+
+class TableBlock(Flowable):
+    """A table with what goes above it (the title) and below it (the note), as one
+    flowable: it splits only between rows, leaving at least MIN_SPLIT_ROWS body rows on
+    each side (a table of fewer than 2 × MIN_SPLIT_ROWS rows does not split); the title
+    goes with the first part, the note with the last, the header repeats. `rows`: the
+    heights of the table's rows, header first, as the table sets them."""
+
+    def __init__(self, table: Table, rows: list[float], head: list[Flowable],
+                 tail: list[Flowable]) -> None:
+        super().__init__()
+        self.table, self.rows, self.head, self.tail = table, rows, head, tail
+        self.heights: list[float] = []
+
+    @property
+    def parts(self) -> list[Flowable]:
+        return [*self.head, self.table, *self.tail]
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.heights = [part.wrap(available_width, available_height)[1]
+                        for part in self.parts]
+        self.width, self.height = available_width, sum(self.heights)
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        self.wrap(available_width, available_height)
+        if self.height <= available_height + 1e-6:
+            return [self]
+        header, body = self.rows[0], self.rows[1:]
+        if len(body) < 2 * MIN_SPLIT_ROWS:
+            return []
+        room = available_height - sum(self.heights[:len(self.head)]) - header
+        fit, used = 0, 0.0
+        for height in body:
+            if used + height > room + 1e-6:
+                break
+            used, fit = used + height, fit + 1
+        fit = min(fit, len(body) - MIN_SPLIT_ROWS)
+        if fit < MIN_SPLIT_ROWS:
+            return []
+        # the table splits after the last row within the height (a margin far below a row)
+        pieces = self.table.split(available_width, header + used + min(body) / 2)
+        if len(pieces) != 2:
+            return []
+        first = TableBlock(pieces[0], self.rows[:1 + fit], self.head, [])
+        rest = TableBlock(pieces[1], [header, *body[fit:]], [], self.tail)
+        for part in (first, rest):
+            part.content_origin = getattr(self, "content_origin", None)
+        return [first, rest]
+
+    def draw(self) -> None:
+        y = self.height
+        for part, height in zip(self.parts, self.heights, strict=True):
+            y -= height
+            part.drawOn(self.canv, 0, y)
+
+
+def row_height(cells: list[object], widths: list[float], padding: float,
+               right_paddings: dict[int, float], leading: float) -> float:
+    """Height of a table row as ReportLab sets it: its tallest cell (an empty one is a line
+    of `leading`) and the vertical padding."""
+    tallest = leading
+    for index, cell in enumerate(cells):
+        if isinstance(cell, Flowable):
+            inner = widths[index] - padding - right_paddings.get(index, padding)
+            tallest = max(tallest, cell.wrap(inner, 1e9)[1])
+    return tallest + padding * 0.7 + padding * 0.85
 
 
 TOO_WIDE_HINT = ("set its numbers in a smaller type (the theme's styles.table_number and "
