@@ -24,7 +24,6 @@ from builder.engine.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
-    KeepTogether,
     LayoutError,
     NextPageTemplate,
     PageBreak,
@@ -495,16 +494,10 @@ class StoryBuilder:
                     Spacer(1, gap)]
         if isinstance(block, Photos):
             return [Spacer(1, gap), *self.gallery(list(block.figures), block.columns)]
-        flow = ScorecardTable(block, self.theme, self.type).flowables(
-            show_title=block.title != part.title)
-        chart = change_bars(block, self.theme, self.fonts, self.theme.text_width) \
+        chart = change_bars(block, self.theme, self.type, self.theme.text_width) \
             if block.chart == "bars" else None
-        if chart is not None:
-            flow += [KeepTogether([
-                self.type.paragraph(f"{block.title}：{self.theme.labels.chart_title}",
-                                    "table_title"),
-                Spacer(1, gap / 2), chart]), Spacer(1, gap)]
-        return flow
+        return ScorecardTable(block, self.theme, self.type).flowables(
+            show_title=block.title != part.title, chart=chart)
 
     def gallery(self, figures: list[Figure], columns: int = 2) -> list[Flowable]:
         """Pictures in a grid of `columns`, each scaled to its frame, captions below."""

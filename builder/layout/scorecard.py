@@ -28,6 +28,10 @@ their natural width."""
 ROW_ATTRIBUTES = {"metric": ("metric",), "from": ("start",), "value": ("qualifier", "value"),
                   "unit": ("unit",), "change": ("change",), "remark": ("remark",)}
 """The row fields each column prints."""
+SHORT_REMARK = 6
+"""Characters (em) of a remark that does not wrap, if the metric column keeps METRIC_KEEPS."""
+METRIC_KEEPS = 8
+"""Characters (em) of the metric column a short remark leaves it."""
 MIN_SPLIT_ROWS = 3
 """Fewest body rows a table leaves on either side of a page break."""
 
@@ -194,17 +198,22 @@ class ScorecardTable:
         Else the metric column (the first) takes the rest after the remark column, whose
         width is the one, among those that set one of its cells on one line or two, giving
         the table the fewest lines, lines beyond a cell's second counting double (on a tie,
-        the narrowest): short remarks do not wrap, long ones give way to the metric."""
+        the narrowest), and no narrower than SHORT_REMARK em while the metric keeps
+        METRIC_KEEPS em: short remarks do not wrap, long ones give way to the metric."""
         if sum(natural) <= room:
             return [room * n / sum(natural) for n in natural]
         if len(natural) == 1:
             return [room]
         padding = 2 * self.theme.decor.cell_padding
         em = self.theme.styles["table_cell"].size
-        low, high = least[1], max(room - least[0], least[1])
+        remarks = [self.measure.natural(t, "table_cell") for t in texts[1]]
+        high = max(room - least[0], least[1])
+        # a short remark stays on one line while the metric column keeps METRIC_KEEPS em
+        short = min(max(remarks), SHORT_REMARK * em) + padding
+        keeps = room - min(natural[0], METRIC_KEEPS * em + padding)
+        low = min(max(least[1], min(short, keeps)), high)
         wanted = [room * natural[1] / sum(natural)]
-        for text in texts[1]:  # widths setting a remark on one line, or on two
-            width = self.measure.natural(text, "table_cell")
+        for width in remarks:  # widths setting a remark on one line, or on two
             wanted += [width + padding, width / 2 + em + padding]
         best: tuple[int, float] | None = None
         for width in sorted({min(max(w, low), high) for w in wanted}):
@@ -233,7 +242,10 @@ class ScorecardTable:
             style = replace(style, color=color)
         return Cell([Run(text)], style, sources=sources)
 
-    def flowables(self, show_title: bool = True) -> list[Flowable]:
+    def flowables(self, show_title: bool = True,
+                  chart: Flowable | None = None) -> list[Flowable]:
+        """The table as a TableBlock, with its title, note and `chart` (kept on the page of
+        the table's last rows when it can be)."""
         theme = self.theme
         columns = self.columns()
         body = [[self.cell(row, c) for c in columns] for row in self.card.rows]
@@ -311,26 +323,37 @@ class ScorecardTable:
         if self.card.note:
             tail += [Spacer(1, padding), self.type.paragraph(
                 self.card.note, "note", sources=((self.card, "note"),))]
-        return [Spacer(1, theme.spacing.block / 2), TableBlock(table, heights, head, tail),
+        block = TableBlock(table, heights, head, tail, chart, theme.spacing.block)
+        return [Spacer(1, theme.spacing.block / 2), block,
                 Spacer(1, theme.spacing.block)]
 
 
 class TableBlock(Flowable):
-    """A table with what goes above it (the title) and below it (the note), as one
-    flowable: it splits only between rows, leaving at least MIN_SPLIT_ROWS body rows on
-    each side (a table of fewer than 2 × MIN_SPLIT_ROWS rows does not split); the title
-    goes with the first part, the note with the last, the header repeats. `rows`: the
-    heights of the table's rows, header first, as the table sets them."""
+    """A table with what goes above it (the title) and below it (the note, then a chart
+    `gap` below), as one flowable: it splits only between rows, leaving at least
+    MIN_SPLIT_ROWS body rows on each side (a table of fewer than 2 × MIN_SPLIT_ROWS rows
+    does not split); the title goes with the first part, the note and the chart with the
+    last, the header repeats. `rows`: the heights of the table's rows, header first, as
+    the table sets them.
+
+    The chart stays with the table's last rows: near the page foot it closes up its bars,
+    or splits between them, or takes the last rows with it to the next page; only when the
+    table cannot split does it go to the next page alone."""
 
     def __init__(self, table: Table, rows: list[float], head: list[Flowable],
-                 tail: list[Flowable]) -> None:
+                 tail: list[Flowable], chart: Flowable | None = None,
+                 gap: float = 0.0, continued: bool = False) -> None:
         super().__init__()
         self.table, self.rows, self.head, self.tail = table, rows, head, tail
+        self.chart, self.gap = chart, gap
+        self.continued = continued
+        """The last rows of a split table: they never leave the chart behind."""
         self.heights: list[float] = []
 
     @property
     def parts(self) -> list[Flowable]:
-        return [*self.head, self.table, *self.tail]
+        chart = [] if self.chart is None else [Spacer(1, self.gap), self.chart]
+        return [*self.head, self.table, *self.tail, *chart]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self.heights = [part.wrap(available_width, available_height)[1]
@@ -338,10 +361,34 @@ class TableBlock(Flowable):
         self.width, self.height = available_width, sum(self.heights)
         return self.width, self.height
 
+    def with_parts(self, table: Table, rows: list[float], head: list[Flowable],
+                   tail: list[Flowable], chart: Flowable | None,
+                   continued: bool = False) -> TableBlock:
+        block = TableBlock(table, rows, head, tail, chart, self.gap, continued)
+        block.content_origin = getattr(self, "content_origin", None)
+        return block
+
     def split(self, available_width: float, available_height: float) -> list[Flowable]:
         self.wrap(available_width, available_height)
         if self.height <= available_height + 1e-6:
             return [self]
+        if self.chart is not None:  # the chart closes up or splits to stay on this page
+            above = sum(self.heights[:-1])
+            pieces = self.chart.split(available_width, available_height - above)
+            if pieces:
+                block = self.with_parts(self.table, self.rows, self.head, self.tail, pieces[0],
+                                        self.continued)
+                return [block, *pieces[1:]]
+        rows = self.split_rows(available_width, available_height)
+        if rows or self.chart is None or self.continued:
+            return rows
+        alone = self.with_parts(self.table, self.rows, self.head, self.tail, None)
+        if alone.wrap(available_width, available_height)[1] <= available_height + 1e-6:
+            return [alone, self.chart]  # the table cannot split: the chart goes on alone
+        return []
+
+    def split_rows(self, available_width: float, available_height: float) -> list[Flowable]:
+        """The table split between rows (see the class docstring), or nothing."""
         header, body = self.rows[0], self.rows[1:]
         if len(body) < 2 * MIN_SPLIT_ROWS:
             return []
@@ -355,14 +402,12 @@ class TableBlock(Flowable):
         if fit < MIN_SPLIT_ROWS:
             return []
         # the table splits after the last row within the height (a margin far below a row)
-        pieces = self.table.split(available_width, header + used + min(body) / 2)
+        pieces = self.table.split(available_width, header + sum(body[:fit]) + min(body) / 2)
         if len(pieces) != 2:
             return []
-        first = TableBlock(pieces[0], self.rows[:1 + fit], self.head, [])
-        rest = TableBlock(pieces[1], [header, *body[fit:]], [], self.tail)
-        for part in (first, rest):
-            part.content_origin = getattr(self, "content_origin", None)
-        return [first, rest]
+        return [self.with_parts(pieces[0], self.rows[:1 + fit], self.head, [], None),
+                self.with_parts(pieces[1], [header, *body[fit:]], [], self.tail, self.chart,
+                                continued=True)]
 
     def draw(self) -> None:
         y = self.height

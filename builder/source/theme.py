@@ -48,6 +48,8 @@ STYLE_ROLES = (
     "table_title", "table_header", "table_cell", "table_number", "back_title", "back_text")
 COLOR_NAMES = ("primary", "primary_dark", "accent", "accent_light", "zebra", "ink", "muted",
                "rule", "rise", "fall", "paper")
+OPTIONAL_COLORS = {"chart": "primary"}
+"""Colours a theme may leave out, each defaulting to the colour named (after `extends`)."""
 
 MAX_CHAIN = 8
 """Theme files in an `extends` chain, the theme itself included."""
@@ -434,6 +436,9 @@ def _theme(reader: ThemeReader, node: yaml.Node, path: Path) -> Theme:
     page: Page = sections.pop("page")
     colors = {name: _cmyk(reader, value, name)
               for name, value in _named(reader, top["colors"], "colors").items()}
+    for name, default in OPTIONAL_COLORS.items():
+        if name not in colors and default in colors:
+            colors[name] = colors[default]
     styles = {name: _style(reader, value, name, colors)
               for name, value in _named(reader, top["styles"], "styles").items()}
     fonts = {name: _section(reader, value, f"fonts.{name}", FontFamily)
