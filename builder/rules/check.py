@@ -59,7 +59,7 @@ MAX_LENGTH = {
     "meta 'issuer'": 16, "meta 'date'": 11, "part 'title'": 20, "part 'headline'": 60,
     "part 'tag'": 20, "figure caption": 150, "quote": 600, "quote source": 40,
     "row 'metric'": 100, "row 'from'": 12, "row 'qualifier'": 4, "row 'value'": 12,
-    "row 'unit'": 4, "row 'change'": 8, "row 'remark'": 10,
+    "row 'unit'": 4, "row 'change'": 8, "row 'remark'": 30,
 }
 """Most characters of texts whose place does not split across pages or wrap (box, cover,
 table cell, contents line): longer ones would overflow the page (A4 and A5 tested).

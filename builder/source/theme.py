@@ -194,7 +194,8 @@ class Spacing:
 
 @dataclass(frozen=True)
 class TableColumns:
-    """`table_columns`: shares of the measure by scorecard column; the metric takes the rest."""
+    """`table_columns`: shares of the measure by scorecard column. Deprecated: still read
+    and checked, so that old themes load, but unused (widths come from the content)."""
 
     from_: float = field(metadata={"key": "from", **share(0, METRIC_SHARES)})
     value: float = field(metadata=share(0, METRIC_SHARES))
