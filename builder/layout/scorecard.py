@@ -17,7 +17,7 @@ from dataclasses import replace
 from builder.engine.platypus import Flowable, LayoutError, Spacer, Table, TableStyle
 from builder.source.model import Scorecard, ScoreRow
 from builder.source.theme import Theme
-from builder.typeset.compose import Composer, Run, atomize, compose, may_break
+from builder.typeset.compose import Composer, Run, TextStyle, atomize, compose, may_break
 from builder.typeset.record import PrintRecord, Source
 from builder.typeset.typesetter import ComposedParagraph, Typesetter
 
@@ -63,29 +63,24 @@ class CellRecorder:
 
 
 class Measure:
-    """Widths of texts as the composer sets them in a theme role (memoized per text)."""
+    """Widths of texts as the composer sets them in a theme role (memoized in _MEASURED,
+    for every table: a yearbook repeats its units and headers)."""
 
     def __init__(self, typesetter: Typesetter) -> None:
         self.type = typesetter
-        self._natural: dict[tuple[str, str], tuple[float, float]] = {}
+        self.styles: dict[str, TextStyle] = {}
 
     def __call__(self, text: str, role: str) -> tuple[float, float]:
         """(natural width on one line, width of the widest piece no line may break)."""
-        key = (text, role)
-        found = self._natural.get(key)
+        style = self.styles.get(role)
+        if style is None:
+            style = self.styles[role] = self.type.text_style(role)
+        key = (text, style)
+        found = _MEASURED.get(key)
         if found is None:
-            atoms = atomize([Run(text)], self.type.text_style(role))
-            if not atoms:
-                found = (0.0, 0.0)
-            else:
-                composer = Composer(atoms, self.type.text_style(role))
-                widest, start = 0.0, 0
-                for end in range(1, len(atoms) + 1):
-                    if end == len(atoms) or may_break(atoms[end - 1], atoms[end]):
-                        widest = max(widest, composer.measure(start, end)[0])
-                        start = end
-                found = (composer.measure(0, len(atoms))[0], widest)
-            self._natural[key] = found
+            if len(_MEASURED) >= MEASURED_LIMIT:
+                _MEASURED.clear()
+            found = _MEASURED[key] = _measure(text, style)
         return found
 
     def natural(self, text: str, role: str) -> float:
@@ -98,12 +93,31 @@ class Measure:
         return self.natural(text, role) - self.natural(text[:text.index(".")], role)
 
 
+MEASURED_LIMIT = 20_000
+_MEASURED: dict[tuple[str, TextStyle], tuple[float, float]] = {}
+
+
+def _measure(text: str, style: TextStyle) -> tuple[float, float]:
+    """(natural width of `text` on one line, its widest piece no line may break)."""
+    atoms = atomize([Run(text)], style)
+    if not atoms:
+        return 0.0, 0.0
+    composer = Composer(atoms, style)
+    widest, start = 0.0, 0
+    for end in range(1, len(atoms) + 1):
+        if end == len(atoms) or may_break(atoms[end - 1], atoms[end]):
+            widest = max(widest, composer.measure(start, end)[0])
+            start = end
+    return composer.measure(0, len(atoms))[0], widest
+
+
 class ScorecardTable:
     """A scorecard block as a table: header row repeated on each page, rows never split."""
 
     def __init__(self, card: Scorecard, theme: Theme, typesetter: Typesetter) -> None:
         self.card, self.theme, self.type = card, theme, typesetter
         self.measure = Measure(typesetter)
+        self.styles: dict[tuple[str, str, object], TextStyle] = {}
 
     def columns(self) -> list[str]:
         rows = self.card.rows
@@ -237,9 +251,13 @@ class ScorecardTable:
                   sources: tuple[Source, ...] = ()) -> Cell:
         """A cell's text set by the composer (unrecorded: the table's CellRecorder records
         it as it draws)."""
-        style = self.type.text_style(role, align)
-        if color is not None:
-            style = replace(style, color=color)
+        key = (role, align, color)
+        style = self.styles.get(key)
+        if style is None:
+            style = self.type.text_style(role, align)
+            if color is not None:
+                style = replace(style, color=color)
+            self.styles[key] = style
         return Cell([Run(text)], style, sources=sources)
 
     def flowables(self, show_title: bool = True,
