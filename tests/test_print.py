@@ -89,10 +89,10 @@ def test_marks_use_the_registration_colour_and_are_drawn_once(built: Built) -> N
 
 
 def test_every_padding_page_has_its_marks_once(tmp_path: Path) -> None:
-    """大32开 pads with 3 blank pages: each is a page begun as any other (marks drawn once),
+    """A5 pads with 2 blank pages: each is a page begun as any other (marks drawn once),
     and the back cover after them draws its marks once too."""
     output = tmp_path / "padded.pdf"
-    build(DEFAULT_CONTENT, output, page_size="大32开")
+    build(DEFAULT_CONTENT, output, page_size="A5")
     with pikepdf.open(output) as document:
         streams = [page.Contents.read_bytes() for page in document.pages]
     blanks = [s for s in streams if b" Tf" not in s and b" re" not in s]

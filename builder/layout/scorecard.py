@@ -272,9 +272,10 @@ class ScorecardTable:
         zebra = theme.design.table == "zebra"
         header_color = theme.color(theme.style("table_header").color if zebra else "primary")
         cell_style = theme.style("table_cell")
-        commands: list[tuple] = [  # FONT: the height of an empty cell
+        commands: list[tuple] = [  # FONT and TEXTCOLOR: empty cells (no default RGB black)
             ("FONT", (0, 0), (-1, -1), self.type.fonts.name(cell_style), cell_style.size,
              cell_style.leading),
+            ("TEXTCOLOR", (0, 0), (-1, -1), theme.color(cell_style.color)),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("LINEBELOW", (0, 0), (-1, -1), theme.spacing.table_rule / 2,
              theme.color("rule")),
