@@ -16,6 +16,7 @@ import yaml
 from content_factory import document, han, write
 
 from builder.build import build
+from builder.errors import BrochureError
 from builder.layout import scorecard
 from builder.source.theme import load_theme, theme_path
 
@@ -306,3 +307,15 @@ def test_bars_take_the_theme_chart_colour(built, tmp_path: Path) -> None:
     yellow = tmp_path / "yellow.pdf"
     build(DEFAULT_CONTENT, yellow, str(theme))
     assert set(bar_colours(yellow)) == {(0.0, 0.0, 1.0, 0.0)}
+
+
+def test_numbers_too_wide_for_the_page_are_a_clean_error(tmp_path: Path) -> None:
+    """Numbers never wrap: when the columns that keep their natural width leave the metric
+    column no room, the build says so (ColumnsTooWide), naming the scorecard's line."""
+    row = {"metric": "指标", "from": "1" * 12, "qualifier": "超过超过", "value": "8" * 12,
+           "unit": "平方公里", "change": "-" + "9" * 7}
+    path = write(tmp_path, document({"scorecard": "表", "rows": [row]}))
+    with pytest.raises(BrochureError, match="its number columns take") as caught:
+        build(path, tmp_path / "doc.pdf", page_size="A5")
+    assert f"{path}:" in str(caught.value) and not (tmp_path / "doc.pdf").exists()
+    build(path, tmp_path / "doc.pdf")  # A4 holds them
