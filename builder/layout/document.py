@@ -165,28 +165,29 @@ class BrochureDoc(BaseDocTemplate):
         super().handle_pageBegin()
         if self.page > MAX_PAGES:
             raise TooManyPages  # ReportLab rewrites the message of what passes through it
-
-    def handle_frameBegin(self, *args: object, **options: object) -> None:  # noqa: N802
-        super().handle_frameBegin(*args, **options)
         deferred = getattr(self, "deferred", [])
-        if deferred:  # floats put off on the last frame open this one
-            self._hanging.extend(deferred)
+        if deferred:  # floats put off on the last page open this one (balanced columns
+            self._hanging.extend(deferred)  # lay out in frames of their own: not frames)
             self.deferred = []
 
     def filterFlowables(self, flowables: list[Flowable | None]) -> None:
         first = flowables[0]
         deferred = getattr(self, "deferred", [])
         if deferred and getattr(first, "part_boundary", False):
-            flowables[0:0] = deferred  # a part's floats never leave it
+            for flowable in deferred:  # a part's floats never leave it: smaller, if need be
+                _shrink_to_fit(flowable, self.frame, SMALLEST_LAST_FIGURE)
+            flowables[0:0] = deferred
             self.deferred = []
             return
         if isinstance(first, Decided):
             flowables[0:1] = first.decide(self.page, self._curPageFlowableCount > 0) \
                 or [None]  # None: skipped
-        elif getattr(first, "floats", False) and not self.frame._atTop \
-                and not _fits(first, self.frame) and _text_follows(flowables):
-            self.deferred = [*deferred, first]
-            flowables[0] = None
+        elif getattr(first, "floats", False) and not self.frame._atTop:
+            last = not _text_follows(flowables)  # alone on the next page if it moved
+            smallest = SMALLEST_LAST_FIGURE if last else SMALLEST_FIGURE
+            if not _shrink_to_fit(first, self.frame, smallest) and not last:
+                self.deferred = [*deferred, first]
+                flowables[0] = None
 
     def handle_flowable(self, flowables: list[Flowable | None]) -> None:
         first = flowables[0] if flowables else None
@@ -198,10 +199,19 @@ class BrochureDoc(BaseDocTemplate):
             raise BlockTooLarge(str(error), _origin(first)) from None
 
 
-def _fits(flowable: Flowable, frame: Frame) -> bool:
-    """Whether `flowable` fits in what is left of `frame`."""
+SMALLEST_FIGURE, SMALLEST_LAST_FIGURE = 0.75, 0.5
+"""How far a picture may shrink to stay where it stands rather than float to the next
+page: while text follows it, and at the end of its part (where it would stand alone)."""
+
+
+def _shrink_to_fit(flowable: Flowable, frame: Frame, smallest: float) -> bool:
+    """Whether `flowable` fits in what is left of `frame`, a figure shrunk to no less
+    than `smallest` of its width if need be."""
     room = frame._y - frame._y1p - flowable.getSpaceBefore()
-    return flowable.wrap(frame._getAvailableWidth(), room)[1] <= room + 1e-6
+    width = frame._getAvailableWidth()
+    if flowable.wrap(width, room)[1] <= room + 1e-6:
+        return True
+    return isinstance(flowable, FigureFrame) and flowable.shrink_to(room, smallest)
 
 
 def _text_follows(flowables: list[Flowable | None]) -> bool:
@@ -491,6 +501,8 @@ class StoryBuilder:
         self.document, self.theme, self.fonts = document, theme, fonts
         self.opener_pages = opener_pages
         """Parts with an 'auto' opener set as a full page (see layout_document)."""
+        self.noted = False
+        """Whether the note on the truncation mark is placed."""
         self.state, self.profile, self.record = state, profile, record
         self._images: ImageStore | None = None
         self.type = Typesetter(theme, fonts, record)
@@ -564,8 +576,9 @@ class StoryBuilder:
             head = [Decided(functools.partial(self.open_part, index, part, marker, opener))]
         else:  # a title in the flow, on the page under way if it has room
             room = self.theme.page_height * self.theme.spacing.share_page
-            head = [NextPageTemplate("body"), CondPageBreak(room),
-                    Spacer(1, self.theme.spacing.block * 2), marker, *self.part_title(part)]
+            title = self.part_title(part)
+            title[0].spaceBefore = self.theme.spacing.block * 2  # none at a page's top
+            head = [NextPageTemplate("body"), CondPageBreak(room), marker, *title]
         head[0].part_boundary = True
         _mark(head, Origin("part title", part.line))
         return head + body
@@ -660,8 +673,14 @@ class StoryBuilder:
         gap = self.theme.spacing.block
         if isinstance(block, Paragraph):
             suffix = TRUNCATION_MARK if block.truncated else ""
-            return [self.type.paragraph(block.text, "body", "justify", suffix, "muted",
-                                        sources=((block, "text"),))]
+            flow: list[Flowable] = [self.type.paragraph(
+                block.text, "body", "justify", suffix, "muted", sources=((block, "text"),))]
+            if block.truncated and not self.noted:  # the note on "……" under its first use
+                self.noted = True
+                note = self.type.paragraph(self.theme.labels.truncated_note, "note")
+                note.spaceBefore = self.theme.spacing.block / 2
+                flow.append(note)
+            return flow
         if isinstance(block, Heading):
             style = self.theme.style("heading")
             return [CondPageBreak(style.leading * 4), Spacer(1, gap / 2),
@@ -887,6 +906,17 @@ class FigureFrame(Flowable):
         self.frame_height = width * theme.spacing.figure_ratio
         self.caption = typesetter.paragraph(figure.caption, "caption", "center",
                                             sources=((figure, "caption"),))
+
+    def shrink_to(self, height: float, smallest: float) -> bool:
+        """Scale the picture down so the figure is at most `height` tall, if that keeps at
+        least `smallest` of its size; returns whether it did."""
+        caption = self.caption.wrap(self.frame_width, height)[1] + self.theme.decor.caption_gap
+        scale = (height - caption) / self.frame_height
+        if scale < smallest:
+            return False
+        self.frame_width *= min(1.0, scale)
+        self.frame_height *= min(1.0, scale)
+        return True
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         _, caption_height = self.caption.wrap(self.frame_width, available_height)
