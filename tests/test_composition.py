@@ -125,7 +125,7 @@ def test_running_heads_name_the_section_of_the_first_line_mirrored(built: Built)
 def test_no_running_head_on_covers_and_opener_pages(built: Built) -> None:
     texts = _pages(built.pdf)
     assert not _running_head(built.pdf, 1) and not _running_head(built.pdf, len(texts))
-    for opener, text in _opener_and_text(texts, built.document):
+    for opener, _text in _opener_and_text(texts, built.document):
         assert not _running_head(built.pdf, opener), opener  # a full page or a band
 
 

@@ -95,6 +95,8 @@ INDENT_MAX_EM = 3.0           # line starts up to this far right of the edge bel
 PAIR_TARGET_EM = 1.5          # two adjacent full-width marks should take at most this much
 LEADING_SLACK = 1.1           # a baseline step above leading × this ends a paragraph
 FULL_COLUMN_LEADINGS = 2.5    # a column ending this many leadings above its bottom is full
+BAND_GAP_LEADINGS = 3         # body lines this far apart on a page (a figure, a heading
+                              # between runs of columns) start a new band of the page
 
 
 # ----------------------------------------------------------------------------- results
@@ -200,6 +202,7 @@ class _Line:
     font: str
     block: int = -1          # index into the report's blocks
     number: int = 0          # 1-based among the page's body lines
+    band: int = 0            # 0-based: runs of columns stacked on a page, top down
 
     @property
     def x0(self) -> float:
@@ -367,11 +370,35 @@ def _find_blocks(lines: list[_Line], em: float) -> list[TextBlock]:
     return blocks
 
 
+def _find_bands(lines: list[_Line], blocks: list[TextBlock]) -> None:
+    """Set each line's ``band``: a page whose body lines leave a gap of BAND_GAP_LEADINGS
+    or more across every block (a figure or a title between two runs of columns) is read
+    band by band, each band column by column."""
+    if not blocks:
+        return
+    gap = BAND_GAP_LEADINGS * max(block.leading for block in blocks)
+    by_page: dict[int, list[_Line]] = {}
+    for line in lines:
+        by_page.setdefault(line.page, []).append(line)
+    for page_lines in by_page.values():
+        page_lines.sort(key=lambda line: line.baseline)
+        band, last = 0, page_lines[0].baseline
+        for line in page_lines:
+            band += line.baseline - last > gap
+            line.band, last = band, line.baseline
+
+
 def _paragraphs(lines: list[_Line], blocks: list[TextBlock]) -> list[list[_Line]]:
     """Split the body lines, in reading order, into paragraphs."""
     bottoms: dict[int, float] = {}
     for line in lines:
         bottoms[line.block] = max(bottoms.get(line.block, 0.0), line.baseline)
+    band_bottoms: dict[tuple[int, int, int], float] = {}
+    last_band: dict[int, int] = {}
+    for line in lines:
+        key = (line.page, line.band, line.block)
+        band_bottoms[key] = max(band_bottoms.get(key, 0.0), line.baseline)
+        last_band[line.page] = max(last_band.get(line.page, 0), line.band)
     paragraphs: list[list[_Line]] = []
     previous: _Line | None = None
     for line in lines:
@@ -379,9 +406,13 @@ def _paragraphs(lines: list[_Line], blocks: list[TextBlock]) -> list[list[_Line]
         indented = line.x0 - block.left >= INDENT_MIN_EM * line.size
         if previous is None or indented:
             new = True
-        elif previous.page != line.page or previous.block != line.block:
+        elif previous.page != line.page or previous.block != line.block \
+                or previous.band != line.band:
             # continues only from a full column: the previous line sits near the bottom
-            new = (bottoms[previous.block] - previous.baseline
+            # (of its band, in a band above another on the page)
+            bottom = bottoms[previous.block] if previous.band == last_band[previous.page] \
+                else band_bottoms[(previous.page, previous.band, previous.block)]
+            new = (bottom - previous.baseline
                    > FULL_COLUMN_LEADINGS * blocks[previous.block].leading)
         else:
             step = line.baseline - previous.baseline
@@ -451,8 +482,9 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
     report.body_lines = len(body)
     report.han_characters = sum(is_han(c) for line in body for g in line.glyphs for c in g.text)
     report.blocks = _find_blocks(body, body_size)
-    # reading order: page, then block (column) left to right, then top to bottom
-    body.sort(key=lambda line: (line.page, line.block, line.baseline))
+    _find_bands(body, report.blocks)
+    # reading order: page, band, then block (column) left to right, then top to bottom
+    body.sort(key=lambda line: (line.page, line.band, line.block, line.baseline))
     per_page: Counter[int] = Counter()
     for line in body:
         per_page[line.page] += 1

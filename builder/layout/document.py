@@ -160,29 +160,36 @@ class BrochureDoc(BaseDocTemplate):
     for the page comes from."""
 
     deferred: list[Flowable]
+    """Floats put off until the next page."""
+    story: list[Flowable | None]
+    """The flowables still to lay out (the build loop's list)."""
 
     def handle_pageBegin(self) -> None:  # noqa: N802 - ReportLab's name
         super().handle_pageBegin()
         if self.page > MAX_PAGES:
             raise TooManyPages  # ReportLab rewrites the message of what passes through it
         deferred = getattr(self, "deferred", [])
-        if deferred:  # floats put off on the last page open this one (balanced columns
-            self._hanging.extend(deferred)  # lay out in frames of their own: not frames)
+        if deferred:  # floats put off on the last page open this one (pages, not frames:
+            self.story[0:0] = deferred  # balanced columns lay out in frames of their own)
             self.deferred = []
 
     def filterFlowables(self, flowables: list[Flowable | None]) -> None:
+        if flowables is not self._hanging:
+            self.story = flowables  # the list the build loop takes flowables from
         first = flowables[0]
         deferred = getattr(self, "deferred", [])
         if deferred and getattr(first, "part_boundary", False):
             for flowable in deferred:  # a part's floats never leave it: smaller, if need be
-                _shrink_to_fit(flowable, self.frame, SMALLEST_LAST_FIGURE)
+                if self.frame is not None:
+                    _shrink_to_fit(flowable, self.frame, SMALLEST_LAST_FIGURE)
             flowables[0:0] = deferred
             self.deferred = []
             return
         if isinstance(first, Decided):
             flowables[0:1] = first.decide(self.page, self._curPageFlowableCount > 0) \
                 or [None]  # None: skipped
-        elif getattr(first, "floats", False) and not self.frame._atTop:
+        elif getattr(first, "floats", False) and self.frame is not None \
+                and not private.frame_at_top(self.frame):
             last = not _text_follows(flowables)  # alone on the next page if it moved
             smallest = SMALLEST_LAST_FIGURE if last else SMALLEST_FIGURE
             if not _shrink_to_fit(first, self.frame, smallest) and not last:
@@ -207,8 +214,8 @@ page: while text follows it, and at the end of its part (where it would stand al
 def _shrink_to_fit(flowable: Flowable, frame: Frame, smallest: float) -> bool:
     """Whether `flowable` fits in what is left of `frame`, a figure shrunk to no less
     than `smallest` of its width if need be."""
-    room = frame._y - frame._y1p - flowable.getSpaceBefore()
-    width = frame._getAvailableWidth()
+    width, room = private.frame_room(frame)
+    room -= flowable.getSpaceBefore()
     if flowable.wrap(width, room)[1] <= room + 1e-6:
         return True
     return isinstance(flowable, FigureFrame) and flowable.shrink_to(room, smallest)
@@ -246,15 +253,23 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: Out
     saddle-stitched booklet), parts whose opener was chosen by length ('auto') and set as a
     band get a full opener page facing their text, as many as the shortfall and the page
     sides allow, in a second pass; blank pages make up only what that cannot."""
+    told = 0
+
+    def tell(page: int) -> None:  # a second pass tells only of pages the first had not
+        nonlocal told
+        if progress is not None and page > told:
+            told = page
+            progress(page)
+
     def once(opener_pages: frozenset[int]) -> LaidOut:
-        return _layout(document, theme, fonts, profile, progress, before_save, pdf_version,
+        return _layout(document, theme, fonts, profile, tell, before_save, pdf_version,
                        opener_pages)
 
     laid = once(frozenset())
     short = laid.blanks
     if not short:
         return laid
-    offset, pages = 0, set()
+    offset, pages = 0, set[int]()
     for index in laid.auto_bands:  # each opener page moves the pages after it by one
         if len(pages) < short and (laid.part_pages[index] + offset) % 2 == 0:
             pages.add(index)
@@ -403,7 +418,7 @@ class PartStart(Flowable):
         self.state.part_pages[self.index] = page
         self.state.current_part = self.part
         frame = getattr(self, "_frame", None)
-        if frame is None or frame._atTop:  # nothing above it: the page's first line is ours
+        if frame is None or private.frame_at_top(frame):  # the page's first line is ours
             self.state.page_parts[page] = self.part
 
 

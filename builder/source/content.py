@@ -20,8 +20,8 @@ from builder import data
 from builder.source.model import (
     CHARTS,
     FIGURE_WIDTHS,
-    OPENERS,
     LAYOUTS,
+    OPENERS,
     Block,
     Document,
     Figure,
