@@ -55,7 +55,7 @@ from builder.source.model import (
 from builder.source.texts import tag_printed
 from builder.source.theme import Slots, Theme, fill
 from builder.typeset.record import PrintRecord
-from builder.typeset.typesetter import Fonts, Typesetter
+from builder.typeset.typesetter import ComposedParagraph, Fonts, Typesetter
 
 if TYPE_CHECKING:
     from builder.pdf.images import ImageStore
@@ -205,6 +205,9 @@ class BrochureDoc(BaseDocTemplate):
         except LayoutError as error:
             raise BlockTooLarge(str(error), _origin(first)) from None
 
+
+PART_END_LINES = 3
+"""No page holds only the last one or two lines of a part."""
 
 SMALLEST_FIGURE, SMALLEST_LAST_FIGURE = 0.75, 0.5
 """How far a picture may shrink to stay where it stands rather than float to the next
@@ -637,10 +640,15 @@ class StoryBuilder:
 
     def body(self, blocks: Sequence[Block], part: Part) -> list[Flowable]:
         """The part's blocks; in a two-column design, runs of text are set in balanced
-        columns while tables and figures span the measure."""
+        columns while tables and figures span the measure. A part's last paragraph carries
+        at least PART_END_LINES to a page it runs on to."""
         columns = self.theme.design.columns
         if columns == 1:
-            return [f for block in blocks for f in self.block(block, part)]
+            single = [f for block in blocks for f in self.block(block, part)]
+            last = getattr(single[-1], "paragraph", single[-1]) if single else None
+            if isinstance(last, ComposedParagraph) and isinstance(blocks[-1], Paragraph):
+                last.widows = PART_END_LINES
+            return single
         flow: list[Flowable] = []
         run: list[Flowable] = []
         gap = self.theme.text_width - columns * self.theme.column_width
@@ -693,8 +701,7 @@ class StoryBuilder:
             if block.truncated and not self.noted:  # the note on "……" under its first use
                 self.noted = True
                 note = self.type.paragraph(self.theme.labels.truncated_note, "note")
-                note.spaceBefore = self.theme.spacing.block / 2
-                flow.append(note)
+                return [WithNote(flow[0], note, self.theme.spacing.block / 2)]
             return flow
         if isinstance(block, Heading):
             style = self.theme.style("heading")
@@ -764,6 +771,35 @@ def _mark(flow: list[Flowable], origin: Origin) -> list[Flowable]:
         if flowable is not None and getattr(flowable, "content_origin", None) is None:
             flowable.content_origin = origin
     return flow
+
+
+class WithNote(Flowable):
+    """A paragraph with a small note under it that never leaves it: a split keeps the
+    note with the paragraph's last lines."""
+
+    def __init__(self, paragraph: ComposedParagraph, note: ComposedParagraph,
+                 gap: float) -> None:
+        super().__init__()
+        self.paragraph, self.note, self.gap = paragraph, note, gap
+        self.spaceBefore, self.spaceAfter = paragraph.getSpaceBefore(), paragraph.spaceAfter
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        _, above = self.paragraph.wrap(available_width, available_height)
+        _, self.note_height = self.note.wrap(available_width, available_height)
+        self.width, self.height = available_width, above + self.gap + self.note_height
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        self.wrap(available_width, available_height)
+        room = available_height - self.gap - self.note_height
+        parts = self.paragraph.split(available_width, room) if room > 0 else []
+        if len(parts) != 2:
+            return []
+        return [parts[0], WithNote(parts[1], self.note, self.gap)]
+
+    def draw(self) -> None:
+        self.paragraph.drawOn(self.canv, 0, self.note_height + self.gap)
+        self.note.drawOn(self.canv, 0, 0)
 
 
 class Rule(Flowable):
