@@ -76,6 +76,8 @@ class LayoutState:
     """Blank pages added before the back cover."""
     auto_bands: set[int] = field(default_factory=set)
     """Parts whose 'auto' opener was set as a band."""
+    replanned: frozenset[int] = frozenset()
+    """See BrochureCanvas.replan."""
     pages: int = 0
     """The page count, known when the document ends."""
     late_forms: list[tuple[str, tuple[float, float, float, float],
@@ -90,12 +92,20 @@ class BrochureCanvas(Canvas):
     output intent), so one layout pass suffices."""
 
     def __init__(self, *args: object, layout_state: LayoutState,
-                 before_save: Callable[[Canvas], None] | None, **options: object) -> None:
+                 before_save: Callable[[Canvas], None] | None,
+                 replan: Callable[[LayoutState], frozenset[int]] | None = None,
+                 **options: object) -> None:
+        """`replan(state)`: parts to set with a full opener page in another pass; when it
+        names any, this pass writes no file (it would be thrown away)."""
         super().__init__(*args, **options)
-        self.layout_state, self.before_save = layout_state, before_save
+        self.layout_state, self.before_save, self.replan = layout_state, before_save, replan
 
     def save(self) -> None:
         pages = self.layout_state.pages = self.getPageNumber() - 1
+        if self.replan is not None:
+            self.layout_state.replanned = self.replan(self.layout_state)
+            if self.layout_state.replanned:
+                return
         for name, bbox, draw in self.layout_state.late_forms:
             self.beginForm(name, *bbox)
             draw(self, pages)
@@ -240,8 +250,8 @@ class LaidOut:
     """What was printed where: the read-back holds the PDF against it."""
     blanks: int = 0
     """Blank pages added to reach the theme's page multiple."""
-    auto_bands: tuple[int, ...] = ()
-    """Parts whose 'auto' opener was set as a band."""
+    replanned: frozenset[int] = frozenset()
+    """Parts a second pass sets with a full opener page (this pass wrote no PDF)."""
 
 
 def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfile,
@@ -264,30 +274,39 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: Out
             told = page
             progress(page)
 
-    def once(opener_pages: frozenset[int]) -> LaidOut:
+    def once(opener_pages: frozenset[int], replan: Callable[[LayoutState], frozenset[int]]
+             | None = None) -> LaidOut:
         return _layout(document, theme, fonts, profile, tell, before_save, pdf_version,
-                       opener_pages)
+                       opener_pages, replan)
 
-    laid = once(frozenset())
-    short = laid.blanks
-    if not short:
-        return laid
+    first = once(frozenset(), _opener_pages)
+    if not first.replanned:
+        return first
+    again = once(first.replanned)
+    if again.blanks < first.blanks and again.pages >= first.pages:
+        return again
+    return once(frozenset())  # seldom: the first layout was better after all
+
+
+def _opener_pages(state: LayoutState) -> frozenset[int]:
+    """Parts laid out with an 'auto' band opener to set with a full opener page instead,
+    to make up the blank pages `state` needed: each needs a left-hand page, and each moves
+    the pages after it by one."""
     offset, pages = 0, set[int]()
-    for index in laid.auto_bands:  # each opener page moves the pages after it by one
-        if len(pages) < short and (laid.part_pages[index] + offset) % 2 == 0:
+    for index in sorted(state.auto_bands):
+        if len(pages) < state.blanks and (state.part_pages[index] + offset) % 2 == 0:
             pages.add(index)
             offset += 1
-    if not pages:
-        return laid
-    again = once(frozenset(pages))
-    return again if again.blanks < short and again.pages >= laid.pages else laid
+    return frozenset(pages)
 
 
 def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfile,
             progress: Callable[[int], None] | None,
             before_save: Callable[[Canvas], None] | None,
-            pdf_version: tuple[int, int] | None, opener_pages: frozenset[int]) -> LaidOut:
-    """One layout pass; `opener_pages`: parts with an 'auto' opener set as a full page."""
+            pdf_version: tuple[int, int] | None, opener_pages: frozenset[int],
+            replan: Callable[[LayoutState], frozenset[int]] | None = None) -> LaidOut:
+    """One layout pass; `opener_pages`: parts with an 'auto' opener set as a full page;
+    `replan`: see BrochureCanvas (the result's `replanned`, and no PDF, if it names any)."""
     state = LayoutState()
     buffer = io.BytesIO()
     meta = document.meta
@@ -343,15 +362,14 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
     story = builder.story()
     try:
         template.build(story, canvasmaker=functools.partial(
-            BrochureCanvas, layout_state=state, before_save=before_save,
+            BrochureCanvas, layout_state=state, before_save=before_save, replan=replan,
             pdfVersion=pdf_version))
     except TooManyPages:
         raise BrochureError(f"the brochure runs past {MAX_PAGES:,} pages", hint=(
             "split the content into several brochures, e.g. one a year (brochure build "
             "a.yaml b.yaml builds them together)")) from None
     return LaidOut(pdf=buffer.getvalue(), pages=state.pages, part_pages=state.part_pages,
-                   record=record, blanks=state.blanks,
-                   auto_bands=tuple(sorted(state.auto_bands)))
+                   record=record, blanks=state.blanks, replanned=state.replanned)
 
 
 def _band_page(text_page: Callable[[Canvas, BaseDocTemplate], None], art: PageArt,
