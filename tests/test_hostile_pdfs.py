@@ -1,7 +1,7 @@
 """Hostile PDFs for the PDF tools (`preflight`, `impose`, `preview`, `check --typography`,
-`check --layout`): each refuses cleanly (exit 2, the file named, a hint) or gives a result that is not vacuous;
-nothing hangs, nothing tracebacks, nothing is written for a refused input, and preview's
-pixels are bounded. Every PDF is made here, with pikepdf or byte by byte."""
+`check --layout`): each refuses cleanly (exit 2, the file named, a hint) or gives a result
+that is not vacuous; nothing hangs, nothing tracebacks, nothing is written for a refused
+input, and preview's pixels are bounded. Every PDF is made here, with pikepdf or byte by byte."""
 
 from __future__ import annotations
 
