@@ -63,6 +63,7 @@ from builder.inspect.typography import (
     _Glyph,
     _Line,
     _page_lines,
+    _paragraphs,
     find_body,
 )
 from builder.pdf.reading import CheckedPdf, checked_pdf, damaged, unreadable
@@ -79,6 +80,7 @@ ART_INSET = 0.25             # the central part of a glyph: this share of the ad
 BLEED_TOLERANCE_PT = 0.5     # ink this close past the BleedBox is rounding, not ink
 MARK_TOLERANCE_PT = 0.5      # a crop mark lies this close to the trim's edge line
 MIN_TABLE_ROWS = 3           # a split table keeps at least this many body rows on each side
+MIN_COLUMN_EM = 8            # a text block narrower than this holds no paragraphs
 ROW_TOLERANCE_PT = 1.0       # cells whose baselines differ by less share a row
 CURVE_STEP_PT = 4.0          # curves are flattened into segments about this long
 EM_TOP, EM_FOOT = 0.88, 0.12  # the em box around a baseline, in em (ideographic box)
@@ -847,7 +849,10 @@ def _lone_lines(body: BodyText, content: dict[int, list[_Line]],
     """Orphans, widows and tail pages of the body paragraphs."""
     findings = []
     continued: set[int] = set()
-    for paragraph in body.paragraphs:
+    # lines in blocks narrower than a column (a contents page's numbers) are no paragraphs
+    wide = [line for line in body.lines if body.size and body.blocks[line.block].right
+            - body.blocks[line.block].left >= MIN_COLUMN_EM * body.size]
+    for paragraph in _paragraphs(wide, body.blocks):
         runs: list[list[_Line]] = []
         for line in paragraph:
             if runs and (runs[-1][-1].page, runs[-1][-1].block) == (line.page, line.block):
