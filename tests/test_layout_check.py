@@ -534,3 +534,35 @@ def test_the_default_brochure_is_measured_quickly_without_false_collisions(built
     assert sum(built.document.meta.title in h for h in heads) >= len(heads) // 2
     assert [s for s, _ in report.sections][:1] == ["01 文明城市"]
     assert all(f.fill is None or 0 < f.fill <= 1 for f in report.figures)
+
+
+def test_a_table_title_or_note_left_alone_is_a_warning(tmp_path: Path) -> None:
+    def title_at_foot(canvas: Canvas) -> None:
+        body(canvas, paragraph(ROWS - 2))
+        heading(canvas, "主要指标", ROWS - 1)
+
+    def table_first(canvas: Canvas) -> None:
+        foot = table(canvas, TOP + 10, 5)
+        body(canvas, paragraph(3, 4), first=round((TOP - foot) / LEADING) + 1)
+
+    pages = [Page(cover), Page(title_at_foot, "第一部分"), Page(table_first, "第一部分"),
+             Page(back)]
+    report = report_of(tmp_path, pages, "title.pdf")
+    assert [(f.rule, f.page, f.severity) for f in report.findings] \
+        == [("table-title-alone", 2, "warning")]
+
+    def table_at_foot(canvas: Canvas) -> None:
+        body(canvas, paragraph(ROWS - 8))
+        table(canvas, TOP - (ROWS - 8) * LEADING, 6)
+
+    def note_first(canvas: Canvas) -> None:
+        canvas.setFont(SANS, 7)
+        canvas.drawString(LEFT, TOP, "数据为今年上半年")
+        body(canvas, paragraph(4, 4), first=2)
+
+    pages = [Page(cover), Page(table_at_foot, "第一部分"), Page(note_first, "第一部分"),
+             Page(back)]
+    report = report_of(tmp_path, pages, "note.pdf")
+    assert [(f.rule, f.page, f.severity) for f in report.findings] \
+        == [("table-note-alone", 3, "warning")]
+    assert report.ok

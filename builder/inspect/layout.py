@@ -916,9 +916,10 @@ def _rows(lines: list[_Line]) -> list[_Row]:
     return rows
 
 
-def _spanning(page: _Page, x0: float, x1: float) -> tuple[list[Box], list[float]]:
+def _spanning(page: _Page, x0: float, x1: float,
+              widest: float = 1.3) -> tuple[list[Box], list[float]]:
     """The filled rectangles (row tints) and the heights of the horizontal rules that span
-    most of [x0, x1] on a page (not wider than a third more)."""
+    most of [x0, x1] on a page (not wider than ``widest`` times it)."""
     width = x1 - x0
     rects, rules = [], []
     for path in page.paths:
@@ -926,12 +927,12 @@ def _spanning(page: _Page, x0: float, x1: float) -> tuple[list[Box], list[float]
             continue
         if path.rect is not None and path.fill:
             rx0, _, rx1, _ = path.rect
-            if min(rx1, x1) - max(rx0, x0) >= 0.8 * width and rx1 - rx0 <= 1.3 * width:
+            if min(rx1, x1) - max(rx0, x0) >= 0.8 * width and rx1 - rx0 <= widest * width:
                 rects.append(path.rect)
         elif path.stroke:
             for sx0, sy0, sx1, sy1 in path.segments:
                 if abs(sy0 - sy1) < 0.5 and min(max(sx0, sx1), x1) - max(min(sx0, sx1), x0) \
-                        >= 0.8 * width and abs(sx1 - sx0) <= 1.3 * width:
+                        >= 0.8 * width and abs(sx1 - sx0) <= widest * width:
                     rules.append(sy0)
     rects.sort(key=lambda r: r[1])
     return rects, sorted(rules)
@@ -1013,7 +1014,8 @@ def _table_splits(pages: list[_Page], content: dict[int, list[_Line]],
                 f"a title alone at the foot of the page, its table on the next: "
                 f"「{_short(last.text)}」", last.text))
         elif len(top.lines) == 1 and top_size < body.size and len(rows_after) > 1:
-            rects, rules = _spanning(before, last.x0, last.x1)
+            # the page before ends in a table: a tint or rule under its last row
+            rects, rules = _spanning(before, last.x0, last.x1, math.inf)
             ends = [r[3] for r in rects] + rules
             if ends and max(ends) > last.baseline and top.baseline < rows_after[1].baseline \
                     - 2 * top_size and max(g.size for line in rows_after[1].lines
