@@ -566,3 +566,26 @@ def test_a_table_title_or_note_left_alone_is_a_warning(tmp_path: Path) -> None:
     assert [(f.rule, f.page, f.severity) for f in report.findings] \
         == [("table-note-alone", 3, "warning")]
     assert report.ok
+
+
+def test_a_widow_at_the_top_of_a_balanced_column_is_an_error(tmp_path: Path) -> None:
+    """Two balanced columns of 11 em ending above the text block's foot: a paragraph's
+    last line alone at the top of the second column is a widow; split 2/2 it is not."""
+    def columns(alone: int) -> Draw:
+        def draw(canvas: Canvas) -> None:
+            canvas.setFont(SERIF, SIZE)
+            left = [(2.0, han(9))] + [(0.0, han(11, i)) for i in range(1, 6 - alone + 1)]
+            right = [(0.0, han(5, 3))] if alone == 1 else [(0.0, han(11, 7)), (0, han(5, 3))]
+            right += [(2.0, han(9, 4)), (0.0, han(11, 5)), (0.0, han(11, 6))][: 6 - len(right)]
+            right += [(0.0, han(4, 8))]
+            for x, rows in ((LEFT, left), (LEFT + 13 * SIZE, right)):
+                for row, (indent, text) in enumerate(rows):
+                    canvas.drawString(x + indent * SIZE, TOP - row * LEADING, text)
+        return draw
+
+    def pages(alone: int) -> list[Page]:
+        return [Page(cover), Page(columns(alone), "第一部分"), Page(back)]
+
+    report = report_of(tmp_path, pages(1), "widow.pdf")
+    assert rules(report) == [("widow-line", 2)], format_report(report)
+    assert report_of(tmp_path, pages(2), "two.pdf").findings == []

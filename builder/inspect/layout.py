@@ -58,9 +58,11 @@ from builder.errors import BrochureError
 from builder.findings import Finding, summary
 from builder.inspect.typography import (
     CONTENT_BUDGET,
+    INDENT_MIN_EM,
     BodyText,
     _font_name,
     _Glyph,
+    _is_flush,
     _Line,
     _page_lines,
     _paragraphs,
@@ -844,6 +846,30 @@ def _running_head(page: _Page, heads: list[_Line], head_text: str, lines: list[_
                      f"「{_short(first.text)}」 belongs to {owner}", head_text)]
 
 
+def _joined(paragraphs: list[list[_Line]], body: BodyText) -> list[list[_Line]]:
+    """The paragraphs with those continued in a column that is not full joined up: a
+    paragraph whose last line is the last of its column on the page and full (flush), and
+    the next, in another column or page, starting at the block's edge, are one (balanced
+    columns end above the block's foot, where the typography report starts a paragraph)."""
+    last_in_column: dict[tuple[int, int], float] = {}
+    for line in body.lines:
+        key = (line.page, line.block)
+        last_in_column[key] = max(last_in_column.get(key, line.baseline), line.baseline)
+    joined: list[list[_Line]] = []
+    for paragraph in paragraphs:
+        if joined:
+            end, start = joined[-1][-1], paragraph[0]
+            block = body.blocks[start.block]
+            if ((end.page, end.block) != (start.page, start.block)
+                    and end.baseline >= last_in_column[(end.page, end.block)]
+                    and _is_flush(end, body.blocks[end.block].right)
+                    and start.x0 - block.left < INDENT_MIN_EM * start.size):
+                joined[-1] = joined[-1] + paragraph
+                continue
+        joined.append(paragraph)
+    return joined
+
+
 def _lone_lines(body: BodyText, content: dict[int, list[_Line]],
                 pages: list[_Page]) -> list[Finding]:
     """Orphans, widows and tail pages of the body paragraphs."""
@@ -852,7 +878,7 @@ def _lone_lines(body: BodyText, content: dict[int, list[_Line]],
     # lines in blocks narrower than a column (a contents page's numbers) are no paragraphs
     wide = [line for line in body.lines if body.size and body.blocks[line.block].right
             - body.blocks[line.block].left >= MIN_COLUMN_EM * body.size]
-    for paragraph in _paragraphs(wide, body.blocks):
+    for paragraph in _joined(_paragraphs(wide, body.blocks), body):
         runs: list[list[_Line]] = []
         for line in paragraph:
             if runs and (runs[-1][-1].page, runs[-1][-1].block) == (line.page, line.block):
