@@ -589,3 +589,26 @@ def test_a_widow_at_the_top_of_a_balanced_column_is_an_error(tmp_path: Path) -> 
     report = report_of(tmp_path, pages(1), "widow.pdf")
     assert rules(report) == [("widow-line", 2)], format_report(report)
     assert report_of(tmp_path, pages(2), "two.pdf").findings == []
+
+
+@pytest.mark.parametrize("damage", ["item loop", "outline not a dictionary",
+                                    "destination not a page"])
+def test_a_damaged_outline_is_read_as_far_as_it_goes(tmp_path: Path, damage: str) -> None:
+    import pikepdf
+
+    path = make_pdf(tmp_path / "clean.pdf", clean_pages())
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        first = pdf.Root.Outlines.First
+        if damage == "item loop":
+            first.Next = first
+        elif damage == "outline not a dictionary":
+            pdf.Root.Outlines = 5
+        else:
+            first.Dest = pikepdf.Array([7, pikepdf.Name.Fit])
+        pdf.save(path)
+    report = analyze_layout(path)
+    assert len(report.figures) == 4
+    expected = {"item loop": ([("第一部分", 2)], []),
+                "outline not a dictionary": ([], ["outline"]),
+                "destination not a page": ([("第二部分", 3)], [])}[damage]
+    assert (report.sections, [f.rule for f in report.findings]) == expected

@@ -424,49 +424,63 @@ class _Section:
     top: float | None  # pt from the top of the page where it starts; None: find the title
 
 
-def _outline(checked: CheckedPdf) -> tuple[str, list[_Section]]:
-    """The document's title (Info) and its top-level outline entries with their places."""
+def _outline(checked: CheckedPdf) -> tuple[str, list[_Section], str]:
+    """The document's title (Info), its top-level outline entries with their places, and
+    why the outline could not be read (empty when it could, or there is none)."""
     import pikepdf
 
     document = checked.document
     with damaged(checked.path):
         title = str(document.docinfo.get("/Title", "")) if document.docinfo else ""
         numbers = {page.obj.objgen: i for i, page in enumerate(document.pages, start=1)}
-        sections: list[_Section] = []
-        if "/Outlines" not in document.Root:
-            return title, sections
-        with document.open_outline() as outline:
-            for item in outline.root:
-                target = item.destination
-                if target is None and item.action is not None \
-                        and item.action.get("/S") == pikepdf.Name.GoTo:
-                    target = item.action.get("/D")
-                if isinstance(target, (pikepdf.String, pikepdf.Name, str)):
-                    target = _named_destination(document, str(target))
-                if isinstance(target, pikepdf.Dictionary):
-                    target = target.get("/D")
-                if not isinstance(target, pikepdf.Array) or len(target) < 2:
-                    continue
-                page_object = target[0]
-                if not isinstance(page_object, pikepdf.Dictionary):
-                    continue
-                number = numbers.get(page_object.objgen)
-                if number is None:
-                    continue
-                top: float | None = None
-                kind = str(target[1])
-                place = 3 if kind == "/XYZ" else 2 if kind in ("/FitH", "/FitBH") else None
-                if place is not None and len(target) > place and \
-                        isinstance(target[place], (int, float, pikepdf.Object)):
-                    try:
-                        y = float(target[place])
-                    except (TypeError, ValueError):
-                        y = math.nan
-                    if math.isfinite(y):
-                        media = checked.boxes[number - 1].media
-                        top = media[3] - y
-                sections.append(_Section(str(item.title), number, top))
-    return title, sections
+    sections: list[_Section] = []
+    if "/Outlines" not in document.Root:
+        return title, sections, ""
+    try:
+        # pikepdf reads an outline that is not one (a number, a loop) as far as it can, and
+        # raises AttributeError on some; the outline is then left out, with a warning
+        with document.open_outline(max_depth=1, strict=False) as outline:
+            items = [(str(item.title), _destination(document, item, numbers))
+                     for item in outline.root]
+    except (pikepdf.PikepdfError, RecursionError, AttributeError, TypeError,
+            ValueError) as error:
+        return title, [], str(error) or type(error).__name__
+    for name, place in items:
+        if place is not None:
+            number, y = place
+            top = None if y is None else checked.boxes[number - 1].media[3] - y
+            sections.append(_Section(name, number, top))
+    return title, sections, ""
+
+
+def _destination(document: Any, item: Any, numbers: dict[Any, int]
+                 ) -> tuple[int, float | None] | None:
+    """An outline item's page (1-based) and, for /XYZ and /FitH, its top (PDF y)."""
+    import pikepdf
+
+    target = item.destination
+    if target is None and item.action is not None \
+            and item.action.get("/S") == pikepdf.Name.GoTo:
+        target = item.action.get("/D")
+    if isinstance(target, (pikepdf.String, pikepdf.Name, str)):
+        target = _named_destination(document, str(target))
+    if isinstance(target, pikepdf.Dictionary):
+        target = target.get("/D")
+    if not isinstance(target, pikepdf.Array) or len(target) < 2 \
+            or not isinstance(target[0], pikepdf.Dictionary):
+        return None
+    number = numbers.get(target[0].objgen)
+    if number is None:
+        return None
+    kind = str(target[1])
+    index = 3 if kind == "/XYZ" else 2 if kind in ("/FitH", "/FitBH") else None
+    if index is None or len(target) <= index:
+        return number, None
+    try:
+        y = float(target[index])
+    except (TypeError, ValueError):  # null: the viewer keeps its place
+        return number, None
+    return number, y if math.isfinite(y) else None
 
 
 def _named_destination(document: Any, name: str) -> Any:
@@ -564,8 +578,12 @@ def analyze_layout(path: Path) -> LayoutReport:
                 raise BrochureError("the layout report needs pdfminer.six", path=path,
                                     hint="install the test extra: pip install -e '.[test]'"
                                     ) from None
-        title, sections = _outline(checked)
+        title, sections, unreadable_outline = _outline(checked)
     report = LayoutReport(str(path), len(pages))
+    if unreadable_outline:
+        report.findings.append(Finding(
+            "outline", "warning", f"the outline cannot be read ({unreadable_outline}): "
+            "running heads are not checked against sections", page=1))
     all_lines: list[_Line] = []
     for page in pages:
         page.lines = _page_lines(page.number, page.glyphs)
