@@ -94,8 +94,9 @@ Box = tuple[float, float, float, float]
 # ----------------------------------------------------------------------------- results
 @dataclass(frozen=True)
 class PageFigures:
-    """One page's figures: its fill (0 to 1, None when it has no text), its text lines and
-    images, and whether it is blank, a cover, or carries a running head."""
+    """One page's figures: its fill (0 to 1, None when it has no text), its text lines
+    (running heads and folios left out) and images, whether it is blank, and its running
+    head's text (folios left out; empty without one)."""
 
     page: int
     fill: float | None
