@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import BrochureError
-from builder.findings import Finding, summary
+from builder.findings import Finding, Severity, summary
 from builder.inspect.typography import (
     CONTENT_BUDGET,
     INDENT_MIN_EM,
@@ -558,10 +558,11 @@ def _segment_hits(segment: Box, box: Box) -> bool:
     return True
 
 
-def _finding(rule: str, severity: str, page: int, message: str, text: str = "",
+def _finding(rule: str, severity: Severity, page: int, message: str, text: str = "",
              value: float | None = None) -> Finding:
-    return Finding(rule, "error" if severity == "error" else "warning", message, page=page,
-                   text=text, value=None if value is None else round(value, 2))
+    """A finding on a page, with the text at fault and a measure (pt, rows)."""
+    return Finding(rule, severity, message, page=page, text=text,
+                   value=None if value is None else round(value, 2))
 
 
 # ----------------------------------------------------------------------------- analysis
@@ -613,7 +614,7 @@ def analyze_layout(path: Path) -> LayoutReport:
         if blank:
             report.findings.append(_finding("blank-page", "warning", page.number,
                                             "blank page"))
-        report.findings += _overprints(page, lines)
+        report.findings += _overprints(page)
         report.findings += _text_over_art(page)
         report.findings += _beyond_bleed(page)
         if _smaller(page.trim, page.media):
@@ -684,8 +685,9 @@ def _fill(lines: list[_Line], block: tuple[float, float] | None) -> float | None
     return max(0.0, min(1.0, extent / (block[1] - block[0])))
 
 
-def _overprints(page: _Page, lines: list[_Line]) -> list[Finding]:
-    """Lines whose glyphs' central parts overlap the glyphs of another line."""
+def _overprints(page: _Page) -> list[Finding]:
+    """Lines (running heads and folios included) whose glyphs' central parts overlap the
+    glyphs of another line."""
     shrunk = []
     for line in page.lines:
         cores = [_core(g, line.baseline, OVERPRINT_INSET) for g in line.glyphs]
