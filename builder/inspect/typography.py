@@ -60,6 +60,7 @@ from builder.typeset.clreq import (
 
 __all__ = [
     "FULL_WIDTH_MARKS",
+    "BodyText",
     "HALF_CUT_AT_LINE_END",
     "LINE_END_FORBIDDEN",
     "LINE_START_FORBIDDEN",
@@ -67,6 +68,7 @@ __all__ = [
     "TextBlock",
     "TypographyReport",
     "analyze_pdf",
+    "find_body",
     "format_json",
     "format_report",
 ]
@@ -446,6 +448,48 @@ def _stretch(line: _Line) -> float:
     return max(0.0, statistics.median(gaps)) if gaps else 0.0
 
 
+@dataclass
+class BodyText:
+    """The body text of a document: its size and font, its lines in reading order (numbered
+    per page), its text blocks and its paragraphs. Empty lists when none was found."""
+
+    size: float | None
+    font: str | None
+    lines: list[_Line] = field(default_factory=list)
+    blocks: list[TextBlock] = field(default_factory=list)
+    paragraphs: list[list[_Line]] = field(default_factory=list)
+
+
+def find_body(lines: list[_Line], body_size: float | None = None) -> BodyText:
+    """The body lines among ``lines`` (see the module docstring), their blocks and
+    paragraphs; ``body_size`` (pt) selects them, by default the most common glyph size."""
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        for glyph in line.glyphs:
+            sizes[round(glyph.size, 2)] += 1
+    if body_size is None and sizes:
+        body_size = sizes.most_common(1)[0][0]
+    if body_size is None:
+        return BodyText(None, None)
+    fonts = Counter(g.font for line in lines for g in line.glyphs
+                    if abs(g.size - body_size) < 0.05)
+    if not fonts:
+        return BodyText(body_size, None)
+    font = fonts.most_common(1)[0][0]
+    body = [line for line in lines if abs(line.size - body_size) < 0.05 and line.font == font]
+    if not body:
+        return BodyText(body_size, font)
+    blocks = _find_blocks(body, body_size)
+    _find_bands(body, blocks)
+    # reading order: page, band, then block (column) left to right, then top to bottom
+    body.sort(key=lambda line: (line.page, line.band, line.block, line.baseline))
+    per_page: Counter[int] = Counter()
+    for line in body:
+        per_page[line.page] += 1
+        line.number = per_page[line.page]
+    return BodyText(body_size, font, body, blocks, _paragraphs(body, blocks))
+
+
 def _finding(line: _Line, rule: str, message: str, mark: str = "",
              value: float | None = None) -> Finding:
     """A finding on a body line: where it is, its text, the mark at fault, a measure."""
@@ -461,35 +505,14 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
     """
     path = Path(path)
     pages, lines = _read_lines(path)
-    sizes: Counter[float] = Counter()
-    for line in lines:
-        for glyph in line.glyphs:
-            sizes[round(glyph.size, 2)] += 1
-    if body_size is None and sizes:
-        body_size = sizes.most_common(1)[0][0]
-    report = TypographyReport(str(path), pages, body_size, None)
-    if body_size is None:
-        return report
-    fonts = Counter(g.font for line in lines for g in line.glyphs
-                    if abs(g.size - body_size) < 0.05)
-    if not fonts:
-        return report
-    report.body_font = fonts.most_common(1)[0][0]
-    body = [line for line in lines
-            if abs(line.size - body_size) < 0.05 and line.font == report.body_font]
+    body_text = find_body(lines, body_size)
+    report = TypographyReport(str(path), pages, body_text.size, body_text.font)
+    body, paragraphs = body_text.lines, body_text.paragraphs
     if not body:
         return report
     report.body_lines = len(body)
     report.han_characters = sum(is_han(c) for line in body for g in line.glyphs for c in g.text)
-    report.blocks = _find_blocks(body, body_size)
-    _find_bands(body, report.blocks)
-    # reading order: page, band, then block (column) left to right, then top to bottom
-    body.sort(key=lambda line: (line.page, line.band, line.block, line.baseline))
-    per_page: Counter[int] = Counter()
-    for line in body:
-        per_page[line.page] += 1
-        line.number = per_page[line.page]
-    paragraphs = _paragraphs(body, report.blocks)
+    report.blocks = body_text.blocks
     report.paragraphs = len(paragraphs)
 
     gaps: list[float] = []
