@@ -423,9 +423,13 @@ def blank_pages(multiple: int, state: LayoutState) -> Decided:
 class PartStart(Flowable):
     """Zero-size marker: records the page where a part starts and adds its bookmark."""
 
-    def __init__(self, index: int, part: Part, label: str, state: LayoutState) -> None:
+    def __init__(self, index: int, part: Part, label: str, state: LayoutState,
+                 page_top: float) -> None:
+        """`page_top`: the top of the PDF page, where a part that starts a page (under its
+        band or on its opener page) is said to start."""
         super().__init__()
         self.index, self.part, self.label, self.state = index, part, label, state
+        self.page_top = page_top
         self.width = self.height = 0
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
@@ -433,14 +437,16 @@ class PartStart(Flowable):
 
     def draw(self) -> None:
         key = f"part{self.index}"
-        self.canv.bookmarkHorizontal(key, 0, 0)  # an /XYZ destination: where the part starts
-        self.canv.addOutlineEntry(self.label, key, level=0, closed=False)
         page = self.canv.getPageNumber()
-        self.state.part_pages[self.index] = page
-        self.state.current_part = self.part
         frame = getattr(self, "_frame", None)
         if frame is None or private.frame_at_top(frame):  # the page's first line is ours
             self.state.page_parts[page] = self.part
+            self.canv.bookmarkHorizontalAbsolute(key, self.page_top)
+        else:  # an /XYZ destination: where the part starts on the page
+            self.canv.bookmarkHorizontal(key, 0, 0)
+        self.canv.addOutlineEntry(self.label, key, level=0, closed=False)
+        self.state.part_pages[self.index] = page
+        self.state.current_part = self.part
 
 
 def section_label(document: Document, part: Part) -> str:
@@ -591,7 +597,7 @@ class StoryBuilder:
 
     def part(self, index: int, part: Part) -> list[Flowable]:
         label = section_label(self.document, part)
-        marker = PartStart(index, part, label, self.state)
+        marker = PartStart(index, part, label, self.state, Sheet.of(self.theme).media[1])
         if part.tag and not tag_printed(part, self.theme) and self.record is not None:
             self.record.omit((part, "tag"), "the design prints tags on section openers only")
         if part.layout == "gallery":
