@@ -258,6 +258,44 @@ class PageArt:
             self._text(canv, part.tag, "opener_tag", side + pill * 0.6,
                        top - pill / 2 - tag.size * 0.35, sources=((part, "tag"),))
 
+    def band_height(self, part: Part) -> float:
+        """Height of the band opener of `part`, from the top of the trim (points)."""
+        theme = self.theme
+        pad, _ = _band_sizes(theme)
+        width = theme.page_width - 2 * theme.margin_side
+        height = theme.margin_top * 0.6 + theme.style("opener_title").leading
+        if part.headline:
+            paragraph = self.type.paragraph(part.headline, "opener_headline", recorded=False)
+            height += paragraph.wrap(width, theme.page_height)[1] + pad / 2
+        return height + pad
+
+    def band_opener(self, canv: Canvas, part: Part) -> None:
+        """A band across the top of the part's first text page: number, title, headline."""
+        theme, d = self.theme, self.theme.decor
+        width, height = theme.page_width, theme.page_height
+        band = self.band_height(part)
+        self._band(canv, "primary", height - band, band)
+        self._band(canv, "primary_dark", height - band, d.opener_band_edge / 2)
+        side = theme.margin_side
+        pad, _ = _band_sizes(theme)
+        title = theme.style("opener_title")
+        y = height - theme.margin_top * 0.6 - title.size
+        number = self.document.section_number(part)
+        x, right = side, width - side
+        if number:
+            size = self._text(canv, f"{number:02d}", "opener_title", side, y, color="accent")
+            x += canv.stringWidth(f"{number:02d}　", self.fonts.name(title), size)
+        tag_room = self.type.width(part.tag + "　　", "opener_tag") if part.tag else 0
+        self._text(canv, part.title, "opener_title", x, y, max_width=right - tag_room - x,
+                   sources=((part, "title"),))
+        if part.tag:  # drawn after the title, as it is read
+            self._text(canv, part.tag, "opener_tag", right, y, "right", color="accent_light",
+                       sources=((part, "tag"),))
+        if part.headline:
+            self._block(canv, part.headline, "opener_headline", side,
+                        y - title.leading + title.size - pad / 2, width - 2 * side,
+                        sources=((part, "headline"),))
+
     def back_cover(self, canv: Canvas) -> None:
         theme, meta, d = self.theme, self.document.meta, self.theme.decor
         width = theme.page_width
@@ -285,3 +323,8 @@ def _split_title(title: str) -> list[str]:
     """Break a display title after its first full-width colon, where Chinese titles pause."""
     head, colon, rest = title.partition("：")
     return [head + colon, rest] if colon and rest else [title]
+
+
+def _band_sizes(theme: Theme) -> tuple[float, float]:
+    """(padding, title leading) of a band opener."""
+    return theme.decor.box_padding * 2, theme.style("part_title").leading

@@ -361,12 +361,16 @@ class TableBlock(Flowable):
 
     def __init__(self, table: Table, rows: list[float], head: list[Flowable],
                  tail: list[Flowable], chart: Flowable | None = None,
-                 gap: float = 0.0, continued: bool = False) -> None:
+                 gap: float = 0.0, continued: bool = False, room: float = 0.0) -> None:
         super().__init__()
         self.table, self.rows, self.head, self.tail = table, rows, head, tail
         self.chart, self.gap = chart, gap
         self.continued = continued
-        """The last rows of a split table: they never leave the chart behind."""
+        """The last rows of a split table: they leave the chart behind only on a fresh
+        page (where the chart cannot follow them)."""
+        self.room = room
+        """The most height the table has been offered so far (a fresh page's, once it
+        split)."""
         self.heights: list[float] = []
 
     @property
@@ -383,7 +387,7 @@ class TableBlock(Flowable):
     def with_parts(self, table: Table, rows: list[float], head: list[Flowable],
                    tail: list[Flowable], chart: Flowable | None,
                    continued: bool = False) -> TableBlock:
-        block = TableBlock(table, rows, head, tail, chart, self.gap, continued)
+        block = TableBlock(table, rows, head, tail, chart, self.gap, continued, self.room)
         block.content_origin = getattr(self, "content_origin", None)
         return block
 
@@ -391,6 +395,8 @@ class TableBlock(Flowable):
         self.wrap(available_width, available_height)
         if self.height <= available_height + 1e-6:
             return [self]
+        fresh = available_height >= self.room - 1.0  # as much room as the table ever had
+        self.room = max(self.room, available_height)
         if self.chart is not None:  # the chart closes up or splits to stay on this page
             above = sum(self.heights[:-1])
             pieces = self.chart.split(available_width, available_height - above)
@@ -399,7 +405,7 @@ class TableBlock(Flowable):
                                         self.continued)
                 return [block, *pieces[1:]]
         rows = self.split_rows(available_width, available_height)
-        if rows or self.chart is None or self.continued:
+        if rows or self.chart is None or (self.continued and not fresh):
             return rows
         alone = self.with_parts(self.table, self.rows, self.head, self.tail, None)
         if alone.wrap(available_width, available_height)[1] <= available_height + 1e-6:
