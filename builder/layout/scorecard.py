@@ -68,19 +68,25 @@ class Measure:
 
     def __init__(self, typesetter: Typesetter) -> None:
         self.type = typesetter
-        self.styles: dict[str, TextStyle] = {}
+        self.styles: dict[str, tuple[TextStyle, int]] = {}
+        self.found: dict[tuple[str, str], tuple[float, float]] = {}
 
     def __call__(self, text: str, role: str) -> tuple[float, float]:
         """(natural width on one line, width of the widest piece no line may break)."""
-        style = self.styles.get(role)
-        if style is None:
-            style = self.styles[role] = self.type.text_style(role)
-        key = (text, style)
-        found = _MEASURED.get(key)
+        found = self.found.get((text, role))
+        if found is not None:
+            return found
+        styled = self.styles.get(role)
+        if styled is None:  # a style's number: cheaper to hash than the style
+            style = self.type.text_style(role)
+            styled = self.styles[role] = (style, _STYLES.setdefault(style, len(_STYLES)))
+        style, number = styled
+        found = _MEASURED.get((text, number))
         if found is None:
             if len(_MEASURED) >= MEASURED_LIMIT:
                 _MEASURED.clear()
-            found = _MEASURED[key] = _measure(text, style)
+            found = _MEASURED[(text, number)] = _measure(text, style)
+        self.found[(text, role)] = found
         return found
 
     def natural(self, text: str, role: str) -> float:
@@ -94,7 +100,9 @@ class Measure:
 
 
 MEASURED_LIMIT = 20_000
-_MEASURED: dict[tuple[str, TextStyle], tuple[float, float]] = {}
+_MEASURED: dict[tuple[str, int], tuple[float, float]] = {}
+_STYLES: dict[TextStyle, int] = {}
+"""The text styles measured, numbered (a handful per theme)."""
 
 
 def _measure(text: str, style: TextStyle) -> tuple[float, float]:
@@ -379,8 +387,10 @@ class TableBlock(Flowable):
         return [*self.head, self.table, *self.tail, *chart]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        self.heights = [part.wrap(available_width, available_height)[1]
-                        for part in self.parts]
+        # the table's height is its rows' (ReportLab's own wrap, costly with a flowable in
+        # every cell, runs once, when the table is drawn)
+        self.heights = [sum(self.rows) if part is self.table else
+                        part.wrap(available_width, available_height)[1] for part in self.parts]
         self.width, self.height = available_width, sum(self.heights)
         return self.width, self.height
 
@@ -438,6 +448,8 @@ class TableBlock(Flowable):
         y = self.height
         for part, height in zip(self.parts, self.heights, strict=True):
             y -= height
+            if part is self.table:
+                part.wrapOn(self.canv, self.width, height)
             part.drawOn(self.canv, 0, y)
 
 
