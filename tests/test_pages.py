@@ -155,18 +155,20 @@ def test_no_glyph_lies_on_the_ring_art(folder: Path, theme: str, size: str) -> N
         assert art.ring_geometry("opener").count > 0 and art.ring_geometry("cover").count > 0
 
 
-def test_the_ring_check_fails_on_rings_of_the_a4_design_in_a5(folder: Path) -> None:
-    """The A5 openers' headlines ran into rings of the A4 design scaled by width alone: the
-    same check finds that, so it can fail."""
-    pdf = built_pdf(folder, "default", "A5")
+def test_a5_openers_keep_designed_rings_and_the_old_headlines_would_touch_them() -> None:
+    """In A5 the headlines ran into the rings: set at the full measure (as they were), the
+    same check finds them on the rings, so it can fail; the headlines now break at their
+    space, and the rings keep their design size (scaled with the page)."""
     art, theme = setting("default", "A5")
-    chosen = art.ring_geometry("opener")
-    d = theme.decor
-    designed = replace(chosen, step=d.rings_step * 0.75 * art.scale,
-                       width=d.rings_width / 2 * art.scale)
-    assert designed.reach > chosen.reach
-    art._opener_rings = designed
-    assert any("opener" in hit for hit in _ring_hits(pdf, art, theme))
+    rings = art.ring_geometry("opener")
+    assert rings.step == pytest.approx(theme.decor.rings_step * 0.75 * art.scale)
+    for part in art.document.sections:
+        old = art._opener_plan(part, None)
+        assert any(rings.touches(box) for box in art.text_boxes(old)), part.title
+        new = art._opener_plan(part, rings)
+        assert not any(rings.touches(box) for box in art.text_boxes(new))
+        assert [p.text for p in new.texts if p.role == "opener_headline"] == \
+            (part.headline or "").split()
 
 
 def test_a4_keeps_its_designed_rings() -> None:

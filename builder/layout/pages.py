@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reportlab.pdfgen.canvas import FILL_EVEN_ODD, Canvas
 
@@ -215,14 +215,15 @@ class PageArt:
 
     @contextmanager
     def _clipped(self, canv: Canvas, holes: tuple[Box, ...] = ()) -> Iterator[None]:
-        """Draw inside the bleed box (the trim plus the bleed), minus `holes`."""
+        """Draw inside the bleed box (the trim plus the bleed), minus `holes` (with round
+        ends: a text's box grown by `_grow` keeps clear of their corners)."""
         bleed = self.theme.print.bleed
         canv.saveState()
         path = canv.beginPath()
         path.rect(-bleed, -bleed, self.theme.page_width + 2 * bleed,
                   self.theme.page_height + 2 * bleed)
-        for x0, y0, x1, y1 in holes:
-            path.rect(x0, y0, x1 - x0, y1 - y0)
+        for x0, y0, x1, y1 in holes:  # rounded: a clean label, not a notch
+            path.roundRect(x0, y0, x1 - x0, y1 - y0, (y1 - y0) / 2)
         canv.clipPath(path, stroke=0, fill=0, fillMode=FILL_EVEN_ODD)
         try:
             yield
@@ -462,7 +463,8 @@ class PageArt:
                                  sources=((part, "title"),)))
         if part.headline:
             y -= title.leading * 0.5
-            plan.texts.append(self._headline(part, side, y, measure, rings))
+            plan.texts += self._headline(plan, part, side, y, measure, rings)
+        self._lift(plan, height - band + d.opener_band_edge + theme.spacing.block * 2)
         if part.tag:
             tag = theme.style("opener_tag")
             pill = tag.leading * 2
@@ -475,20 +477,68 @@ class PageArt:
                                      max_width=measure - pill * 1.2, sources=((part, "tag"),)))
         return plan
 
-    def _headline(self, part: Part, x: float, top: float, measure: float,
-                  rings: Rings | None) -> Placed:
-        """The opener's headline block, wrapped narrower until every line keeps clear of
-        the rings."""
+    def phrase_lines(self, text: str, role: str, width: float,
+                     scale: float = 1.0) -> list[str]:
+        """A display text broken into lines of at most `width`: at its spaces first (a
+        Chinese headline's spaces part its phrases), inside a phrase only when the phrase
+        alone is too wide (then by the composer's rules)."""
+        lines: list[str] = []
+        for phrase in text.split():
+            trial = f"{lines[-1]} {phrase}" if lines else phrase
+            if lines and self.type.line_width(trial, role, scale=scale) <= width:
+                lines[-1] = trial
+            elif self.type.line_width(phrase, role, scale=scale) <= width:
+                lines.append(phrase)
+            else:
+                composed, _ = self.type.block(phrase, role, width, scale=scale)
+                lines += [line.text for line in composed]
+        return lines
+
+    def _lines(self, plan: Plan, text: str, role: str, x: float, top: float, width: float,
+               sources: tuple[Source, ...], scale: float = 1.0,
+               color: str | None = None) -> list[Placed]:
+        """`phrase_lines` placed from `top` (the first line box's top) down, as pieces of
+        one whole text of the plan."""
+        style = self.type.styled(role, scale=scale)
+        whole = plan.whole(text, role, *sources)
+        first = top - (style.leading - style.size) / 2 - BASELINE_DROP * style.size
+        return [Placed(line, role, x, first - number * style.leading, max_width=width,
+                       color=color, piece_of=whole, scale=scale)
+                for number, line in enumerate(self.phrase_lines(text, role, width, scale))]
+
+    def _headline(self, plan: Plan, part: Part, x: float, top: float, measure: float,
+                  rings: Rings | None) -> list[Placed]:
+        """The opener's headline lines, set narrower until every line keeps clear of the
+        rings (at least four characters wide)."""
         wrap = measure
         smallest = self.theme.style("opener_headline").size * 4
+        sources = ((part, "headline"),)
         for _ in range(8):
-            placed = Placed(part.headline or "", "opener_headline", x, top, wrap=wrap,
-                            sources=((part, "headline"),))
-            limit = min(self._clear_right(rings, y0, y1) for _, y0, _, y1 in self.boxes(placed))
-            if all(x1 <= limit for _, _, x1, _ in self.boxes(placed)) or wrap <= smallest:
-                return placed
+            trial = Plan()
+            lines = self._lines(trial, part.headline or "", "opener_headline", x, top, wrap,
+                                sources)
+            boxes = [box for placed in lines for box in self.boxes(placed)]
+            limit = min(self._clear_right(rings, y0, y1) for _, y0, _, y1 in boxes)
+            if all(x1 <= limit for _, _, x1, _ in boxes) or wrap <= smallest:
+                break
             wrap = max(smallest, min(wrap, limit - x))
-        return placed
+        return self._lines(plan, part.headline or "", "opener_headline", x, top, wrap, sources)
+
+    def _lift(self, plan: Plan, floor: float) -> None:
+        """Move the plan's texts and shapes up so that none reaches below `floor`, as far as
+        the top margin's upper half allows."""
+        boxes = self.text_boxes(plan) + [shape.box for shape in plan.shapes]
+        if not boxes:
+            return
+        lowest, highest = min(b[1] for b in boxes), max(b[3] for b in boxes)
+        shift = min(floor - lowest, self.theme.page_height - self.theme.margin_top / 2
+                    - highest)
+        if shift <= 0:
+            return
+        plan.texts[:] = [replace(placed, y=placed.y + shift) for placed in plan.texts]
+        plan.shapes[:] = [replace(shape, box=(shape.box[0], shape.box[1] + shift,
+                                              shape.box[2], shape.box[3] + shift))
+                          for shape in plan.shapes]
 
     def _clear_right(self, rings: Rings | None, y0: float, y1: float) -> float:
         """The rightmost x a text between heights y0 and y1 may reach, keeping clear of rings
@@ -502,9 +552,10 @@ class PageArt:
         return rings.cx - math.sqrt(radius * radius - dy * dy)
 
     def _opener_geometry(self) -> Rings:
-        """The rings of every opener (the same on all: one drawing), at their design size
-        (scaled with the page) unless a text would then have to be set narrower; then as
-        small as needed, down to SMALLEST_RINGS, and the texts set narrower below that."""
+        """The rings of every opener (the same on all: one drawing): the largest of their
+        design size (scaled with the page) and smaller steps down to SMALLEST_RINGS at which
+        no opener's headline takes more lines, nor its title a smaller size, than with the
+        smallest rings; the texts are set narrower where the rings need it."""
         if self._opener_rings is not None:
             return self._opener_rings
         theme, d = self.theme, self.theme.decor
@@ -516,22 +567,32 @@ class PageArt:
             return Rings(theme.page_width, theme.page_height - band, step * share, count,
                          ring_width * share)
 
-        plans = [(part, self._opener_plan(part, None)) for part in self.document.sections]
-        fixed = [box for _, plan in plans for placed in plan.texts
+        plans = [self._opener_plan(part, None) for part in self.document.sections]
+        fixed = [box for plan in plans for placed in plan.texts
                  if placed.role in ("opener_number", "opener_tag")
                  for box in self.boxes(placed)]
-        fixed += [shape.box for _, plan in plans for shape in plan.shapes]
+        fixed += [shape.box for plan in plans for shape in plan.shapes]
         full = rings_at(1.0)
         room = min((_distance(full.cx, full.cy, box) for box in fixed), default=math.inf)
-        largest = min(1.0, (room - self.clearance) / full.reach)
-        chosen = rings_at(max(0.0, min(largest, SMALLEST_RINGS)))
-        for share in (1.0, 0.9, 0.8, 0.7, SMALLEST_RINGS):
-            if share > largest:
-                continue
-            rings = rings_at(share)
-            if all(self.text_boxes(self._opener_plan(part, rings)) == self.text_boxes(plan)
-                   for part, plan in plans):
-                chosen = rings
+        largest = max(0.0, min(1.0, (room - self.clearance) / full.reach))
+
+        def cost(rings: Rings) -> list[tuple[int, float]]:
+            """Per opener: its headline's line count and its title's size."""
+            found = []
+            for part in self.document.sections:
+                texts = self._opener_plan(part, rings).texts
+                title = next(p for p in texts if p.role == "opener_title")
+                found.append((sum(p.role == "opener_headline" for p in texts),
+                              -round(self._size(title), 2)))
+            return found
+
+        chosen = rings_at(min(largest, SMALLEST_RINGS))
+        least = cost(chosen)
+        for share in (1.0, 0.9, 0.8, 0.7):  # the largest rings costing no more lines
+            if share <= largest and all(
+                    a[0] <= b[0] and a[1] <= b[1]
+                    for a, b in zip(cost(rings_at(share)), least, strict=True)):
+                chosen = rings_at(share)
                 break
         self._opener_rings = chosen
         return chosen
@@ -588,11 +649,11 @@ class PageArt:
                                  sources=((part, "title"),)))
         y = top - row - theme.spacing.block / 2
         if part.headline:
-            headline = Placed(part.headline, "opener_headline", side, y, wrap=measure,
-                              scale=BAND_SCALE["opener_headline"],
-                              sources=((part, "headline"),))
-            plan.texts.append(headline)
-            y -= self._height(headline)
+            scale = BAND_SCALE["opener_headline"]
+            lines = self._lines(plan, part.headline, "opener_headline", side, y, measure,
+                                ((part, "headline"),), scale)
+            plan.texts += lines
+            y -= len(lines) * theme.style("opener_headline").leading * scale
         if part.tag:
             scale = BAND_SCALE["opener_tag"]
             tag = theme.style("opener_tag")
