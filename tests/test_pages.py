@@ -381,7 +381,7 @@ def test_masthead_cover_lists_every_section_without_collisions(folder: Path,
     assert smallest >= 7, "no list set too small to read"
 
 
-@pytest.mark.parametrize("size", ("A4", "32开"))
+@pytest.mark.parametrize("size", ("A4", "32开", "300×150 mm"))
 def test_masthead_cover_shrinks_a_long_list_rather_than_drop_a_section(size: str) -> None:
     """Twelve sections: each is drawn (in the record), none silently dropped."""
     document = load_document(DEFAULT_CONTENT)

@@ -28,6 +28,11 @@ Box = tuple[float, float, float, float]
 SMALLEST_RINGS = 0.6
 """Opener rings shrink to this share of their design before a title or headline is set
 narrower to keep clear of them."""
+MIN_LIST_SCALE = 0.5
+LEGIBLE_LIST = 0.85
+"""... and preferably no smaller than this (else in columns, without headlines, or on a
+more compact cover)."""
+"""The masthead cover's list of sections is set no smaller than this share of its size."""
 BAND_SCALE = {"opener_number": 0.45, "opener_title": 0.7, "opener_headline": 0.75,
               "opener_tag": 0.9}
 """The band opener's texts: the opener page's roles at these shares of their size."""
@@ -290,19 +295,24 @@ class PageArt:
         meta = self.document.meta
         return tuple((meta, key) for key in ("issuer", "date") if getattr(meta, key))
 
-    def _masthead_plan(self) -> Plan:
-        """The masthead cover: title band, lead, the list of ALL sections (set smaller when
-        they do not fit at their size, without their headlines as a last resort), issuer."""
+    def _masthead_plan(self, compact: bool = False) -> Plan:
+        """The masthead cover: title band, lead, the list of ALL sections (`_section_list`),
+        issuer. When the list would be set smaller than LEGIBLE_LIST, the cover is planned
+        `compact`: the band's texts closer to the top and to each other, as the page's
+        height to A4's."""
         theme, meta, d = self.theme, self.document.meta, self.theme.decor
         width, height = theme.page_width, theme.page_height
         side, measure = theme.margin_side, theme.page_width - 2 * theme.margin_side
+        fit = min(1.0, self.scale, height / (297 * MM))  # closer on smaller pages
+        squeeze = fit if compact else 1.0
+        kicker, title = theme.style("cover_kicker"), theme.style("cover_title")
         plan = Plan()
-        y = height - d.cover_kicker_top
+        y = height - max(d.cover_kicker_top * squeeze, theme.margin_top / 2 + kicker.size)
         if meta.kicker:
             plan.texts.append(Placed(meta.kicker, "cover_kicker", side, y, max_width=measure,
                                      color="accent_light", sources=((meta, "kicker"),)))
-        y -= d.cover_title_gap * 0.6
-        title = theme.style("cover_title")
+        y -= max(d.cover_title_gap * 0.6 * squeeze,  # never into the kicker (theme.misfit)
+                 title.size + 2 * (kicker.leading - kicker.size))
         whole = plan.whole(meta.title, "cover_title", (meta, "title"))
         for line in _split_title(meta.title):
             plan.texts.append(Placed(line, "cover_title", side, y, max_width=measure,
@@ -313,11 +323,12 @@ class PageArt:
                                      y - title.leading / 4, max_width=measure,
                                      sources=((meta, "subtitle"),)))
         lowest = min(box[1] for box in self.text_boxes(plan))
-        band = max(height * d.opener_band * 0.75, height - lowest + self.clearance * 2)
+        band = max(height * d.opener_band * 0.75 * squeeze,
+                   height - lowest + self.clearance * 2)
         plan.shapes += [Shape("rect", self._band_box(height - band, band), "primary"),
                         Shape("rect", self._band_box(height - band - d.opener_band_edge,
                                                      d.opener_band_edge), "accent")]
-        gap = d.contents_lead_after * min(1.0, self.scale)  # closer on smaller pages
+        gap = d.contents_lead_after * fit
         top = height - band - d.opener_band_edge - gap * 2
         if meta.lead:
             lead = Placed(meta.lead, "lead", side, top, align="justify", wrap=measure,
@@ -328,9 +339,13 @@ class PageArt:
                                  max_width=measure))
         top -= theme.style("contents_entry").leading * 1.5
         issuer = theme.style("cover_issuer")
-        bottom = max(d.cover_issuer_bottom * min(1.0, self.scale), theme.margin_bottom / 2)
+        bottom = max(d.cover_issuer_bottom * fit, theme.margin_bottom / 2)
         rule_y = bottom + issuer.leading
-        plan.texts += self._section_list(side, top, measure, top - rule_y - self.clearance * 2)
+        listed, scale = self._section_list(side, top, measure,
+                                           top - rule_y - self.clearance * 2)
+        if scale < LEGIBLE_LIST and not compact:
+            return self._masthead_plan(compact=True)
+        plan.texts += listed
         plan.shapes.append(Shape("rect", (side, rule_y - d.accent_line / 2, width - side,
                                           rule_y + d.accent_line / 2), "primary"))
         plan.texts.append(Placed(self._issuer(), "cover_issuer", side, bottom,
@@ -339,38 +354,55 @@ class PageArt:
         return plan
 
     def _section_list(self, x: float, top: float, measure: float,
-                      room: float) -> list[Placed]:
-        """Every section of the issue, number, title and headline, the first baseline at
-        `top`, set at a smaller size (to 60 %), then without headlines, then smaller still,
-        to fit `room` below it."""
+                      room: float) -> tuple[list[Placed], float]:
+        """Every section of the issue (number, title, headline), the first baseline at
+        `top`, within `room` below it: in one column, else without headlines, else in two
+        or three columns, each a little smaller if need be (to LEGIBLE_LIST), else smaller
+        still (to MIN_LIST_SCALE; the list is never shortened). Returns the texts and their
+        scale."""
         theme, sections = self.theme, self.document.sections
         entry, detail = theme.style("contents_entry"), theme.style("contents_detail")
-        indent = theme.decor.contents_indent
+        indent, gutter = theme.decor.contents_indent, entry.size * 2
 
-        def height(details: bool) -> float:  # from the first baseline to the last's foot
-            return sum(entry.leading * 1.3 + (detail.leading if details and part.headline
-                                              else 0) for part in sections) \
-                - entry.leading * 1.3 + entry.size
+        def fit(details: bool, columns: int) -> float:
+            """The scale at which the list fits (1 at most)."""
+            rows = math.ceil(len(sections) / columns)
+            tallest = max((sum(entry.leading * 1.3 + (detail.leading if details
+                                                      and part.headline else 0)
+                               for part in sections[start:start + rows])
+                           for start in range(0, len(sections), rows)), default=0.0)
+            needed = tallest - entry.leading * 1.3 + entry.size
+            width = (measure - gutter * (columns - 1)) / columns
+            widest = max([self.type.line_width(part.title, "contents_entry")
+                          for part in sections]
+                         + [self.type.line_width(part.headline, "contents_detail")
+                            for part in sections if details and part.headline], default=0.0)
+            return min(1.0, room / needed if needed > 0 else 1.0, width / (indent + widest))
 
-        details, scale = True, 1.0
-        if height(True) > room:
-            scale = room / height(True)
-            if scale < SMALLEST_RINGS:  # the same floor as art: below it, drop headlines
-                details, scale = False, min(1.0, room / max(height(False), 1e-9))
+        choices = [(details, columns) for columns in (1, 2, 3) for details in (True, False)]
+        details, columns = next((c for c in choices if fit(*c) >= LEGIBLE_LIST),
+                                max(choices, key=lambda c: (fit(*c), c[0])))
+        scale = max(MIN_LIST_SCALE, fit(details, columns))
+        rows = math.ceil(len(sections) / columns)
+        width = (measure - gutter * (columns - 1)) / columns
         texts: list[Placed] = []
-        for part in sections:
-            number = self.document.section_number(part) or 0
-            texts.append(Placed(f"{number:02d}", "contents_number", x, top, scale=scale))
-            texts.append(Placed(part.title, "contents_entry", x + indent * scale, top,
-                                max_width=measure - indent * scale, scale=scale,
-                                sources=((part, "title"),)))
-            if details and part.headline:
-                top -= detail.leading * scale
-                texts.append(Placed(part.headline, "contents_detail", x + indent * scale, top,
-                                    max_width=measure - indent * scale, scale=scale,
-                                    sources=((part, "headline"),)))
-            top -= entry.leading * 1.3 * scale
-        return texts
+        for start in range(0, len(sections), rows):
+            left = x + (start // rows) * (width + gutter)
+            y = top
+            for part in sections[start:start + rows]:
+                number = self.document.section_number(part) or 0
+                texts.append(Placed(f"{number:02d}", "contents_number", left, y, scale=scale))
+                texts.append(Placed(part.title, "contents_entry", left + indent * scale, y,
+                                    max_width=width - indent * scale, scale=scale,
+                                    sources=((part, "title"),)))
+                if details and part.headline:
+                    y -= detail.leading * scale
+                    texts.append(Placed(part.headline, "contents_detail",
+                                        left + indent * scale, y,
+                                        max_width=width - indent * scale, scale=scale,
+                                        sources=((part, "headline"),)))
+                y -= entry.leading * 1.3 * scale
+        return texts, scale
 
     def cover_masthead(self, canv: Canvas) -> None:
         """A white cover under a coloured title band, the lead below it: a newsletter."""
