@@ -55,7 +55,9 @@ def samples() -> dict[str, object]:
     made again from its kept state stands for TTFont and TTFontFace too."""
     restored = private.font_from_state(private.parsed_font_state(parsed_font()),
                                        FONT.read_bytes())
+    from reportlab.platypus.frames import Frame
     return {private.CANVAS: Canvas(io.BytesIO()), private.DOCUMENT: PDFDocument(),
+            private.FRAME: Frame(0, 0, 100, 100),
             private.FONT: (parsed_font(), restored),
             private.FACE: (parsed_font().face, restored.face)}
 

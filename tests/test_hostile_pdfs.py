@@ -1,7 +1,7 @@
-"""Hostile PDFs for the PDF tools (`preflight`, `impose`, `preview`, `check --typography`):
-each refuses cleanly (exit 2, the file named, a hint) or gives a result that is not vacuous;
-nothing hangs, nothing tracebacks, nothing is written for a refused input, and preview's
-pixels are bounded. Every PDF is made here, with pikepdf or byte by byte."""
+"""Hostile PDFs for the PDF tools (`preflight`, `impose`, `preview`, `check --typography`,
+`check --layout`): each refuses cleanly (exit 2, the file named, a hint) or gives a result
+that is not vacuous; nothing hangs, nothing tracebacks, nothing is written for a refused
+input, and preview's pixels are bounded. Every PDF is made here, with pikepdf or byte by byte."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from PIL import Image
 
 from builder.inspect.preview import SHEET_PIXELS, _cell
 
-TOOLS = ("preflight", "impose", "preview", "typography")
+TOOLS = ("preflight", "impose", "preview", "typography", "layout")
 
 
 def run(tool: str, pdf: Path, out: Path) -> Outcome:
@@ -34,7 +34,8 @@ def argv(tool: str, pdf: Path, out: Path) -> list[str | Path]:
         "preflight": ["preflight", pdf],
         "impose": ["impose", pdf, "-o", out / "booklet.pdf"],
         "preview": ["preview", pdf, "--out", out / "pages"],
-        "typography": ["check", "--typography", pdf]}
+        "typography": ["check", "--typography", pdf],
+        "layout": ["check", "--layout", pdf]}
     return commands[tool]
 
 
@@ -216,7 +217,7 @@ def test_form_bombs_end_in_time(tmp_path: Path, name: str, tool: str) -> None:
     pdf.write_bytes(form_drawing_itself(60) if "itself" in name else form_chain(5000))
     outcome = cli_process(*argv(tool, pdf, tmp_path), cwd=tmp_path)
     assert "Traceback" not in outcome.err
-    if "itself" in name or tool == "typography":
+    if "itself" in name or tool in ("typography", "layout"):
         assert_refused(outcome, "forms within forms" if "itself" in name else "too deeply")
     else:
         assert outcome.code in (0, 1), outcome

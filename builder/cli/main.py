@@ -1,5 +1,5 @@
 """Command line: `brochure build [CONTENT ...] [-j N]`, `brochure check CONTENT`,
-`brochure check --typography PDF`. Parses arguments only."""
+`brochure check --typography PDF`, `brochure check --layout PDF`. Parses arguments only."""
 
 from __future__ import annotations
 
@@ -111,10 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     check_cmd = commands.add_parser(
         "check", help="check content, and lay it out in memory, without writing a PDF")
     check_cmd.add_argument("content", nargs="?", type=Path, help=DEFAULT_CONTENT_HELP)
-    check_cmd.add_argument("--typography", type=Path, metavar="PDF",
-                           help="instead of content checks, report how the PDF's Chinese body "
-                                "text is set (clreq); exit 1 on forbidden line starts/ends, "
-                                "孤字 or ragged lines")
+    measured = check_cmd.add_mutually_exclusive_group()
+    measured.add_argument("--typography", type=Path, metavar="PDF",
+                          help="instead of content checks, report how the PDF's Chinese body "
+                               "text is set (clreq); exit 1 on forbidden line starts/ends, "
+                               "孤字 or ragged lines")
+    measured.add_argument("--layout", type=Path, metavar="PDF",
+                          help="instead of content checks, report how the PDF's pages are "
+                               "composed (fill, blank pages, collisions, ink past the bleed, "
+                               "marks, table splits, lone lines, running heads); exit 1 on "
+                               "errors")
     check_cmd.add_argument("--body-size", type=_type_size, metavar="PT",
                            help="with --typography: body type size (default: the most common)")
     check_cmd.add_argument("--format", choices=("text", "json"), default="text",
@@ -132,13 +138,16 @@ def main(argv: list[str] | None = None) -> int:
         check_cmd.error("--body-size needs --typography")
     if args.command == "check" and args.typography is not None and args.fix:
         check_cmd.error("--fix works on content files, not with --typography")
+    if args.command == "check" and args.layout is not None and (args.fix or args.content):
+        check_cmd.error("--layout reads a PDF: give no content file and no --fix")
     if getattr(args, "theme", None) and args.theme.endswith((".yaml", ".yml")):
         args.theme = str(Path(args.theme).resolve())  # typed here: from the working folder
     try:
         if args.command == "build" and not args.content:
             args.content = [find_content(Path.cwd())]
         elif args.command in ("check", "release") and args.content is None \
-                and getattr(args, "typography", None) is None:
+                and getattr(args, "typography", None) is None \
+                and getattr(args, "layout", None) is None:
             args.content = find_content(Path.cwd())
         commands_run = {"build": _build, "check": _check, "impose": _impose,
                         "preflight": _preflight, "release": _release, "new": _new,
@@ -218,6 +227,8 @@ def _build_many(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     if args.typography is not None:
         return _check_typography(args)
+    if args.layout is not None:
+        return _check_layout(args)
     from builder.build import check_file
     from builder.findings import format_json, format_text, summary
     _, findings = check_file(args.content)
@@ -234,6 +245,13 @@ def _check(args: argparse.Namespace) -> int:
 def _check_typography(args: argparse.Namespace) -> int:
     from builder.inspect.typography import analyze_pdf, format_json, format_report
     report = analyze_pdf(args.typography, args.body_size)
+    print(format_json(report) if args.format == "json" else format_report(report))
+    return 0 if report.ok else 1
+
+
+def _check_layout(args: argparse.Namespace) -> int:
+    from builder.inspect.layout import analyze_layout, format_json, format_report
+    report = analyze_layout(args.layout)
     print(format_json(report) if args.format == "json" else format_report(report))
     return 0 if report.ok else 1
 

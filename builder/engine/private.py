@@ -64,8 +64,13 @@ CANVAS = "reportlab.pdfgen.canvas.Canvas"
 DOCUMENT = "reportlab.pdfbase.pdfdoc.PDFDocument"
 FACE = "reportlab.pdfbase.ttfonts.TTFontFace"
 FONT = "reportlab.pdfbase.ttfonts.TTFont"
+FRAME = "reportlab.platypus.frames.Frame"
 
 RELIANCES: tuple[Reliance, ...] = (
+    Reliance(FRAME, "_y", (int, float), instance=True),
+    Reliance(FRAME, "_y1p", (int, float), instance=True),
+    Reliance(FRAME, "_atTop", int, instance=True),
+    Reliance(FRAME, "_getAvailableWidth", MethodType, instance=True),
     Reliance(CANVAS, "_doc", PDFDocument, instance=True),
     Reliance(CANVAS, "_colorsUsed", dict, instance=True),
     Reliance(CANVAS, "_code", list, instance=True),
@@ -347,3 +352,16 @@ def lazy_uri_pattern() -> Iterator[None]:
     finally:
         for cache in caches:
             cache.pop(key, None)
+
+
+def frame_room(frame: Any) -> tuple[float, float]:
+    """(width, height) left in a platypus Frame at its current position. Platypus offers no
+    public way: `Frame.add` computes the same from these names and drops the result.
+    Checked on 4.4–5.1."""
+    return frame._getAvailableWidth(), frame._y - frame._y1p
+
+
+def frame_at_top(frame: Any) -> bool:
+    """Whether nothing taller than zero has been placed in the Frame yet (`_atTop`, which
+    `Frame.add` keeps to drop a flowable's space before at the top). Checked on 4.4–5.1."""
+    return bool(frame._atTop)

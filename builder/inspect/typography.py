@@ -60,6 +60,7 @@ from builder.typeset.clreq import (
 
 __all__ = [
     "FULL_WIDTH_MARKS",
+    "BodyText",
     "HALF_CUT_AT_LINE_END",
     "LINE_END_FORBIDDEN",
     "LINE_START_FORBIDDEN",
@@ -67,6 +68,7 @@ __all__ = [
     "TextBlock",
     "TypographyReport",
     "analyze_pdf",
+    "find_body",
     "format_json",
     "format_report",
 ]
@@ -95,6 +97,8 @@ INDENT_MAX_EM = 3.0           # line starts up to this far right of the edge bel
 PAIR_TARGET_EM = 1.5          # two adjacent full-width marks should take at most this much
 LEADING_SLACK = 1.1           # a baseline step above leading × this ends a paragraph
 FULL_COLUMN_LEADINGS = 2.5    # a column ending this many leadings above its bottom is full
+BAND_GAP_LEADINGS = 3         # body lines this far apart on a page (a figure, a heading
+                              # between runs of columns) start a new band of the page
 
 
 # ----------------------------------------------------------------------------- results
@@ -200,6 +204,7 @@ class _Line:
     font: str
     block: int = -1          # index into the report's blocks
     number: int = 0          # 1-based among the page's body lines
+    band: int = 0            # 0-based: runs of columns stacked on a page, top down
 
     @property
     def x0(self) -> float:
@@ -367,11 +372,35 @@ def _find_blocks(lines: list[_Line], em: float) -> list[TextBlock]:
     return blocks
 
 
+def _find_bands(lines: list[_Line], blocks: list[TextBlock]) -> None:
+    """Set each line's ``band``: a page whose body lines leave a gap of BAND_GAP_LEADINGS
+    or more across every block (a figure or a title between two runs of columns) is read
+    band by band, each band column by column."""
+    if not blocks:
+        return
+    gap = BAND_GAP_LEADINGS * max(block.leading for block in blocks)
+    by_page: dict[int, list[_Line]] = {}
+    for line in lines:
+        by_page.setdefault(line.page, []).append(line)
+    for page_lines in by_page.values():
+        page_lines.sort(key=lambda line: line.baseline)
+        band, last = 0, page_lines[0].baseline
+        for line in page_lines:
+            band += line.baseline - last > gap
+            line.band, last = band, line.baseline
+
+
 def _paragraphs(lines: list[_Line], blocks: list[TextBlock]) -> list[list[_Line]]:
     """Split the body lines, in reading order, into paragraphs."""
     bottoms: dict[int, float] = {}
     for line in lines:
         bottoms[line.block] = max(bottoms.get(line.block, 0.0), line.baseline)
+    band_bottoms: dict[tuple[int, int, int], float] = {}
+    last_band: dict[int, int] = {}
+    for line in lines:
+        key = (line.page, line.band, line.block)
+        band_bottoms[key] = max(band_bottoms.get(key, 0.0), line.baseline)
+        last_band[line.page] = max(last_band.get(line.page, 0), line.band)
     paragraphs: list[list[_Line]] = []
     previous: _Line | None = None
     for line in lines:
@@ -379,9 +408,13 @@ def _paragraphs(lines: list[_Line], blocks: list[TextBlock]) -> list[list[_Line]
         indented = line.x0 - block.left >= INDENT_MIN_EM * line.size
         if previous is None or indented:
             new = True
-        elif previous.page != line.page or previous.block != line.block:
+        elif previous.page != line.page or previous.block != line.block \
+                or previous.band != line.band:
             # continues only from a full column: the previous line sits near the bottom
-            new = (bottoms[previous.block] - previous.baseline
+            # (of its band, in a band above another on the page)
+            bottom = bottoms[previous.block] if previous.band == last_band[previous.page] \
+                else band_bottoms[(previous.page, previous.band, previous.block)]
+            new = (bottom - previous.baseline
                    > FULL_COLUMN_LEADINGS * blocks[previous.block].leading)
         else:
             step = line.baseline - previous.baseline
@@ -415,6 +448,48 @@ def _stretch(line: _Line) -> float:
     return max(0.0, statistics.median(gaps)) if gaps else 0.0
 
 
+@dataclass
+class BodyText:
+    """The body text of a document: its size and font, its lines in reading order (numbered
+    per page), its text blocks and its paragraphs. Empty lists when none was found."""
+
+    size: float | None
+    font: str | None
+    lines: list[_Line] = field(default_factory=list)
+    blocks: list[TextBlock] = field(default_factory=list)
+    paragraphs: list[list[_Line]] = field(default_factory=list)
+
+
+def find_body(lines: list[_Line], body_size: float | None = None) -> BodyText:
+    """The body lines among ``lines`` (see the module docstring), their blocks and
+    paragraphs; ``body_size`` (pt) selects them, by default the most common glyph size."""
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        for glyph in line.glyphs:
+            sizes[round(glyph.size, 2)] += 1
+    if body_size is None and sizes:
+        body_size = sizes.most_common(1)[0][0]
+    if body_size is None:
+        return BodyText(None, None)
+    fonts = Counter(g.font for line in lines for g in line.glyphs
+                    if abs(g.size - body_size) < 0.05)
+    if not fonts:
+        return BodyText(body_size, None)
+    font = fonts.most_common(1)[0][0]
+    body = [line for line in lines if abs(line.size - body_size) < 0.05 and line.font == font]
+    if not body:
+        return BodyText(body_size, font)
+    blocks = _find_blocks(body, body_size)
+    _find_bands(body, blocks)
+    # reading order: page, band, then block (column) left to right, then top to bottom
+    body.sort(key=lambda line: (line.page, line.band, line.block, line.baseline))
+    per_page: Counter[int] = Counter()
+    for line in body:
+        per_page[line.page] += 1
+        line.number = per_page[line.page]
+    return BodyText(body_size, font, body, blocks, _paragraphs(body, blocks))
+
+
 def _finding(line: _Line, rule: str, message: str, mark: str = "",
              value: float | None = None) -> Finding:
     """A finding on a body line: where it is, its text, the mark at fault, a measure."""
@@ -430,34 +505,14 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
     """
     path = Path(path)
     pages, lines = _read_lines(path)
-    sizes: Counter[float] = Counter()
-    for line in lines:
-        for glyph in line.glyphs:
-            sizes[round(glyph.size, 2)] += 1
-    if body_size is None and sizes:
-        body_size = sizes.most_common(1)[0][0]
-    report = TypographyReport(str(path), pages, body_size, None)
-    if body_size is None:
-        return report
-    fonts = Counter(g.font for line in lines for g in line.glyphs
-                    if abs(g.size - body_size) < 0.05)
-    if not fonts:
-        return report
-    report.body_font = fonts.most_common(1)[0][0]
-    body = [line for line in lines
-            if abs(line.size - body_size) < 0.05 and line.font == report.body_font]
+    body_text = find_body(lines, body_size)
+    report = TypographyReport(str(path), pages, body_text.size, body_text.font)
+    body, paragraphs = body_text.lines, body_text.paragraphs
     if not body:
         return report
     report.body_lines = len(body)
     report.han_characters = sum(is_han(c) for line in body for g in line.glyphs for c in g.text)
-    report.blocks = _find_blocks(body, body_size)
-    # reading order: page, then block (column) left to right, then top to bottom
-    body.sort(key=lambda line: (line.page, line.block, line.baseline))
-    per_page: Counter[int] = Counter()
-    for line in body:
-        per_page[line.page] += 1
-        line.number = per_page[line.page]
-    paragraphs = _paragraphs(body, report.blocks)
+    report.blocks = body_text.blocks
     report.paragraphs = len(paragraphs)
 
     gaps: list[float] = []

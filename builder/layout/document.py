@@ -40,6 +40,7 @@ from builder.layout.scorecard import TOO_WIDE_HINT, ColumnsTooWide, ScorecardTab
 from builder.pdf.printing import Sheet, draw_marks, has_marks
 from builder.pdf.profile import OutputProfile
 from builder.source.model import (
+    FIGURE_WIDTHS,
     TRUNCATION_MARK,
     Block,
     Document,
@@ -54,7 +55,7 @@ from builder.source.model import (
 from builder.source.texts import tag_printed
 from builder.source.theme import Slots, Theme, fill
 from builder.typeset.record import PrintRecord
-from builder.typeset.typesetter import Fonts, Typesetter
+from builder.typeset.typesetter import ComposedParagraph, Fonts, Typesetter
 
 if TYPE_CHECKING:
     from builder.pdf.images import ImageStore
@@ -68,7 +69,15 @@ class LayoutState:
     """Index of each part -> the page where it starts (1-based)."""
     current_part: Part | None = None
     page_parts: dict[int, Part | None] = field(default_factory=dict)
-    """Body page -> the part it shows (for its running header)."""
+    """Body page -> the part of its first line (its running header names it)."""
+    top_part: Part | None = None
+    """The part running on when the current page began."""
+    blanks: int = 0
+    """Blank pages added before the back cover."""
+    auto_bands: set[int] = field(default_factory=set)
+    """Parts whose 'auto' opener was set as a band."""
+    replanned: frozenset[int] = frozenset()
+    """See BrochureCanvas.replan."""
     pages: int = 0
     """The page count, known when the document ends."""
     late_forms: list[tuple[str, tuple[float, float, float, float],
@@ -83,12 +92,20 @@ class BrochureCanvas(Canvas):
     output intent), so one layout pass suffices."""
 
     def __init__(self, *args: object, layout_state: LayoutState,
-                 before_save: Callable[[Canvas], None] | None, **options: object) -> None:
+                 before_save: Callable[[Canvas], None] | None,
+                 replan: Callable[[LayoutState], frozenset[int]] | None = None,
+                 **options: object) -> None:
+        """`replan(state)`: parts to set with a full opener page in another pass; when it
+        names any, this pass writes no file (it would be thrown away)."""
         super().__init__(*args, **options)
-        self.layout_state, self.before_save = layout_state, before_save
+        self.layout_state, self.before_save, self.replan = layout_state, before_save, replan
 
     def save(self) -> None:
         pages = self.layout_state.pages = self.getPageNumber() - 1
+        if self.replan is not None:
+            self.layout_state.replanned = self.replan(self.layout_state)
+            if self.layout_state.replanned:
+                return
         for name, bbox, draw in self.layout_state.late_forms:
             self.beginForm(name, *bbox)
             draw(self, pages)
@@ -146,19 +163,48 @@ class TooManyPages(Exception):  # noqa: N818 - a stop, not a fault
 
 
 class BrochureDoc(BaseDocTemplate):
-    """The doc template: puts the blank pages of `PadPages` into the story when it comes
-    to it, through ReportLab's `filterFlowables` hook, and says which block of the content
-    a flowable too large for the page comes from."""
+    """The doc template: puts what a `Decided` flowable decides into the story when it
+    comes to it, through ReportLab's `filterFlowables` hook (blank pages, the kind of a
+    part's opener); lets a `floats` flowable that does not fit move to the top of the next
+    frame while the text goes on; and says which block of the content a flowable too large
+    for the page comes from."""
+
+    deferred: list[Flowable]
+    """Floats put off until the next page."""
+    story: list[Flowable | None]
+    """The flowables still to lay out (the build loop's list)."""
 
     def handle_pageBegin(self) -> None:  # noqa: N802 - ReportLab's name
         super().handle_pageBegin()
         if self.page > MAX_PAGES:
             raise TooManyPages  # ReportLab rewrites the message of what passes through it
+        deferred = getattr(self, "deferred", [])
+        if deferred:  # floats put off on the last page open this one (pages, not frames:
+            self.story[0:0] = deferred  # balanced columns lay out in frames of their own)
+            self.deferred = []
 
     def filterFlowables(self, flowables: list[Flowable | None]) -> None:
+        if flowables is not self._hanging:
+            self.story = flowables  # the list the build loop takes flowables from
         first = flowables[0]
-        if isinstance(first, PadPages):
-            flowables[0:1] = first.blank_pages(self.page) or [None]  # None: skipped
+        deferred = getattr(self, "deferred", [])
+        if deferred and getattr(first, "part_boundary", False):
+            for flowable in deferred:  # a part's floats never leave it: smaller, if need be
+                if self.frame is not None:
+                    _shrink_to_fit(flowable, self.frame, SMALLEST_LAST_FIGURE)
+            flowables[0:0] = deferred
+            self.deferred = []
+            return
+        if isinstance(first, Decided):
+            flowables[0:1] = first.decide(self.page, self._curPageFlowableCount > 0) \
+                or [None]  # None: skipped
+        elif getattr(first, "floats", False) and self.frame is not None \
+                and not private.frame_at_top(self.frame):
+            last = not _text_follows(flowables)  # alone on the next page if it moved
+            smallest = SMALLEST_LAST_FIGURE if last else SMALLEST_FIGURE
+            if not _shrink_to_fit(first, self.frame, smallest) and not last:
+                self.deferred = [*deferred, first]
+                flowables[0] = None
 
     def handle_flowable(self, flowables: list[Flowable | None]) -> None:
         first = flowables[0] if flowables else None
@@ -170,6 +216,31 @@ class BrochureDoc(BaseDocTemplate):
             raise BlockTooLarge(str(error), _origin(first)) from None
 
 
+PART_END_LINES = 3
+"""No page holds only the last one or two lines of a part."""
+
+SMALLEST_FIGURE, SMALLEST_LAST_FIGURE = 0.75, 0.5
+"""How far a picture may shrink to stay where it stands rather than float to the next
+page: while text follows it, and at the end of its part (where it would stand alone)."""
+
+
+def _shrink_to_fit(flowable: Flowable, frame: Frame, smallest: float) -> bool:
+    """Whether `flowable` fits in what is left of `frame`, a figure shrunk to no less
+    than `smallest` of its width if need be."""
+    width, room = private.frame_room(frame)
+    room -= flowable.getSpaceBefore()
+    if flowable.wrap(width, room)[1] <= room + 1e-6:
+        return True
+    return isinstance(flowable, FigureFrame) and flowable.shrink_to(room, smallest)
+
+
+def _text_follows(flowables: list[Flowable | None]) -> bool:
+    """Whether text of the same part comes next, to fill the room a float leaves."""
+    after = next((f for f in flowables[1:] if f is not None), None)
+    return after is not None and not getattr(after, "part_boundary", False) \
+        and not getattr(after, "floats", False) and not isinstance(after, (Decided, PageBreak))
+
+
 @dataclass(frozen=True)
 class LaidOut:
     pdf: bytes
@@ -177,6 +248,10 @@ class LaidOut:
     part_pages: dict[int, int]
     record: PrintRecord
     """What was printed where: the read-back holds the PDF against it."""
+    blanks: int = 0
+    """Blank pages added to reach the theme's page multiple."""
+    replanned: frozenset[int] = frozenset()
+    """Parts a second pass sets with a full opener page (this pass wrote no PDF)."""
 
 
 def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfile,
@@ -185,7 +260,53 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: Out
                     pdf_version: tuple[int, int] | None = None) -> LaidOut:
     """Lay out the whole brochure and return the PDF bytes; `progress(page)` is told of
     each page begun, `before_save(canvas)` is called once every page is drawn; the file
-    declares at least `pdf_version` (ReportLab's default, 1.3, if None)."""
+    declares at least `pdf_version` (ReportLab's default, 1.3, if None).
+
+    Planned page count: when the pages fall short of the theme's page multiple (4 for a
+    saddle-stitched booklet), parts whose opener was chosen by length ('auto') and set as a
+    band get a full opener page facing their text, as many as the shortfall and the page
+    sides allow, in a second pass; blank pages make up only what that cannot."""
+    told = 0
+
+    def tell(page: int) -> None:  # a second pass tells only of pages the first had not
+        nonlocal told
+        if progress is not None and page > told:
+            told = page
+            progress(page)
+
+    def once(opener_pages: frozenset[int], replan: Callable[[LayoutState], frozenset[int]]
+             | None = None) -> LaidOut:
+        return _layout(document, theme, fonts, profile, tell, before_save, pdf_version,
+                       opener_pages, replan)
+
+    first = once(frozenset(), _opener_pages)
+    if not first.replanned:
+        return first
+    again = once(first.replanned)
+    if again.blanks < first.blanks and again.pages >= first.pages:
+        return again
+    return once(frozenset())  # seldom: the first layout was better after all
+
+
+def _opener_pages(state: LayoutState) -> frozenset[int]:
+    """Parts laid out with an 'auto' band opener to set with a full opener page instead,
+    to make up the blank pages `state` needed: each needs a left-hand page, and each moves
+    the pages after it by one."""
+    offset, pages = 0, set[int]()
+    for index in sorted(state.auto_bands):
+        if len(pages) < state.blanks and (state.part_pages[index] + offset) % 2 == 0:
+            pages.add(index)
+            offset += 1
+    return frozenset(pages)
+
+
+def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfile,
+            progress: Callable[[int], None] | None,
+            before_save: Callable[[Canvas], None] | None,
+            pdf_version: tuple[int, int] | None, opener_pages: frozenset[int],
+            replan: Callable[[LayoutState], frozenset[int]] | None = None) -> LaidOut:
+    """One layout pass; `opener_pages`: parts with an 'auto' opener set as a full page;
+    `replan`: see BrochureCanvas (the result's `replanned`, and no PDF, if it names any)."""
     state = LayoutState()
     buffer = io.BytesIO()
     meta = document.meta
@@ -204,6 +325,10 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: Out
     body_frame = Frame(origin + theme.margin_side, origin + theme.margin_bottom,
                        theme.text_width, text_height, 0, 0, 0, 0, id="body")
     chrome = PageChrome(document, theme, fonts, state)
+    record = PrintRecord()
+    if meta.subject:
+        record.omit((meta, "subject"), "the PDF's subject (metadata), not printed")
+    builder = StoryBuilder(document, theme, fonts, state, profile, record, opener_pages)
 
     marked = has_marks(theme)
 
@@ -211,27 +336,50 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: Out
         if marked:  # the same on every page
             place_form(canv, "marks", (0, 0, *sheet.media), lambda c: draw_marks(c, theme))
 
-    template.addPageTemplates([
+    def text_page(canv: Canvas, doc: BaseDocTemplate) -> None:
+        marks(canv, doc)
+        chrome.begin(canv, doc)
+
+    templates = [
         PageTemplate(id="full", frames=[page_frame], onPage=marks),
-        PageTemplate(id="body", frames=[body_frame], onPage=marks, onPageEnd=chrome.draw),
-    ])
+        PageTemplate(id="body", frames=[body_frame], onPage=text_page, onPageEnd=chrome.draw),
+    ]
+    for index, part in enumerate(document.parts):  # a page template per band opener
+        if builder.opener(part) in ("band", "auto"):
+            top = builder.pages.band_height(part) + theme.spacing.block * 2
+            frame = Frame(origin + theme.margin_side, origin + theme.margin_bottom,
+                          theme.text_width, theme.page_height - top - theme.margin_bottom,
+                          0, 0, 0, 0, id=f"band-{index}")
+            templates.append(PageTemplate(
+                id=f"band-{index}", frames=[frame],
+                onPage=functools.partial(_band_page, text_page, builder.pages, part, origin),
+                onPageEnd=functools.partial(chrome.draw, header=False),
+                autoNextPageTemplate="body"))
+    template.addPageTemplates(templates)
     if progress is not None:
         template.setProgressCallBack(
             lambda kind, value: progress(value) if kind == "PAGE" else None)
-    record = PrintRecord()
-    if meta.subject:
-        record.omit((meta, "subject"), "the PDF's subject (metadata), not printed")
-    story = StoryBuilder(document, theme, fonts, state, profile, record).story()
+    story = builder.story()
     try:
         template.build(story, canvasmaker=functools.partial(
-            BrochureCanvas, layout_state=state, before_save=before_save,
+            BrochureCanvas, layout_state=state, before_save=before_save, replan=replan,
             pdfVersion=pdf_version))
     except TooManyPages:
         raise BrochureError(f"the brochure runs past {MAX_PAGES:,} pages", hint=(
             "split the content into several brochures, e.g. one a year (brochure build "
             "a.yaml b.yaml builds them together)")) from None
     return LaidOut(pdf=buffer.getvalue(), pages=state.pages, part_pages=state.part_pages,
-                   record=record)
+                   record=record, blanks=state.blanks, replanned=state.replanned)
+
+
+def _band_page(text_page: Callable[[Canvas, BaseDocTemplate], None], art: PageArt,
+               part: Part, origin: float, canv: Canvas, doc: BaseDocTemplate) -> None:
+    """onPage of a part's first page under a band opener: marks, then the band."""
+    text_page(canv, doc)
+    canv.saveState()
+    canv.translate(origin, origin)
+    art.band_opener(canv, part)
+    canv.restoreState()
 
 
 class FullPage(Flowable):
@@ -250,27 +398,38 @@ class FullPage(Flowable):
         self.canv.restoreState()
 
 
-class PadPages(Flowable):
-    """Blank pages before the back cover, so the page count is a multiple of `multiple`
-    (4 for a saddle-stitched booklet); `BrochureDoc` puts them in its place."""
+class Decided(Flowable):
+    """A placeholder for flowables chosen when the layout reaches it, knowing the page:
+    `BrochureDoc` puts `decide(page, used)` in its place (`used`: the current page holds
+    something already)."""
 
-    def __init__(self, multiple: int) -> None:
+    def __init__(self, decide: Callable[[int, bool], list[Flowable]]) -> None:
         super().__init__()
-        self.multiple = max(1, multiple)
+        self.decide = decide
 
-    def blank_pages(self, page: int) -> list[Flowable]:
-        """The flowables that end `page` (still empty: the back cover's) and the blank
-        pages after it; a zero-size mark on each makes the page count as used."""
-        blanks = -page % self.multiple
+
+def blank_pages(multiple: int, state: LayoutState) -> Decided:
+    """Blank pages before the back cover, so the page count is a multiple of `multiple`
+    (4 for a saddle-stitched booklet)."""
+
+    def decide(page: int, _used: bool) -> list[Flowable]:
+        # the flowables that end `page` (still empty: the back cover's) and the blank pages
+        # after it; a zero-size mark on each makes the page count as used
+        blanks = state.blanks = -page % max(1, multiple)
         return [flowable for _ in range(blanks) for flowable in (Spacer(0, 0), PageBreak())]
+    return Decided(decide)
 
 
 class PartStart(Flowable):
     """Zero-size marker: records the page where a part starts and adds its bookmark."""
 
-    def __init__(self, index: int, part: Part, label: str, state: LayoutState) -> None:
+    def __init__(self, index: int, part: Part, label: str, state: LayoutState,
+                 page_top: float) -> None:
+        """`page_top`: the top of the PDF page, where a part that starts a page (under its
+        band or on its opener page) is said to start."""
         super().__init__()
         self.index, self.part, self.label, self.state = index, part, label, state
+        self.page_top = page_top
         self.width = self.height = 0
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
@@ -278,9 +437,15 @@ class PartStart(Flowable):
 
     def draw(self) -> None:
         key = f"part{self.index}"
-        self.canv.bookmarkPage(key)
+        page = self.canv.getPageNumber()
+        frame = getattr(self, "_frame", None)
+        if frame is None or private.frame_at_top(frame):  # the page's first line is ours
+            self.state.page_parts[page] = self.part
+            self.canv.bookmarkHorizontalAbsolute(key, self.page_top)
+        else:  # an /XYZ destination: where the part starts on the page
+            self.canv.bookmarkHorizontal(key, 0, 0)
         self.canv.addOutlineEntry(self.label, key, level=0, closed=False)
-        self.state.part_pages[self.index] = self.canv.getPageNumber()
+        self.state.part_pages[self.index] = page
         self.state.current_part = self.part
 
 
@@ -299,19 +464,25 @@ class PageChrome:
                  state: LayoutState) -> None:
         self.document, self.theme, self.fonts, self.state = document, theme, fonts, state
 
-    def draw(self, canv: Canvas, _doc: BaseDocTemplate) -> None:
-        """onPageEnd of body pages: place this page's chrome form."""
+    def begin(self, _canv: Canvas, _doc: BaseDocTemplate) -> None:
+        """onPage of text pages: the part running on when the page begins."""
+        self.state.top_part = self.state.current_part
+
+    def draw(self, canv: Canvas, _doc: BaseDocTemplate, header: bool = True) -> None:
+        """onPageEnd of text pages: place this page's chrome form (without the running
+        header on a page that opens with a band)."""
         page = canv.getPageNumber()
-        self.state.page_parts[page] = self.state.current_part
+        self.state.page_parts.setdefault(page, self.state.top_part)
         name = f"chrome-{page}"
         box = (0, 0, self.theme.page_width, self.theme.page_height)
-        self.state.late_forms.append((name, box, lambda c, pages: self.fill(c, page, pages)))
+        self.state.late_forms.append(
+            (name, box, lambda c, pages: self.fill(c, page, pages, header)))
         canv.saveState()
         canv.translate(self.theme.print.slug, self.theme.print.slug)
         canv.doForm(name)
         canv.restoreState()
 
-    def fill(self, canv: Canvas, page: int, pages: int) -> None:
+    def fill(self, canv: Canvas, page: int, pages: int, header: bool = True) -> None:
         """Draw the header and footer of one page (trim coordinates)."""
         theme, d = self.theme, self.theme.decor
         part = self.state.page_parts.get(page)
@@ -319,36 +490,47 @@ class PageChrome:
                   "section": section_label(self.document, part) if part else ""}
         left, right = theme.margin_side, theme.page_width - theme.margin_side
         header_y = theme.page_height - theme.header_offset
-        self._slots(canv, theme.header, fields, "running_header", header_y)
-        if any(text for _, text in theme.header.by_slot()) and d.header_rule_width > 0:
+        if header and self._slots(canv, theme.header, page, fields, "running_header",
+                                  header_y) and d.header_rule_width > 0:
             canv.setStrokeColor(theme.color("accent"))
             canv.setLineWidth(d.header_rule_width)
             rule_y = header_y - d.header_rule_gap
             canv.line(left, rule_y, right, rule_y)
-        self._slots(canv, theme.footer, fields, "folio", theme.footer_offset)
-        centre_text = fill(theme.footer.center, fields)
-        if centre_text and d.folio_rule_length > 0:
-            folio = theme.style("folio")
-            half = canv.stringWidth(centre_text, self.fonts.name(folio), folio.size) / 2
-            gap, length = d.folio_rule_gap, d.folio_rule_length
-            centre, rule_y = theme.page_width / 2, theme.footer_offset + folio.size / 3
-            canv.setStrokeColor(theme.color("accent"))
-            canv.setLineWidth(d.header_rule_width)
-            canv.line(centre - half - gap - length, rule_y, centre - half - gap, rule_y)
-            canv.line(centre + half + gap, rule_y, centre + half + gap + length, rule_y)
+        drawn = self._slots(canv, theme.footer, page, fields, "folio", theme.footer_offset)
+        if d.folio_rule_length <= 0:
+            return
+        folio = theme.style("folio")
+        gap, length = d.folio_rule_gap, d.folio_rule_length
+        rule_y = theme.footer_offset + folio.size / 3
+        canv.setStrokeColor(theme.color("accent"))
+        canv.setLineWidth(d.header_rule_width)
+        for align, text in drawn:  # short rules beside the folio, towards the page's inside
+            width = canv.stringWidth(text, self.fonts.name(folio), folio.size)
+            if align == "center":
+                centre, half = theme.page_width / 2, width / 2
+                canv.line(centre - half - gap - length, rule_y, centre - half - gap, rule_y)
+                canv.line(centre + half + gap, rule_y, centre + half + gap + length, rule_y)
+            elif align == "left":
+                canv.line(left + width + gap, rule_y, left + width + gap + length, rule_y)
+            else:
+                canv.line(right - width - gap - length, rule_y, right - width - gap, rule_y)
 
-    def _slots(self, canv: Canvas, slots: Slots, fields: dict, role: str,
-               y: float) -> None:
+    def _slots(self, canv: Canvas, slots: Slots, page: int, fields: dict, role: str,
+               y: float) -> list[tuple[str, str]]:
+        """Draw the slots of `page`; returns the (alignment, text) pairs drawn."""
         style = self.theme.style(role)
         canv.setFont(self.fonts.name(style), style.size)
         canv.setFillColor(self.theme.color(style.color))
         left, right = self.theme.margin_side, self.theme.page_width - self.theme.margin_side
-        for slot, template in slots.by_slot():
+        drawn = []
+        for align, template in slots.by_slot(page):
             text = fill(template, fields)
             if not text:
                 continue
-            x = {"left": left, "right": right}.get(slot, self.theme.page_width / 2)
-            draw_aligned(canv, text, x, y, slot)
+            x = {"left": left, "right": right}.get(align, self.theme.page_width / 2)
+            draw_aligned(canv, text, x, y, align)
+            drawn.append((align, text))
+        return drawn
 
 
 class StoryBuilder:
@@ -356,8 +538,13 @@ class StoryBuilder:
 
     def __init__(self, document: Document, theme: Theme, fonts: Fonts,
                  state: LayoutState, profile: OutputProfile,
-                 record: PrintRecord | None = None) -> None:
+                 record: PrintRecord | None = None,
+                 opener_pages: frozenset[int] = frozenset()) -> None:
         self.document, self.theme, self.fonts = document, theme, fonts
+        self.opener_pages = opener_pages
+        """Parts with an 'auto' opener set as a full page (see layout_document)."""
+        self.noted = False
+        """Whether the note on the truncation mark is placed."""
         self.state, self.profile, self.record = state, profile, record
         self._images: ImageStore | None = None
         self.type = Typesetter(theme, fonts, record)
@@ -377,13 +564,13 @@ class StoryBuilder:
         return self._images
 
     def story(self) -> list[Flowable]:
-        story: list[Flowable] = [FullPage(self.pages.cover),
-                                 NextPageTemplate("body"), PageBreak()]
-        story += self.contents()
+        story: list[Flowable] = [FullPage(self.pages.cover)]
+        if self.theme.design.cover != "masthead":  # a masthead cover lists the contents
+            story += [NextPageTemplate("body"), PageBreak(), *self.contents()]
         for index, part in enumerate(self.document.parts):
             story += self.part(index, part)
         story += [NextPageTemplate("full"),
-                  PageBreak(), PadPages(self.theme.print.page_multiple),
+                  PageBreak(), blank_pages(self.theme.print.page_multiple, self.state),
                   FullPage(self.pages.back_cover)]
         return story
 
@@ -402,37 +589,90 @@ class StoryBuilder:
                  for index in range(len(self.document.parts))]
         return flow
 
+    def opener(self, part: Part) -> str:
+        """How `part` opens: 'page', 'band' or 'auto' (section parts), else 'inline'."""
+        if part.layout != "section" or self.theme.design.opener == "inline":
+            return "inline"
+        return part.opener or self.theme.design.opener
+
     def part(self, index: int, part: Part) -> list[Flowable]:
         label = section_label(self.document, part)
-        marker = PartStart(index, part, label, self.state)
+        marker = PartStart(index, part, label, self.state, Sheet.of(self.theme).media[1])
         if part.tag and not tag_printed(part, self.theme) and self.record is not None:
             self.record.omit((part, "tag"), "the design prints tags on section openers only")
-        opener_page = self.theme.design.opener == "page"
-        if part.layout == "section" and opener_page:
-            head: list[Flowable] = [
-                NextPageTemplate("full"), PageBreak(), marker,
-                FullPage(functools.partial(self.pages.opener, part=part)),
-                NextPageTemplate("body"), PageBreak()]
-        elif index > 0 and self.document.parts[index - 1].layout == "plain" \
-                and part.layout == "plain":
-            room = self.theme.page_height * self.theme.spacing.share_page
-            head = [CondPageBreak(room), Spacer(1, self.theme.spacing.block * 2), marker]
-            head += self.part_title(part)
-        else:
-            head = [NextPageTemplate("body"), PageBreak(), marker] + self.part_title(part)
-        _mark(head, Origin("part title", part.line))
         if part.layout == "gallery":
             figures = [b for b in part.blocks if isinstance(b, Figure)]
             others = [b for b in part.blocks if not isinstance(b, Figure)]
-            return head + self.gallery(figures) + self.body(others, part)
-        return head + self.body(list(part.blocks), part)
+            body = self.gallery(figures) + self.body(others, part)
+        else:
+            body = self.body(list(part.blocks), part)
+        opener = self.opener(part)
+        if opener == "auto":
+            long_part = index in self.opener_pages \
+                or self.pages_of(body) >= self.theme.design.opener_page_from
+            opener = "page" if long_part else "band"
+            decide = functools.partial(self.open_part, index, part, marker, opener,
+                                       fallback=True)
+            head: list[Flowable] = [Decided(decide)]
+        elif opener in ("page", "band"):
+            head = [Decided(functools.partial(self.open_part, index, part, marker, opener))]
+        else:  # a title in the flow, on the page under way if it has room
+            room = self.theme.page_height * self.theme.spacing.share_page
+            title = self.part_title(part)
+            title[0].spaceBefore = self.theme.spacing.block * 2  # none at a page's top
+            head = [NextPageTemplate("body"), CondPageBreak(room), marker, *title]
+        head[0].part_boundary = True
+        _mark(head, Origin("part title", part.line))
+        return head + body
+
+    def open_part(self, index: int, part: Part, marker: PartStart, opener: str, page: int,
+                  used: bool, fallback: bool = False) -> list[Flowable]:
+        """The flowables that open `part` when the layout is on `page` (`used`: holding
+        something): a full opener page on a left-hand page facing the text (else a band
+        when `fallback`, else a blank page first), or a band atop the next page (a
+        right-hand one when the theme says so)."""
+        following = page + 1 if used else page
+        blank: list[Flowable] = [NextPageTemplate("full"), PageBreak(), Spacer(0, 0)] \
+            if used else [Spacer(0, 0)]
+        if opener == "page" and following % 2 == 1 and fallback:
+            opener = "band"
+        if fallback and opener == "band":
+            self.state.auto_bands.add(index)
+        if opener == "page":
+            flow = blank if following % 2 == 1 else []
+            return flow + [NextPageTemplate("full"), PageBreak(), marker,
+                           FullPage(functools.partial(self.pages.opener, part=part)),
+                           NextPageTemplate("body"), PageBreak()]
+        flow = blank if self.theme.design.part_start == "right" and following % 2 == 0 \
+            else []
+        return flow + [NextPageTemplate(f"band-{index}"), PageBreak(), marker]
+
+    def pages_of(self, flow: list[Flowable]) -> float:
+        """About how many text pages `flow` fills (to choose an opener)."""
+        theme = self.theme
+        frame = theme.page_height - theme.margin_top - theme.margin_bottom
+        height = 0.0
+        for flowable in flow:
+            if isinstance(flowable, BalancedColumns):
+                inner = getattr(flowable, "_content", [])
+                height += sum(f.wrap(theme.column_width, frame)[1] for f in inner) \
+                    / max(1, theme.design.columns)
+            elif not isinstance(flowable, (CondPageBreak, NextPageTemplate, PageBreak)):
+                height += flowable.wrap(theme.text_width, frame)[1] \
+                    + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+        return height / frame
 
     def body(self, blocks: Sequence[Block], part: Part) -> list[Flowable]:
         """The part's blocks; in a two-column design, runs of text are set in balanced
-        columns while tables and figures span the measure."""
+        columns while tables and figures span the measure. A part's last paragraph carries
+        at least PART_END_LINES to a page it runs on to."""
         columns = self.theme.design.columns
         if columns == 1:
-            return [f for block in blocks for f in self.block(block, part)]
+            single = [f for block in blocks for f in self.block(block, part)]
+            last = getattr(single[-1], "paragraph", single[-1]) if single else None
+            if isinstance(last, ComposedParagraph) and isinstance(blocks[-1], Paragraph):
+                last.widows = PART_END_LINES
+            return single
         flow: list[Flowable] = []
         run: list[Flowable] = []
         gap = self.theme.text_width - columns * self.theme.column_width
@@ -480,8 +720,13 @@ class StoryBuilder:
         gap = self.theme.spacing.block
         if isinstance(block, Paragraph):
             suffix = TRUNCATION_MARK if block.truncated else ""
-            return [self.type.paragraph(block.text, "body", "justify", suffix, "muted",
-                                        sources=((block, "text"),))]
+            flow: list[Flowable] = [self.type.paragraph(
+                block.text, "body", "justify", suffix, "muted", sources=((block, "text"),))]
+            if block.truncated and not self.noted:  # the note on "……" under its first use
+                self.noted = True
+                note = self.type.paragraph(self.theme.labels.truncated_note, "note")
+                return [WithNote(flow[0], note, self.theme.spacing.block / 2)]
+            return flow
         if isinstance(block, Heading):
             style = self.theme.style("heading")
             return [CondPageBreak(style.leading * 4), Spacer(1, gap / 2),
@@ -490,11 +735,16 @@ class StoryBuilder:
         if isinstance(block, Quote):
             return [QuoteBlock(block, self.theme, self.type)]
         if isinstance(block, Figure):
-            width = self.theme.text_width
-            return [Spacer(1, gap), FigureFrame(block, width, self.theme, self.type, self.images),
-                    Spacer(1, gap)]
+            width = self.theme.text_width * FIGURE_WIDTHS[block.width]
+            figure = FigureFrame(block, width, self.theme, self.type, self.images)
+            figure.hAlign, figure.spaceBefore, figure.spaceAfter = "CENTER", gap, gap
+            figure.floats = True  # to the next page's top if it does not fit: text goes on
+            return [figure]
         if isinstance(block, Photos):
-            return [Spacer(1, gap), *self.gallery(list(block.figures), block.columns)]
+            grid = self.gallery(list(block.figures), block.columns)
+            for table in grid:
+                table.spaceBefore, table.spaceAfter, table.floats = gap, gap / 2, True
+            return grid
         flow = ScorecardTable(block, self.theme, self.type).flowables(
             show_title=block.title != part.title)
         chart = change_bars(block, self.theme, self.fonts, self.theme.text_width) \
@@ -512,19 +762,26 @@ class StoryBuilder:
             return []
         gap = self.theme.spacing.gallery_gap
         width = (self.theme.text_width - gap * (columns - 1)) / columns
-        cells: list[object] = [FigureFrame(f, width, self.theme, self.type, self.images)
-                               for f in figures]
-        cells += [""] * (-len(cells) % columns)
-        rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
-        table = Table(rows, colWidths=[width + gap] * (columns - 1) + [width], hAlign="LEFT")
+        frames = [FigureFrame(f, width, self.theme, self.type, self.images) for f in figures]
         caption = self.theme.style("caption")
-        table.setStyle(TableStyle([
+        style = TableStyle([
             ("FONT", (0, 0), (-1, -1), self.fonts.name(caption), caption.size),
             ("TEXTCOLOR", (0, 0), (-1, -1), self.theme.color(caption.color)),
             ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
             ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), gap),
-            ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        return [table]
+            ("VALIGN", (0, 0), (-1, -1), "TOP")])
+        full = len(frames) - len(frames) % columns
+        grids = [[frames[i:i + columns] for i in range(0, full, columns)], [frames[full:]]]
+        tables = []
+        for rows in grids:  # full rows, then the last pictures centred under them
+            if not rows or not rows[0]:
+                continue
+            count = len(rows[0])
+            table = Table(rows, colWidths=[width + gap] * (count - 1) + [width],
+                          hAlign="LEFT" if count == columns else "CENTER")
+            table.setStyle(style)
+            tables.append(table)
+        return tables
 
 
 _KINDS = {Paragraph: "paragraph", Heading: "heading", Quote: "quote", Figure: "figure",
@@ -538,6 +795,35 @@ def _mark(flow: list[Flowable], origin: Origin) -> list[Flowable]:
         if flowable is not None and getattr(flowable, "content_origin", None) is None:
             flowable.content_origin = origin
     return flow
+
+
+class WithNote(Flowable):
+    """A paragraph with a small note under it that never leaves it: a split keeps the
+    note with the paragraph's last lines."""
+
+    def __init__(self, paragraph: ComposedParagraph, note: ComposedParagraph,
+                 gap: float) -> None:
+        super().__init__()
+        self.paragraph, self.note, self.gap = paragraph, note, gap
+        self.spaceBefore, self.spaceAfter = paragraph.getSpaceBefore(), paragraph.spaceAfter
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        _, above = self.paragraph.wrap(available_width, available_height)
+        _, self.note_height = self.note.wrap(available_width, available_height)
+        self.width, self.height = available_width, above + self.gap + self.note_height
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        self.wrap(available_width, available_height)
+        room = available_height - self.gap - self.note_height
+        parts = self.paragraph.split(available_width, room) if room > 0 else []
+        if len(parts) != 2:
+            return []
+        return [parts[0], WithNote(parts[1], self.note, self.gap)]
+
+    def draw(self) -> None:
+        self.paragraph.drawOn(self.canv, 0, self.note_height + self.gap)
+        self.note.drawOn(self.canv, 0, 0)
 
 
 class Rule(Flowable):
@@ -695,6 +981,17 @@ class FigureFrame(Flowable):
         self.frame_height = width * theme.spacing.figure_ratio
         self.caption = typesetter.paragraph(figure.caption, "caption", "center",
                                             sources=((figure, "caption"),))
+
+    def shrink_to(self, height: float, smallest: float) -> bool:
+        """Scale the picture down so the figure is at most `height` tall, if that keeps at
+        least `smallest` of its size; returns whether it did."""
+        caption = self.caption.wrap(self.frame_width, height)[1] + self.theme.decor.caption_gap
+        scale = (height - caption) / self.frame_height
+        if scale < smallest:
+            return False
+        self.frame_width *= min(1.0, scale)
+        self.frame_height *= min(1.0, scale)
+        return True
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         _, caption_height = self.caption.wrap(self.frame_width, available_height)

@@ -19,7 +19,9 @@ import yaml
 from builder import data
 from builder.source.model import (
     CHARTS,
+    FIGURE_WIDTHS,
     LAYOUTS,
+    OPENERS,
     Block,
     Document,
     Figure,
@@ -63,6 +65,8 @@ PART_FIELDS = {
                     "gallery: figures as a grid", LAYOUTS),
     "headline": Field(False, "text", "large headline"),
     "tag": Field(False, "text", "short tag taken from the text"),
+    "opener": Field(False, "choice", "a section's opener: page (facing its text), band (atop "
+                    "its first page), auto (by length); default: the theme's", OPENERS),
 }
 ROW_FIELDS = {
     "metric": Field(True, "text", "what is measured"),
@@ -84,7 +88,9 @@ BLOCK_FIELDS: dict[str, dict[str, Field]] = {
     "quote": {"quote": Field(True, "text", "a quotation"),
               "source": Field(False, "text", "who said it")},
     "figure": {"figure": Field(True, "text", "the caption"),
-               "image": Field(False, "path", "JPEG or PNG, relative to the content file")},
+               "image": Field(False, "path", "JPEG or PNG, relative to the content file"),
+               "width": Field(False, "choice", "share of the text width (default full)",
+                              tuple(FIGURE_WIDTHS))},
     "scorecard": {"scorecard": Field(True, "text", "the table's title"),
                   "rows": Field(True, "list", "the rows"),
                   "note": Field(False, "text", "footnote under the table"),
@@ -200,11 +206,15 @@ def _part(reader: NodeReader, node: yaml.Node) -> Part:
     if layout not in LAYOUTS:
         raise reader.fail(entries["layout"], f"unknown layout '{layout}'",
                           hint=f"use one of: {', '.join(LAYOUTS)}")
+    opener = reader.optional_text(entries, "opener", "part")
+    if opener is not None and opener not in OPENERS:
+        raise reader.fail(entries["opener"], f"unknown opener '{opener}'",
+                          hint=f"use one of: {', '.join(OPENERS)}")
     blocks = tuple(_block(reader, b) for b in reader.sequence(entries["blocks"], "'blocks'"))
     return Part(title=reader.text(entries["title"], "part 'title'"), blocks=blocks,
                 layout=layout,  # type: ignore[arg-type]
                 headline=reader.optional_text(entries, "headline", "part"),
-                tag=reader.optional_text(entries, "tag", "part"),
+                tag=reader.optional_text(entries, "tag", "part"), opener=opener,
                 line=node.start_mark.line + 1, where=reader.spans(entries))
 
 
@@ -236,8 +246,12 @@ def _block(reader: NodeReader, node: yaml.Node) -> Block:
         return Quote(main, source=reader.optional_text(entries, "source", "quote"), line=line,
                      where=where)
     if kind == "figure":
-        return Figure(main, image=_image_path(reader, entries.get("image")), line=line,
-                      where=where)
+        width = reader.optional_text(entries, "width", "figure") or "full"
+        if width not in FIGURE_WIDTHS:
+            raise reader.fail(entries["width"], f"unknown figure width '{width}'",
+                              hint=f"use one of: {', '.join(FIGURE_WIDTHS)}")
+        return Figure(main, image=_image_path(reader, entries.get("image")), width=width,
+                      line=line, where=where)
     row_nodes = reader.sequence(entries["rows"], "'rows'")
     if len(row_nodes) > MAX_ROWS:
         raise reader.fail(entries["rows"], f"the scorecard has {len(row_nodes):,} rows, more "

@@ -13,6 +13,9 @@ from typing import Any, Literal
 
 Layout = Literal["section", "plain", "gallery"]
 LAYOUTS: tuple[str, ...] = ("section", "plain", "gallery")
+OPENERS: tuple[str, ...] = ("auto", "page", "band")
+FIGURE_WIDTHS: dict[str, float] = {"full": 1.0, "2/3": 2 / 3, "1/2": 0.5}
+"""A figure's width as a share of the text block's."""
 
 TRUNCATION_MARK = "……"
 """Printed after a paragraph the source cuts off mid-sentence."""
@@ -74,6 +77,8 @@ class Quote:
 class Figure:
     caption: str
     image: Path | None = None
+    width: str = "full"
+    """A key of FIGURE_WIDTHS."""
     line: int = 0
     where: Mapping[str, Span] = _where()
 
@@ -123,6 +128,8 @@ class Part:
     layout: Layout = "plain"
     headline: str | None = None
     tag: str | None = None
+    opener: str | None = None
+    """A section's own opener ('page', 'band' or 'auto'); None: the theme's."""
     line: int = 0
     where: Mapping[str, Span] = _where()
 

@@ -80,7 +80,8 @@ PageSize = tuple[float, float]
 Template = NewType("Template", str)
 """A running header or footer text with {title} {section} {page} {pages} fields."""
 CoverDesign = Literal["rings", "masthead"]
-OpenerDesign = Literal["page", "inline"]
+OpenerDesign = Literal["auto", "page", "band", "inline"]
+PartStart = Literal["any", "right"]
 TableDesign = Literal["zebra", "rules"]
 
 
@@ -140,7 +141,14 @@ class Design:
     """Between columns, in body characters."""
     cover: CoverDesign
     opener: OpenerDesign
+    """How a section part opens: a full opener page facing its text ('page'), a band at the
+    top of its first page ('band'), chosen by the part's length ('auto'), or a title block
+    in the flow ('inline')."""
     table: TableDesign
+    opener_page_from: float = field(default=2.0, metadata=count(0, 100, "pages"))
+    """'auto': a part whose text fills at least this many pages gets a full opener page."""
+    part_start: PartStart = "any"
+    """A section part starts on any page, or on a right-hand page."""
 
 
 @dataclass(frozen=True)
@@ -150,10 +158,20 @@ class Slots:
     left: Template = Template("")
     center: Template = Template("")
     right: Template = Template("")
+    verso: Template = Template("")
+    """Left-hand (even) pages only, at their outer (left) edge."""
+    recto: Template = Template("")
+    """Right-hand (odd) pages only, at their outer (right) edge."""
+    outside: Template = Template("")
+    """Every page, at its outer edge: left on left-hand pages, right on right-hand ones."""
 
-    def by_slot(self) -> tuple[tuple[str, Template], ...]:
-        """(slot, template) pairs from left to right."""
-        return tuple((slot.name, getattr(self, slot.name)) for slot in fields(self))
+    def by_slot(self, page: int = 1) -> tuple[tuple[str, Template], ...]:
+        """(alignment, template) pairs of page number `page`: 'left', 'center' or 'right';
+        the mirrored slots (verso, recto, outside) land on the page's outer edge."""
+        outer = "left" if page % 2 == 0 else "right"
+        mirrored = (self.verso if outer == "left" else self.recto, self.outside)
+        return (("left", self.left), ("center", self.center), ("right", self.right),
+                *((outer, template) for template in mirrored))
 
 
 @dataclass(frozen=True, kw_only=True)

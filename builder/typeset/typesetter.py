@@ -64,6 +64,9 @@ class ComposedParagraph(Flowable):
         content fields the paragraph prints."""
         self._width: float | None = None if lines is None else -1.0
         self.spaceAfter = space_after
+        self.widows = WIDOWS
+        """Lines a split carries to the next page at least (more at a part's end, where
+        they would stand alone)."""
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         if self._width != available_width and self._width != -1.0:
@@ -79,13 +82,14 @@ class ComposedParagraph(Flowable):
         fit = int((available_height + 1e-6) // self.style.leading)
         if fit >= len(lines):
             return [self]
-        fit = min(fit, len(lines) - WIDOWS)
+        fit = min(fit, len(lines) - self.widows)
         if fit < ORPHANS:
             return []
         head = ComposedParagraph(self.runs, self.style, lines[:fit], 0.0, self.record,
                                  self.printing, self.sources)
         tail = ComposedParagraph(self.runs, self.style, lines[fit:], self.spaceAfter,
                                  self.record, self.printing, self.sources)
+        tail.widows = self.widows
         return [head, tail]
 
     def __deepcopy__(self, memo: dict[int, object]) -> ComposedParagraph:
