@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
-from reportlab.pdfgen.canvas import FILL_EVEN_ODD, Canvas
+from reportlab.pdfgen.canvas import Canvas
 
 from builder.engine.private import form_resources
 from builder.source.model import Document, Part
@@ -24,6 +24,9 @@ from builder.typeset.typesetter import Fonts, Typesetter, line_extent
 
 Box = tuple[float, float, float, float]
 """x0, y0, x1, y1 in trim coordinates (points from the trim's lower left corner)."""
+Sector = tuple[float, float, float, float]
+"""Part of an annulus: from and to angle (degrees counterclockwise from east, from < to),
+inner and outer radius."""
 
 SMALLEST_RINGS = 0.6
 """Opener rings shrink to this share of their design before a title or headline is set
@@ -63,8 +66,9 @@ def draw_aligned(canv: Canvas, text: str, x: float, y: float, align: str) -> Non
 @dataclass(frozen=True)
 class Rings:
     """Concentric rings as drawn: centre, the step between radii (ring i has radius i ×
-    step), count and stroke width; the accent arc's radius and width (0: none); and boxes
-    knocked out of the rings, where a text stands over them."""
+    step), count and stroke width; the accent arc's radius and width (0: none); and the
+    sectors left open, where a text stands among the rings (each ring and the arc stops
+    at a sector's sides, butt-ended)."""
 
     cx: float
     cy: float
@@ -73,7 +77,7 @@ class Rings:
     width: float
     arc: float = 0.0
     arc_width: float = 0.0
-    clear: tuple[Box, ...] = ()
+    clear: tuple[Sector, ...] = ()
 
     def strokes(self) -> list[tuple[float, float]]:
         """The ink of each ring and of the arc: (inner radius, outer radius)."""
@@ -89,8 +93,8 @@ class Rings:
         return max((outer for _, outer in self.strokes()), default=0.0)
 
     def touches(self, box: Box) -> bool:
-        """True if ink of the rings lies inside `box` (not where a clear box knocks it out)."""
-        if any(_inside(box, hole) for hole in self.clear):
+        """True if ink of the rings lies inside `box` (none does in an open sector)."""
+        if any(_in_sector(self.cx, self.cy, box, sector) for sector in self.clear):
             return False
         near = _distance(self.cx, self.cy, box)
         far = max(math.hypot(x - self.cx, y - self.cy)
@@ -219,17 +223,14 @@ class PageArt:
     # ------------------------------------------------------------------ art
 
     @contextmanager
-    def _clipped(self, canv: Canvas, holes: tuple[Box, ...] = ()) -> Iterator[None]:
-        """Draw inside the bleed box (the trim plus the bleed), minus `holes` (with round
-        ends: a text's box grown by `_grow` keeps clear of their corners)."""
+    def _clipped(self, canv: Canvas) -> Iterator[None]:
+        """Draw inside the bleed box (the trim plus the bleed)."""
         bleed = self.theme.print.bleed
         canv.saveState()
         path = canv.beginPath()
         path.rect(-bleed, -bleed, self.theme.page_width + 2 * bleed,
                   self.theme.page_height + 2 * bleed)
-        for x0, y0, x1, y1 in holes:  # rounded: a clean label, not a notch
-            path.roundRect(x0, y0, x1 - x0, y1 - y0, (y1 - y0) / 2)
-        canv.clipPath(path, stroke=0, fill=0, fillMode=FILL_EVEN_ODD)
+        canv.clipPath(path, stroke=0, fill=0)
         try:
             yield
         finally:
@@ -257,16 +258,18 @@ class PageArt:
 
     def _rings(self, canv: Canvas, rings: Rings, color: str,
                arc_color: str | None = None) -> None:
-        """Draw concentric rings (and their accent arc), minus their clear boxes."""
-        with self._clipped(canv, rings.clear):
+        """Draw concentric rings (and their accent arc), each interrupted at the open
+        sectors: the ink itself stays out of them, not only what shows."""
+        with self._clipped(canv):
             canv.setStrokeColor(self.theme.color(color))
             canv.setLineWidth(rings.width)
             for ring in range(1, rings.count + 1):
-                canv.circle(rings.cx, rings.cy, ring * rings.step, stroke=1, fill=0)
+                _circle(canv, rings.cx, rings.cy, ring * rings.step, rings.width / 2,
+                        rings.clear)
             if rings.arc > 0 and arc_color is not None:
                 canv.setStrokeColor(self.theme.color(arc_color))
                 canv.setLineWidth(rings.arc_width)
-                canv.circle(rings.cx, rings.cy, rings.arc, stroke=1, fill=0)
+                _circle(canv, rings.cx, rings.cy, rings.arc, rings.arc_width / 2, rings.clear)
 
     def ring_geometry(self, page: str, part: Part | None = None) -> Rings | None:
         """The rings drawn on a designed page ('cover' or 'opener'), as data; None where the
@@ -450,7 +453,9 @@ class PageArt:
                           measure, sources=self._issuer_sources())
             plan.texts.append(issuer_line)
             size = self._size(issuer_line)
-            holes = tuple(_grow(box, size, self.clearance) for box in self.boxes(issuer_line))
+            holes = tuple(_sector_around(width / 2, -height * d.rings_centre, box,
+                                         self.clearance + size / 2)
+                          for box in self.boxes(issuer_line))
         centre_y = -height * d.rings_centre
         step, ring_width = d.rings_step * self.scale, d.rings_width * self.scale
         reach = d.rings_count * step + ring_width / 2
@@ -779,22 +784,61 @@ class PageArt:
             self._draw_plan(canv, self._back_plan(pages or canv.getPageNumber()))
 
 
+def _circle(canv: Canvas, cx: float, cy: float, radius: float, half_width: float,
+            clear: tuple[Sector, ...]) -> None:
+    """Stroke a circle whose ink runs `half_width` either side, but across the sectors it
+    would enter."""
+    gaps = sorted((start, end) for start, end, inner, outer in clear
+                  if radius + half_width > inner and radius - half_width < outer)
+    if not gaps:
+        canv.circle(cx, cy, radius, stroke=1, fill=0)
+        return
+    start = gaps[0][1]
+    for begin, end in [*gaps[1:], (gaps[0][0] + 360, gaps[0][1] + 360)]:
+        if begin > start:
+            canv.arc(cx - radius, cy - radius, cx + radius, cy + radius, start, begin - start)
+        start = max(start, end)
+
+
+def _corner_angles(cx: float, cy: float, box: Box) -> list[float]:
+    """The angles of a box's corners seen from a point outside it, in one run of degrees
+    (a box west of the point gets angles past 180 rather than a jump to −180)."""
+    angles = [math.degrees(math.atan2(y - cy, x - cx)) for x in (box[0], box[2])
+              for y in (box[1], box[3])]
+    if box[0] < cx and box[1] <= cy <= box[3]:
+        angles = [a + 360 if a < 0 else a for a in angles]
+    return angles
+
+
+def _sector_around(cx: float, cy: float, box: Box, pad: float) -> Sector:
+    """The sector of the circles centred at (cx, cy) that holds `box`, `pad` points more
+    all round."""
+    near = _distance(cx, cy, box)
+    far = max(math.hypot(x - cx, y - cy) for x in (box[0], box[2]) for y in (box[1], box[3]))
+    if near <= pad:
+        return (-180.0, 180.0, 0.0, far + pad)
+    angles = _corner_angles(cx, cy, box)
+    turn = math.degrees(pad / near)
+    return (min(angles) - turn, max(angles) + turn, near - pad, far + pad)
+
+
+def _in_sector(cx: float, cy: float, box: Box, sector: Sector) -> bool:
+    """True if `box` lies inside the sector."""
+    start, end, inner, outer = sector
+    far = max(math.hypot(x - cx, y - cy) for x in (box[0], box[2]) for y in (box[1], box[3]))
+    if _distance(cx, cy, box) < inner or far > outer:
+        return False
+    if end - start >= 360:
+        return True
+    return all(any(start <= angle + turn <= end for turn in (-360, 0, 360))
+               for angle in _corner_angles(cx, cy, box))
+
+
 def _distance(cx: float, cy: float, box: Box) -> float:
     """From a point to the nearest point of a box (0 inside it)."""
     dx = max(box[0] - cx, 0.0, cx - box[2])
     dy = max(box[1] - cy, 0.0, cy - box[3])
     return math.hypot(dx, dy)
-
-
-def _inside(box: Box, outer: Box) -> bool:
-    return (outer[0] <= box[0] and outer[1] <= box[1] and box[2] <= outer[2]
-            and box[3] <= outer[3])
-
-
-def _grow(box: Box, size: float, clearance: float) -> Box:
-    """A box around a line of text of `size`: an em more at the sides, `clearance` above
-    and below."""
-    return (box[0] - size, box[1] - clearance, box[2] + size, box[3] + clearance)
 
 
 def _split_title(title: str) -> list[str]:
