@@ -418,3 +418,13 @@ def test_masthead_cover_shrinks_a_long_list_rather_than_drop_a_section(size: str
     with pdfplumber.open(io.BytesIO(buffer.getvalue())) as pdf:
         chars = glyphs(pdf.pages[0], 0)
     assert _overlapping(chars) == []
+
+
+def test_a_theme_without_rings_builds(tmp_path: Path) -> None:
+    """decor.rings_count 0 (in range) left the ring scaling dividing by zero."""
+    theme = tmp_path / "plain.yaml"
+    theme.write_text("name: plain\nextends: default\ndecor:\n  rings_count: 0\n",
+                     encoding="utf-8")
+    build(DEFAULT_CONTENT, tmp_path / "plain.pdf", str(theme), page_size="A5")
+    art, _ = setting(str(theme), "A5")
+    assert art.ring_geometry("cover").strokes()[:-1] == []  # the gold arc only

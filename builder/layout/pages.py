@@ -460,7 +460,7 @@ class PageArt:
         step, ring_width = d.rings_step * self.scale, d.rings_width * self.scale
         reach = d.rings_count * step + ring_width / 2
         room = min(_distance(width / 2, centre_y, box) for box in above) - self.clearance
-        share = max(0.0, min(1.0, room / reach))
+        share = max(0.0, min(1.0, room / reach)) if reach > 0 else 1.0  # 0 rings: none
         step, ring_width = step * share, ring_width * share
         rings = Rings(width / 2, centre_y, step, d.rings_count, ring_width,
                       arc=step * (d.rings_count * 2 // 3 + 0.5), arc_width=d.accent_line,
@@ -611,7 +611,8 @@ class PageArt:
         fixed += [shape.box for plan in plans for shape in plan.shapes]
         full = rings_at(1.0)
         room = min((_distance(full.cx, full.cy, box) for box in fixed), default=math.inf)
-        largest = max(0.0, min(1.0, (room - self.clearance) / full.reach))
+        largest = max(0.0, min(1.0, (room - self.clearance) / full.reach)) \
+            if full.reach > 0 else 1.0
 
         def cost(rings: Rings) -> list[tuple[int, float]]:
             """Per opener: its headline's line count and its title's size."""
