@@ -36,7 +36,7 @@ LEGIBLE_LIST = 0.85
 """... and preferably no smaller than this (else in columns, without headlines, or on a
 more compact cover)."""
 """The masthead cover's list of sections is set no smaller than this share of its size."""
-BAND_SCALE = {"opener_number": 0.45, "opener_title": 0.7, "opener_headline": 0.75,
+BAND_SCALE = {"opener_number": 0.5, "opener_title": 0.82, "opener_headline": 0.85,
               "opener_tag": 0.9}
 """The band opener's texts: the opener page's roles at these shares of their size."""
 
@@ -663,7 +663,7 @@ class PageArt:
         height = theme.page_height
         side, measure = theme.margin_side, theme.text_width
         plan = Plan()
-        top = height - theme.margin_top / 2
+        top = height - theme.margin_top * 0.6
         number = self.document.section_number(part)
         title = theme.style("opener_title")
         title_scale = BAND_SCALE["opener_title"]
@@ -685,7 +685,7 @@ class PageArt:
         plan.texts.append(Placed(part.title, "opener_title", x, baseline,
                                  max_width=side + measure - x, scale=title_scale,
                                  sources=((part, "title"),)))
-        y = top - row - theme.spacing.block / 2
+        y = top - row - theme.spacing.block * 0.75
         if part.headline:
             scale = BAND_SCALE["opener_headline"]
             lines = self._lines(plan, part.headline, "opener_headline", side, y, measure,
