@@ -156,6 +156,8 @@ class PageArt:
         self.clearance = theme.spacing.block / 2
         """Least distance between a text and the art."""
         self._opener_rings: Rings | None = None
+        self._band_heights: dict[int, float] = {}
+        """Band heights by id() of the parts of `document` (which outlives this object)."""
 
     # ------------------------------------------------------------------ texts and boxes
 
@@ -604,7 +606,10 @@ class PageArt:
             return Rings(theme.page_width, theme.page_height - band, step * share, count,
                          ring_width * share)
 
-        plans = [self._opener_plan(part, None) for part in self.document.sections]
+        parts = list({(part.title, part.headline, part.tag,  # one of each kind of opener
+                       len(str(self.document.section_number(part)))): part
+                      for part in self.document.sections}.values())
+        plans = [self._opener_plan(part, None) for part in parts]
         fixed = [box for plan in plans for placed in plan.texts
                  if placed.role in ("opener_number", "opener_tag")
                  for box in self.boxes(placed)]
@@ -617,7 +622,7 @@ class PageArt:
         def cost(rings: Rings) -> list[tuple[int, float]]:
             """Per opener: its headline's line count and its title's size."""
             found = []
-            for part in self.document.sections:
+            for part in parts:
                 texts = self._opener_plan(part, rings).texts
                 title = next(p for p in texts if p.role == "opener_title")
                 found.append((sum(p.role == "opener_headline" for p in texts),
@@ -711,7 +716,10 @@ class PageArt:
     def band_height(self, part: Part) -> float:
         """The band opener's height from the top of the trim, in points: its texts fit in
         it at any page size. The page's text frame starts `spacing.block` below it."""
-        return self._band_plan(part)[1]
+        height = self._band_heights.get(id(part))
+        if height is None:
+            height = self._band_heights[id(part)] = self._band_plan(part)[1]
+        return height
 
     def band_opener(self, canv: Canvas, part: Part) -> None:
         """A coloured band across the top of a body page, into the bleed at the top and

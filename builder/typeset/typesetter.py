@@ -116,13 +116,19 @@ class Typesetter:
         self.fonts = fonts
         self.record = record
         """The layout's record of what it printed; paragraphs drawn are entered in it."""
+        self._styles: dict[tuple[str, str, str | None, float], TextStyle] = {}
+        """The TextStyles made so far (they are frozen, and asked for again and again)."""
 
     def text_style(self, role: str, align: str = "left") -> TextStyle:
-        style = self.theme.style(role)
-        return TextStyle(
-            font=self.fonts.name(style), bold_font=self.fonts.names[(style.family, True)],
-            size=style.size, leading=style.leading, color=self.theme.color(style.color),
-            indent=style.indent, align=align)
+        key = (role, align, "", 0.0)
+        found = self._styles.get(key)
+        if found is None:
+            style = self.theme.style(role)
+            found = self._styles[key] = TextStyle(
+                font=self.fonts.name(style), bold_font=self.fonts.names[(style.family, True)],
+                size=style.size, leading=style.leading, color=self.theme.color(style.color),
+                indent=style.indent, align=align)
+        return found
 
     def paragraph(self, text: str, role: str, align: str = "left", suffix: str = "",
                   suffix_color: str | None = None, sources: tuple[Source, ...] = (),
@@ -151,11 +157,15 @@ class Typesetter:
                scale: float = 1.0) -> TextStyle:
         """A role's TextStyle without indent, in another palette colour or scaled (size and
         leading): the styles of display texts drawn on designed pages."""
-        style = replace(self.text_style(role, align), indent=0.0)
-        if color is not None:
-            style = replace(style, color=self.theme.color(color))
-        if scale != 1.0:
-            style = replace(style, size=style.size * scale, leading=style.leading * scale)
+        key = (role, align, color, scale)
+        style = self._styles.get(key)
+        if style is None:
+            style = replace(self.text_style(role, align), indent=0.0)
+            if color is not None:
+                style = replace(style, color=self.theme.color(color))
+            if scale != 1.0:
+                style = replace(style, size=style.size * scale, leading=style.leading * scale)
+            self._styles[key] = style
         return style
 
     def block(self, text: str, role: str, width: float, align: str = "left",
