@@ -53,16 +53,6 @@ def place_form(canv: Canvas, name: str, box: tuple[float, float, float, float],
     canv.doForm(name)
 
 
-def draw_aligned(canv: Canvas, text: str, x: float, y: float, align: str) -> None:
-    """One line of text starting at, centred on or ending at x ('left', 'center', 'right')."""
-    if align == "center":
-        canv.drawCentredString(x, y, text)
-    elif align == "right":
-        canv.drawRightString(x, y, text)
-    else:
-        canv.drawString(x, y, text)
-
-
 @dataclass(frozen=True)
 class Rings:
     """Concentric rings as drawn: centre, the step between radii (ring i has radius i ×
