@@ -34,7 +34,7 @@ from builder.engine.platypus import (
 )
 from builder.errors import BrochureError
 from builder.layout.chart import change_bars
-from builder.layout.pages import PageArt, draw_aligned, place_form
+from builder.layout.pages import PageArt, place_form
 from builder.layout.scorecard import TOO_WIDE_HINT, ColumnsTooWide, ScorecardTable
 from builder.pdf.printing import Sheet, draw_marks, has_marks
 from builder.pdf.profile import OutputProfile
@@ -462,6 +462,9 @@ class PageChrome:
     def __init__(self, document: Document, theme: Theme, fonts: Fonts,
                  state: LayoutState) -> None:
         self.document, self.theme, self.fonts, self.state = document, theme, fonts, state
+        self.type = Typesetter(theme, fonts)
+        """Sets the lines (¼ em Han–Latin gaps); not recorded: the chrome repeats the title
+        and section names, and is drawn in forms after the last page."""
 
     def begin(self, _canv: Canvas, _doc: BaseDocTemplate) -> None:
         """onPage of text pages: the part running on when the page begins."""
@@ -503,8 +506,7 @@ class PageChrome:
         rule_y = theme.footer_offset + folio.size / 3
         canv.setStrokeColor(theme.color("accent"))
         canv.setLineWidth(d.header_rule_width)
-        for align, text in drawn:  # short rules beside the folio, towards the page's inside
-            width = canv.stringWidth(text, self.fonts.name(folio), folio.size)
+        for align, width in drawn:  # short rules beside the folio, towards the page's inside
             if align == "center":
                 centre, half = theme.page_width / 2, width / 2
                 canv.line(centre - half - gap - length, rule_y, centre - half - gap, rule_y)
@@ -515,11 +517,8 @@ class PageChrome:
                 canv.line(right - width - gap - length, rule_y, right - width - gap, rule_y)
 
     def _slots(self, canv: Canvas, slots: Slots, page: int, fields: dict, role: str,
-               y: float) -> list[tuple[str, str]]:
-        """Draw the slots of `page`; returns the (alignment, text) pairs drawn."""
-        style = self.theme.style(role)
-        canv.setFont(self.fonts.name(style), style.size)
-        canv.setFillColor(self.theme.color(style.color))
+               y: float) -> list[tuple[str, float]]:
+        """Draw the slots of `page`; returns the (alignment, width) of each text drawn."""
         left, right = self.theme.margin_side, self.theme.page_width - self.theme.margin_side
         drawn = []
         for align, template in slots.by_slot(page):
@@ -527,8 +526,7 @@ class PageChrome:
             if not text:
                 continue
             x = {"left": left, "right": right}.get(align, self.theme.page_width / 2)
-            draw_aligned(canv, text, x, y, align)
-            drawn.append((align, text))
+            drawn.append((align, self.type.draw_line(canv, text, role, x, y, align)))
         return drawn
 
 
@@ -917,17 +915,12 @@ class ContentsEntry(Flowable):
         canv, theme, fonts = self.canv, self.theme, self.type.fonts
         entry, number_style = theme.style("contents_entry"), theme.style("contents_number")
         y = self.height - entry.size
-        canv.setFillColor(theme.color(number_style.color))
-        canv.setFont(fonts.name(number_style), number_style.size)
         if self.number:
-            canv.drawString(0, y, f"{self.number:02d}")
-        canv.setFillColor(theme.color(entry.color))
-        canv.setFont(fonts.name(entry), entry.size)
-        canv.drawString(self.indent, y, self.part.title)
-        if self.type.record is not None:
-            self.type.record.printed(canv, self.part.title, "contents_entry",
-                                     (self.part, "title"))
-        title_end = self.indent + canv.stringWidth(self.part.title, fonts.name(entry), entry.size)
+            self.type.draw_line(canv, f"{self.number:02d}", "contents_number", 0, y)
+        # a line of the composer: the ¼ em Han–Latin gap, as everywhere
+        title_end = self.indent + self.type.draw_line(
+            canv, self.part.title, "contents_entry", self.indent, y,
+            sources=((self.part, "title"),))
         # the page number is a form filled in when the part has been laid out
         name = f"contents-page-{self.index}"
         size = number_style.size
@@ -960,7 +953,7 @@ class ContentsEntry(Flowable):
         style = self.theme.style("contents_number")
         canv.setFont(self.type.fonts.name(style), style.size)
         canv.setFillColor(self.theme.color(style.color))
-        canv.drawRightString(0, 0, str(self.state.part_pages.get(self.index, "")))
+        canv.drawRightString(0, 0, str(self.state.part_pages.get(self.index, "")))  # digits
 
 
 class FigureFrame(Flowable):

@@ -279,6 +279,10 @@ class Labels:
     table_change: str
     table_remark: str
     truncated_note: str
+    imprint_issuer: str = "编印"
+    imprint_date: str = "日期"
+    imprint_pages: str = "共 {pages} 页"
+    """The back cover's imprint block: labels of the issuer and date, the page count."""
 
 
 SECTIONS: dict[str, type] = {

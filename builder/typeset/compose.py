@@ -45,6 +45,7 @@ COMPRESSION = 0.5         # em removed where two empty halves of marks meet
 LONELY_PENALTY = 10_000.0  # cost of a last line with one character (孤字)
 LOOSEST = 4.0             # em of stretch beyond which a line is costed only if nothing fits
 TJ_STEP = 80              # largest rightward TJ move in 1/1000 em written at once
+BASELINE_DROP = 0.88      # em from the top of a glyph's box to its baseline (draw_lines)
 EMPHASIS = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -165,7 +166,8 @@ def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
 
 _LATIN_START = frozenset("¥$€£#" + string.ascii_letters + string.digits)
 """The characters a LATIN_RUN match can start with."""
-_KINDS: dict[str, str] = {}
+_KINDS: dict[str, str] = {"\u3000": "other"}
+"""An ideographic space is a full-width character (1 em), not a collapsible space."""
 
 
 def _kind(char: str) -> str:
@@ -483,7 +485,7 @@ def _greedy(composer: Composer, width: float, first_width: float) -> list[int]:
 def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: float) -> None:
     """Draw composed lines; the first baseline sits in the first line box of height `leading`."""
     size, leading = style.size, style.leading
-    baseline = top - (leading - size) / 2 - 0.88 * size
+    baseline = top - (leading - size) / 2 - BASELINE_DROP * size
     canvas.setFillColor(style.color)
     codes = _CODES.get(canvas)
     if codes is None:

@@ -6,11 +6,12 @@ User text is always data: the only markup is **bold** (see compose.parse_emphasi
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from builder.engine.platypus import Flowable
 from builder.source.theme import Theme
 from builder.typeset.compose import (
+    BASELINE_DROP,
     Line,
     Run,
     TextStyle,
@@ -115,13 +116,19 @@ class Typesetter:
         self.fonts = fonts
         self.record = record
         """The layout's record of what it printed; paragraphs drawn are entered in it."""
+        self._styles: dict[tuple[str, str, str | None, float], TextStyle] = {}
+        """The TextStyles made so far (they are frozen, and asked for again and again)."""
 
     def text_style(self, role: str, align: str = "left") -> TextStyle:
-        style = self.theme.style(role)
-        return TextStyle(
-            font=self.fonts.name(style), bold_font=self.fonts.names[(style.family, True)],
-            size=style.size, leading=style.leading, color=self.theme.color(style.color),
-            indent=style.indent, align=align)
+        key = (role, align, "", 0.0)
+        found = self._styles.get(key)
+        if found is None:
+            style = self.theme.style(role)
+            found = self._styles[key] = TextStyle(
+                font=self.fonts.name(style), bold_font=self.fonts.names[(style.family, True)],
+                size=style.size, leading=style.leading, color=self.theme.color(style.color),
+                indent=style.indent, align=align)
+        return found
 
     def paragraph(self, text: str, role: str, align: str = "left", suffix: str = "",
                   suffix_color: str | None = None, sources: tuple[Source, ...] = (),
@@ -141,6 +148,95 @@ class Typesetter:
                                  record=record, printing=printing, sources=sources)
 
     def width(self, text: str, role: str) -> float:
-        """Natural width of text set on one line in a style."""
+        """Natural width of text set on one line in a style (plain glyph advances, without
+        the composer's gaps: see `line_width`)."""
         style = self.theme.style(role)
         return text_width(text, self.fonts.name(style), style.size)
+
+    def styled(self, role: str, align: str = "left", color: str | None = None,
+               scale: float = 1.0) -> TextStyle:
+        """A role's TextStyle without indent, in another palette colour or scaled (size and
+        leading): the styles of display texts drawn on designed pages."""
+        key = (role, align, color, scale)
+        style = self._styles.get(key)
+        if style is None:
+            style = replace(self.text_style(role, align), indent=0.0)
+            if color is not None:
+                style = replace(style, color=self.theme.color(color))
+            if scale != 1.0:
+                style = replace(style, size=style.size * scale, leading=style.leading * scale)
+            self._styles[key] = style
+        return style
+
+    def block(self, text: str, role: str, width: float, align: str = "left",
+              color: str | None = None, scale: float = 1.0) -> tuple[list[Line], TextStyle]:
+        """Literal `text` composed into lines of `width` (see `styled`)."""
+        style = self.styled(role, align, color, scale)
+        return compose([Run(text)], style, width), style
+
+    def draw_block(self, canv, text: str, role: str, x: float, top: float, width: float,
+                   align: str = "left", color: str | None = None, scale: float = 1.0,
+                   sources: tuple[Source, ...] = ()) -> float:
+        """Draw `block(...)` with its first line box's top at `top`; returns its height.
+        Recorded as a whole text of these `sources`."""
+        lines, style = self.block(text, role, width, align, color, scale)
+        draw_lines(canv, lines, style, x, top)
+        if self.record is not None:
+            self.record.printed(canv, text, role, *sources)
+        return len(lines) * style.leading
+
+    def line(self, text: str, role: str, max_width: float | None = None,
+             color: str | None = None, scale: float = 1.0) -> tuple[Line, TextStyle]:
+        """`text` composed as ONE line in a role (clreq gaps: ¼ em between Han and Latin,
+        compressed punctuation pairs), its size reduced in proportion if the line is wider
+        than `max_width`. The text is literal: no **bold** markup."""
+        style = self.styled(role, color=color, scale=scale)
+        runs = [Run(text)]
+        line = _one_line(runs, style)
+        natural = line_extent(line)
+        if max_width is not None and natural > max_width > 0:
+            ratio = max_width / natural
+            style = replace(style, size=style.size * ratio, leading=style.leading * ratio)
+            line = _one_line(runs, style)
+        return line, style
+
+    def line_width(self, text: str, role: str, max_width: float | None = None,
+                   scale: float = 1.0) -> float:
+        """Width of `text` as `draw_line` sets it (gaps included, shrunk to max_width)."""
+        return line_extent(self.line(text, role, max_width, scale=scale)[0])
+
+    def draw_line(self, canv, text: str, role: str, x: float, y: float, align: str = "left",
+                  max_width: float | None = None, color: str | None = None,
+                  sources: tuple[Source, ...] = (), printing: int | None = None,
+                  scale: float = 1.0) -> float:
+        """Draw `text` as one composed line (see `line`) with its baseline at y, starting at,
+        centred on or ending at x (align 'left', 'center', 'right'); returns its width.
+        The record gets it as a whole text of these `sources`, or as a piece of `printing`
+        (a number from `record.expect`)."""
+        line, style = self.line(text, role, max_width, color, scale)
+        width = line_extent(line)
+        first = line.glyphs[0].x if line.glyphs else 0.0
+        start = x - first - {"center": width / 2, "right": width}.get(align, 0.0)
+        top = y + (style.leading - style.size) / 2 + BASELINE_DROP * style.size
+        draw_lines(canv, [line], style, start, top)
+        if self.record is not None and printing is not None:
+            self.record.drew(canv, printing, text)
+        elif self.record is not None:
+            self.record.printed(canv, text, role, *sources)
+        return width
+
+
+LINE_MEASURE = 1e6
+"""The measure a single line is composed to: wider than any line, so never broken."""
+
+
+def _one_line(runs: list[Run], style: TextStyle) -> Line:
+    lines = compose(runs, style, LINE_MEASURE)
+    return lines[0] if lines else Line(glyphs=[], width=0.0, last=True)
+
+
+def line_extent(line: Line) -> float:
+    """Width of a composed line: from its first glyph's left edge to its last's right edge."""
+    if not line.glyphs:
+        return 0.0
+    return line.glyphs[-1].x + line.glyphs[-1].width - line.glyphs[0].x
