@@ -70,6 +70,7 @@ RELIANCES: tuple[Reliance, ...] = (
     Reliance(FRAME, "_y", (int, float), instance=True),
     Reliance(FRAME, "_y1p", (int, float), instance=True),
     Reliance(FRAME, "_atTop", int, instance=True),
+    Reliance(FRAME, "_height", (int, float), instance=True),
     Reliance(FRAME, "_getAvailableWidth", MethodType, instance=True),
     Reliance(CANVAS, "_doc", PDFDocument, instance=True),
     Reliance(CANVAS, "_colorsUsed", dict, instance=True),
@@ -359,6 +360,12 @@ def frame_room(frame: Any) -> tuple[float, float]:
     public way: `Frame.add` computes the same from these names and drops the result.
     Checked on 4.4–5.1."""
     return frame._getAvailableWidth(), frame._y - frame._y1p
+
+
+def frame_height(frame: Any) -> float:
+    """A platypus Frame's whole height (its constructor's `height`, kept as `_height`).
+    Checked on 4.4–5.1."""
+    return float(frame._height)
 
 
 def frame_at_top(frame: Any) -> bool:

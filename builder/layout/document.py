@@ -60,6 +60,19 @@ if TYPE_CHECKING:
     from builder.pdf.images import ImageStore
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What another layout pass changes to fill pages a booklet would leave blank."""
+
+    opener_pages: frozenset[int] = frozenset()
+    """Parts whose 'auto' opener is set as a full opener page (not a band)."""
+    page_starts: frozenset[int] = frozenset()
+    """Parts with their title in the flow that start a new page."""
+
+    def __bool__(self) -> bool:
+        return bool(self.opener_pages or self.page_starts)
+
+
 @dataclass
 class LayoutState:
     """What the page callbacks need to know while pages are drawn."""
@@ -75,8 +88,11 @@ class LayoutState:
     """Blank pages added before the back cover."""
     auto_bands: set[int] = field(default_factory=set)
     """Parts whose 'auto' opener was set as a band."""
-    replanned: frozenset[int] = frozenset()
+    replanned: Plan = Plan()
     """See BrochureCanvas.replan."""
+    mid_page_starts: dict[int, float] = field(default_factory=dict)
+    """Parts with their title in the flow that started under something on their page ->
+    the share of the text block left under their start."""
     pages: int = 0
     """The page count, known when the document ends."""
     late_forms: list[tuple[str, tuple[float, float, float, float],
@@ -92,10 +108,10 @@ class BrochureCanvas(Canvas):
 
     def __init__(self, *args: object, layout_state: LayoutState,
                  before_save: Callable[[Canvas], None] | None,
-                 replan: Callable[[LayoutState], frozenset[int]] | None = None,
+                 replan: Callable[[LayoutState], Plan] | None = None,
                  **options: object) -> None:
-        """`replan(state)`: parts to set with a full opener page in another pass; when it
-        names any, this pass writes no file (it would be thrown away)."""
+        """`replan(state)`: what another pass changes; when it changes anything, this pass
+        writes no file (it would be thrown away)."""
         super().__init__(*args, **options)
         self.layout_state, self.before_save, self.replan = layout_state, before_save, replan
 
@@ -249,8 +265,8 @@ class LaidOut:
     """What was printed where: the read-back holds the PDF against it."""
     blanks: int = 0
     """Blank pages added to reach the theme's page multiple."""
-    replanned: frozenset[int] = frozenset()
-    """Parts a second pass sets with a full opener page (this pass wrote no PDF)."""
+    replanned: Plan = Plan()
+    """What a second pass changes (this pass wrote no PDF when it changes anything)."""
 
 
 def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfile,
@@ -262,9 +278,10 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: Out
     declares at least `pdf_version` (ReportLab's default, 1.3, if None).
 
     Planned page count: when the pages fall short of the theme's page multiple (4 for a
-    saddle-stitched booklet), parts whose opener was chosen by length ('auto') and set as a
-    band get a full opener page facing their text, as many as the shortfall and the page
-    sides allow, in a second pass; blank pages make up only what that cannot."""
+    saddle-stitched booklet), a second pass gives parts whose opener was chosen by length
+    ('auto') and set as a band a full opener page facing their text, as many as the
+    shortfall and the page sides allow, then starts on a new page parts whose title stood
+    low on a page; blank pages make up only what that cannot."""
     told = 0
 
     def tell(page: int) -> None:  # a second pass tells only of pages the first had not
@@ -273,39 +290,40 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: Out
             told = page
             progress(page)
 
-    def once(opener_pages: frozenset[int], replan: Callable[[LayoutState], frozenset[int]]
-             | None = None) -> LaidOut:
+    def once(plan: Plan, replan: Callable[[LayoutState], Plan] | None = None) -> LaidOut:
         return _layout(document, theme, fonts, profile, tell, before_save, pdf_version,
-                       opener_pages, replan)
+                       plan, replan)
 
-    first = once(frozenset(), _opener_pages)
+    first = once(Plan(), _fill_blanks)
     if not first.replanned:
         return first
     again = once(first.replanned)
     if again.blanks < first.blanks and again.pages >= first.pages:
         return again
-    return once(frozenset())  # seldom: the first layout was better after all
+    return once(Plan())  # seldom: the first layout was better after all
 
 
-def _opener_pages(state: LayoutState) -> frozenset[int]:
-    """Parts laid out with an 'auto' band opener to set with a full opener page instead,
-    to make up the blank pages `state` needed: each needs a left-hand page, and each moves
-    the pages after it by one."""
+def _fill_blanks(state: LayoutState) -> Plan:
+    """The changes that would make up the blank pages `state` needed: parts laid out with
+    an 'auto' band opener get a full opener page (each needs a left-hand page, and each
+    moves the pages after it by one); then parts whose title stood lowest on a page start
+    a new one."""
     offset, pages = 0, set[int]()
     for index in sorted(state.auto_bands):
         if len(pages) < state.blanks and (state.part_pages[index] + offset) % 2 == 0:
             pages.add(index)
             offset += 1
-    return frozenset(pages)
+    lowest = sorted(state.mid_page_starts, key=state.mid_page_starts.__getitem__)
+    return Plan(frozenset(pages), frozenset(lowest[:state.blanks - len(pages)]))
 
 
 def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfile,
             progress: Callable[[int], None] | None,
             before_save: Callable[[Canvas], None] | None,
-            pdf_version: tuple[int, int] | None, opener_pages: frozenset[int],
-            replan: Callable[[LayoutState], frozenset[int]] | None = None) -> LaidOut:
-    """One layout pass; `opener_pages`: parts with an 'auto' opener set as a full page;
-    `replan`: see BrochureCanvas (the result's `replanned`, and no PDF, if it names any)."""
+            pdf_version: tuple[int, int] | None, plan: Plan,
+            replan: Callable[[LayoutState], Plan] | None = None) -> LaidOut:
+    """One layout pass, with the changes of `plan`; `replan`: see BrochureCanvas (the
+    result's `replanned`, and no PDF, if it changes anything)."""
     state = LayoutState()
     buffer = io.BytesIO()
     meta = document.meta
@@ -327,7 +345,7 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
     record = PrintRecord()
     if meta.subject:
         record.omit((meta, "subject"), "the PDF's subject (metadata), not printed")
-    builder = StoryBuilder(document, theme, fonts, state, profile, record, opener_pages)
+    builder = StoryBuilder(document, theme, fonts, state, profile, record, plan)
 
     marked = has_marks(theme)
 
@@ -423,12 +441,13 @@ class PartStart(Flowable):
     """Zero-size marker: records the page where a part starts and adds its bookmark."""
 
     def __init__(self, index: int, part: Part, label: str, state: LayoutState,
-                 page_top: float) -> None:
+                 page_top: float, space: float) -> None:
         """`page_top`: the top of the PDF page, where a part that starts a page (under its
-        band or on its opener page) is said to start."""
+        band or on its opener page) is said to start; `space`: what may stand above it on
+        such a page (the space after the last block of the part before)."""
         super().__init__()
         self.index, self.part, self.label, self.state = index, part, label, state
-        self.page_top = page_top
+        self.page_top, self.space = page_top, space
         self.width = self.height = 0
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
@@ -438,11 +457,15 @@ class PartStart(Flowable):
         key = f"part{self.index}"
         page = self.canv.getPageNumber()
         frame = getattr(self, "_frame", None)
-        if frame is None or private.frame_at_top(frame):  # the page's first line is ours
+        if frame is None or private.frame_at_top(frame) or private.frame_room(frame)[1] \
+                >= private.frame_height(frame) - self.space:  # the page's first line is ours
             self.state.page_parts[page] = self.part
             self.canv.bookmarkHorizontalAbsolute(key, self.page_top)
         else:  # an /XYZ destination: where the part starts on the page
             self.canv.bookmarkHorizontal(key, 0, 0)
+            if getattr(self, "in_flow", False) and frame is not None:
+                room = private.frame_room(frame)[1]
+                self.state.mid_page_starts[self.index] = room / private.frame_height(frame)
         self.canv.addOutlineEntry(self.label, key, level=0, closed=False)
         self.state.part_pages[self.index] = page
         self.state.current_part = self.part
@@ -536,10 +559,10 @@ class StoryBuilder:
     def __init__(self, document: Document, theme: Theme, fonts: Fonts,
                  state: LayoutState, profile: OutputProfile,
                  record: PrintRecord | None = None,
-                 opener_pages: frozenset[int] = frozenset()) -> None:
+                 plan: Plan = Plan()) -> None:
         self.document, self.theme, self.fonts = document, theme, fonts
-        self.opener_pages = opener_pages
-        """Parts with an 'auto' opener set as a full page (see layout_document)."""
+        self.plan = plan
+        """Changes to fill a booklet's blank pages (see layout_document)."""
         self.noted = False
         """Whether the note on the truncation mark is placed."""
         self.state, self.profile, self.record = state, profile, record
@@ -594,7 +617,8 @@ class StoryBuilder:
 
     def part(self, index: int, part: Part) -> list[Flowable]:
         label = section_label(self.document, part)
-        marker = PartStart(index, part, label, self.state, Sheet.of(self.theme).media[1])
+        marker = PartStart(index, part, label, self.state, Sheet.of(self.theme).media[1],
+                           self.theme.spacing.block * 2)
         if part.tag and not tag_printed(part, self.theme) and self.record is not None:
             self.record.omit((part, "tag"), "the design prints tags on section openers only")
         if part.layout == "gallery":
@@ -605,7 +629,7 @@ class StoryBuilder:
             body = self.body(list(part.blocks), part)
         opener = self.opener(part)
         if opener == "auto":
-            long_part = index in self.opener_pages \
+            long_part = index in self.plan.opener_pages \
                 or self.pages_of(body) >= self.theme.design.opener_page_from
             opener = "page" if long_part else "band"
             decide = functools.partial(self.open_part, index, part, marker, opener,
@@ -613,11 +637,18 @@ class StoryBuilder:
             head: list[Flowable] = [Decided(decide)]
         elif opener in ("page", "band"):
             head = [Decided(functools.partial(self.open_part, index, part, marker, opener))]
-        else:  # a title in the flow, on the page under way if it has room
-            room = self.theme.page_height * self.theme.spacing.share_page
+        else:  # a title in the flow, on the page under way if it has room with a few lines
             title = self.part_title(part)
             title[0].spaceBefore = self.theme.spacing.block * 2  # none at a page's top
-            head = [NextPageTemplate("body"), CondPageBreak(room), marker, *title]
+            room = max(self.theme.page_height * self.theme.spacing.share_page,
+                       self.height_of(title))
+            if index in self.plan.page_starts:  # a new page, unless this one is still empty
+                room = (self.theme.page_height - self.theme.margin_top
+                        - self.theme.margin_bottom) * 0.9  # (but for a space)
+            brk: Flowable = CondPageBreak(room)
+            marker.keepWithNext = True  # the part starts where its title is
+            marker.in_flow = True
+            head = [NextPageTemplate("body"), brk, marker, *title]
         head[0].part_boundary = True
         _mark(head, Origin("part title", part.line))
         return head + body
@@ -643,6 +674,12 @@ class StoryBuilder:
         flow = blank if self.theme.design.part_start == "right" and following % 2 == 0 \
             else []
         return flow + [NextPageTemplate(f"band-{index}"), PageBreak(), marker]
+
+    def height_of(self, flow: list[Flowable]) -> float:
+        """The height `flow` takes in the text block."""
+        width, height = self.theme.text_width, self.theme.page_height
+        return sum(f.wrap(width, height)[1] + f.getSpaceBefore() + f.getSpaceAfter()
+                   for f in flow)
 
     def pages_of(self, flow: list[Flowable]) -> float:
         """About how many text pages `flow` fills (to choose an opener)."""
