@@ -68,9 +68,11 @@ class Plan:
     """Parts whose 'auto' opener is set as a full opener page (not a band)."""
     page_starts: frozenset[int] = frozenset()
     """Parts with their title in the flow that start a new page."""
+    tight: bool = False
+    """Pictures in the parts' text set smaller (TIGHT_PICTURES), to need fewer pages."""
 
     def __bool__(self) -> bool:
-        return bool(self.opener_pages or self.page_starts)
+        return bool(self.opener_pages or self.page_starts or self.tight)
 
 
 @dataclass
@@ -186,6 +188,8 @@ class BrochureDoc(BaseDocTemplate):
 
     deferred: list[Flowable]
     """Floats put off until the next page."""
+    run_gap: float = 0.0
+    """Space between two runs of balanced columns where a float between them moved away."""
     story: list[Flowable | None]
     """The flowables still to lay out (the build loop's list)."""
 
@@ -220,6 +224,9 @@ class BrochureDoc(BaseDocTemplate):
             if not _shrink_to_fit(first, self.frame, smallest) and not last:
                 self.deferred = [*deferred, first]
                 flowables[0] = None
+                after = next(f for f in flowables[1:] if f is not None)
+                if isinstance(after, BalancedColumns):  # two runs of columns, one above
+                    after.spaceBefore = self.run_gap  # the other: set apart, as by the float
 
     def handle_flowable(self, flowables: list[Flowable | None]) -> None:
         first = flowables[0] if flowables else None
@@ -231,8 +238,15 @@ class BrochureDoc(BaseDocTemplate):
             raise BlockTooLarge(str(error), _origin(first)) from None
 
 
+TITLE_LINES = 3
+"""Lines of text that must fit under a part's title in the flow (in balanced columns)."""
+
 PART_END_LINES = 3
 """No page holds only the last one or two lines of a part."""
+
+TIGHT_PICTURES = 0.75
+"""Pictures in the text at this share of their width, when that saves a booklet blank
+pages (Plan.tight)."""
 
 SMALLEST_FIGURE, SMALLEST_LAST_FIGURE = 0.75, 0.5
 """How far a picture may shrink to stay where it stands rather than float to the next
@@ -297,9 +311,12 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: Out
     first = once(Plan(), _fill_blanks)
     if not first.replanned:
         return first
-    again = once(first.replanned)
-    if again.blanks < first.blanks and again.pages >= first.pages:
-        return again
+    tries = [once(first.replanned)]
+    if first.blanks >= 2 and first.replanned != Plan(tight=True):  # or fewer pages?
+        tries.append(once(Plan(tight=True)))
+    best = min(tries, key=lambda laid: laid.blanks)
+    if best.blanks < first.blanks:
+        return best
     return once(Plan())  # seldom: the first layout was better after all
 
 
@@ -313,8 +330,9 @@ def _fill_blanks(state: LayoutState) -> Plan:
         if len(pages) < state.blanks and (state.part_pages[index] + offset) % 2 == 0:
             pages.add(index)
             offset += 1
-    lowest = sorted(state.mid_page_starts, key=state.mid_page_starts.__getitem__)
-    return Plan(frozenset(pages), frozenset(lowest[:state.blanks - len(pages)]))
+    lowest = sorted(state.mid_page_starts, key=lambda index: state.mid_page_starts[index])
+    plan = Plan(frozenset(pages), frozenset(lowest[:state.blanks - len(pages)]))
+    return plan or Plan(tight=state.blanks >= 2)
 
 
 def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfile,
@@ -376,6 +394,7 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
     if progress is not None:
         template.setProgressCallBack(
             lambda kind, value: progress(value) if kind == "PAGE" else None)
+    template.run_gap = 3 * theme.style("body").leading  # a band apart for the reader too
     story = builder.story()
     try:
         template.build(story, canvasmaker=functools.partial(
@@ -646,9 +665,15 @@ class StoryBuilder:
                 room = (self.theme.page_height - self.theme.margin_top
                         - self.theme.margin_bottom) * 0.9  # (but for a space)
             brk: Flowable = CondPageBreak(room)
-            marker.keepWithNext = True  # the part starts where its title is
             marker.in_flow = True
-            head = [NextPageTemplate("body"), brk, marker, *title]
+            lead = next((i for i, f in enumerate(body) if not isinstance(f, Spacer)), None)
+            if lead is None:
+                head = [NextPageTemplate("body"), brk, marker, *title]
+            else:  # the part starts where its title is, never alone at a page's foot
+                lines = TITLE_LINES * self.theme.style("body").leading
+                head = [NextPageTemplate("body"), brk,
+                        TitleWithText([marker, *title, *body[:lead + 1]], lines)]
+                body = body[lead + 1:]
         head[0].part_boundary = True
         _mark(head, Origin("part title", part.line))
         return head + body
@@ -769,13 +794,15 @@ class StoryBuilder:
         if isinstance(block, Quote):
             return [QuoteBlock(block, self.theme, self.type)]
         if isinstance(block, Figure):
-            width = self.theme.text_width * FIGURE_WIDTHS[block.width]
+            width = self.theme.text_width * FIGURE_WIDTHS[block.width] \
+                * (TIGHT_PICTURES if self.plan.tight else 1.0)
             figure = FigureFrame(block, width, self.theme, self.type, self.images)
             figure.hAlign, figure.spaceBefore, figure.spaceAfter = "CENTER", gap, gap
             figure.floats = True  # to the next page's top if it does not fit: text goes on
             return [figure]
         if isinstance(block, Photos):
-            grid = self.gallery(list(block.figures), block.columns)
+            grid = self.gallery(list(block.figures), block.columns,
+                                TIGHT_PICTURES if self.plan.tight else 1.0)
             for table in grid:
                 table.spaceBefore, table.spaceAfter, table.floats = gap, gap / 2, True
             return grid
@@ -784,12 +811,14 @@ class StoryBuilder:
         return ScorecardTable(block, self.theme, self.type).flowables(
             show_title=block.title != part.title, chart=chart)
 
-    def gallery(self, figures: list[Figure], columns: int = 2) -> list[Flowable]:
-        """Pictures in a grid of `columns`, each scaled to its frame, captions below."""
+    def gallery(self, figures: list[Figure], columns: int = 2,
+                scale: float = 1.0) -> list[Flowable]:
+        """Pictures in a grid of `columns`, each scaled to its frame, captions below; the
+        grid `scale` of the text block's width, centred."""
         if not figures:
             return []
         gap = self.theme.spacing.gallery_gap
-        width = (self.theme.text_width - gap * (columns - 1)) / columns
+        width = (self.theme.text_width * scale - gap * (columns - 1)) / columns
         frames = [FigureFrame(f, width, self.theme, self.type, self.images) for f in figures]
         caption = self.theme.style("caption")
         style = TableStyle([
@@ -806,7 +835,7 @@ class StoryBuilder:
                 continue
             count = len(rows[0])
             table = Table(rows, colWidths=[width + gap] * (count - 1) + [width],
-                          hAlign="LEFT" if count == columns else "CENTER")
+                          hAlign="LEFT" if count == columns and scale == 1 else "CENTER")
             table.setStyle(style)
             tables.append(table)
         return tables
@@ -823,6 +852,53 @@ def _mark(flow: list[Flowable], origin: Origin) -> list[Flowable]:
         if flowable is not None and getattr(flowable, "content_origin", None) is None:
             flowable.content_origin = origin
     return flow
+
+
+class TitleWithText(Flowable):
+    """A part's start in the flow (its marker and title) with the first flowable of its
+    text: placed where the page has room for the title and some of the text (a split of
+    the text that places something), else on the next page, so a title never stands alone
+    at a page's foot. It is never drawn whole: its wrap claims more than the room there is,
+    so the frame always asks for its split, which hands the pieces back to the page
+    (balanced columns place their columns only so)."""
+
+    def __init__(self, flow: list[Flowable], lines: float) -> None:
+        """`lines`: the height of the few lines of text that must fit under the title
+        when the text is set in balanced columns (which place their lines themselves)."""
+        super().__init__()
+        self._content, self.lines = flow, lines
+        """The marker and the title's flowables, then the text's first one (the last)."""
+        self.spaceBefore = next((f.getSpaceBefore() for f in flow if f.wrap(1, 1)[1]), 0.0)
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width, self.height = available_width, available_height + 1
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        canv = getattr(self, "canv", None)  # balanced columns wrap on a canvas
+        title, first = self._content[:-1], True
+        room = available_height
+        for flowable in title:
+            height = flowable.wrapOn(canv, available_width, room)[1]
+            room -= height + flowable.getSpaceAfter() \
+                + (0.0 if first else flowable.getSpaceBefore())
+            first = first and not height
+        text = self._content[-1]
+        room -= text.getSpaceBefore()
+        if room <= 0:
+            return []
+        if text.wrapOn(canv, available_width, 1e6)[1] <= room + 1e-6:  # all of it fits
+            return [*title, text]
+        if isinstance(text, BalancedColumns):  # they fill what room they get when placed
+            return [*title, text] if room >= self.lines else []
+        parts = text.splitOn(canv, available_width, room)
+        placed = parts[0].wrapOn(canv, available_width, room)[1] if parts else 0.0
+        if not parts or placed <= 0 or placed > room + 1e-6:
+            return []  # none of the text fits under the title: both go to the next page
+        return [*title, *parts]
+
+    def draw(self) -> None:  # never called: see the class
+        raise AssertionError("TitleWithText is split, never drawn")
 
 
 class WithNote(Flowable):
