@@ -885,6 +885,9 @@ class TitleWithText(Flowable):
             first = first and not height
         text = self._content[-1]
         room -= text.getSpaceBefore()
+        frame = getattr(self, "_frame", None)
+        if frame is not None and private.frame_at_top(frame):  # a next page is no better:
+            return [*title, text]  # the text goes on as it can (a quote, a table's title)
         if room <= 0:
             return []
         if text.wrapOn(canv, available_width, 1e6)[1] <= room + 1e-6:  # all of it fits
