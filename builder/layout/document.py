@@ -308,16 +308,21 @@ def layout_document(document: Document, theme: Theme, fonts: Fonts, profile: Out
         return _layout(document, theme, fonts, profile, tell, before_save, pdf_version,
                        plan, replan)
 
-    first = once(Plan(), _fill_blanks)
+    first = once(Plan(), _fill_blanks if len(document.parts) <= PLANNED_PARTS else None)
     if not first.replanned:
         return first
     tries = [once(first.replanned)]
-    if first.blanks >= 2 and first.replanned != Plan(tight=True):  # or fewer pages?
-        tries.append(once(Plan(tight=True)))
+    if tries[0].blanks and first.blanks >= 2 and first.replanned != Plan(tight=True):
+        tries.append(once(Plan(tight=True)))  # or fewer pages?
     best = min(tries, key=lambda laid: laid.blanks)
     if best.blanks < first.blanks:
         return best
     return once(Plan())  # seldom: the first layout was better after all
+
+
+PLANNED_PARTS = 40
+"""Brochures of more parts (a yearbook) are laid out once: their few blank pages among
+hundreds are not worth a second pass, and perfect binding needs none."""
 
 
 def _fill_blanks(state: LayoutState) -> Plan:

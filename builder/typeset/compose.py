@@ -501,7 +501,7 @@ def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: f
         tj: list[str] = []
         for glyph in glyphs:
             color = style.color if glyph.color is None else glyph.color
-            if color != current_color:
+            if color is not current_color and color != current_color:  # (== is slow)
                 if tj:
                     parts.append(f"[{' '.join(tj)}] TJ")
                     tj = []
