@@ -1,10 +1,13 @@
 """Render pages of a built PDF to PNGs for the README: `python tools/page_images.py`.
 
-The README's pictures come from screen builds (no crop marks):
-  brochure build --profile screen -o dist/default-screen.pdf
-  python tools/page_images.py dist/default-screen.pdf --prefix default
-  brochure build --profile screen --theme newsletter -o dist/newsletter-screen.pdf
-  python tools/page_images.py dist/newsletter-screen.pdf --prefix newsletter --pages 1,2,3,7
+The README's gallery comes from the print builds, cut to their trim (--trim):
+  brochure build
+  python tools/page_images.py --trim --prefix default --pages 1,2,3,4,5,9
+  brochure build --theme newsletter -o dist/newsletter.pdf
+  python tools/page_images.py dist/newsletter.pdf --trim --prefix newsletter --pages 1,2,3,5
+and the contact sheets from `brochure preview` (its contact-sheet.png, width 160):
+  brochure preview dist/xianan-2022.pdf --out /tmp/p --width 160
+  cp /tmp/p/contact-sheet.png docs/contact-default-A4.png   (and A5, newsletter A4 and A5)
 
 Uses pypdfium2 (installed with pdfplumber, a test dependency), so no system packages.
 """
@@ -26,11 +29,18 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--dpi", type=int, default=60)
     parser.add_argument("--prefix", default="page", help="file names: PREFIX-NN.png")
+    parser.add_argument("--trim", action="store_true", help="cut each page to its TrimBox")
     args = parser.parse_args()
     document = pdfium.PdfDocument(str(args.pdf))
     args.out.mkdir(exist_ok=True)
     for number in (int(n) for n in args.pages.split(",")):
-        image = document[number - 1].render(scale=args.dpi / 72).to_pil()
+        page = document[number - 1]
+        crop = (0, 0, 0, 0)
+        if args.trim:  # (left, bottom, right, top) to cut off, in points
+            media, trim = page.get_mediabox(), page.get_trimbox()
+            crop = (trim[0] - media[0], trim[1] - media[1], media[2] - trim[2],
+                    media[3] - trim[3])
+        image = page.render(scale=args.dpi / 72, crop=crop).to_pil()
         target = args.out / f"{args.prefix}-{number:02d}.png"
         image.save(target, optimize=True)
         print(f"wrote {target} ({image.width}x{image.height})")
