@@ -856,6 +856,8 @@ def _mark(flow: list[Flowable], origin: Origin) -> list[Flowable]:
     for flowable in flow:
         if flowable is not None and getattr(flowable, "content_origin", None) is None:
             flowable.content_origin = origin
+        if isinstance(flowable, TitleWithText):  # it hands its pieces to the page
+            _mark(flowable.content, origin)
     return flow
 
 
@@ -871,7 +873,7 @@ class TitleWithText(Flowable):
         """`lines`: the height of the few lines of text that must fit under the title
         when the text is set in balanced columns (which place their lines themselves)."""
         super().__init__()
-        self._content, self.lines = flow, lines
+        self.content, self.lines = flow, lines
         """The marker and the title's flowables, then the text's first one (the last)."""
         self.spaceBefore = next((f.getSpaceBefore() for f in flow if f.wrap(1, 1)[1]), 0.0)
 
@@ -881,14 +883,14 @@ class TitleWithText(Flowable):
 
     def split(self, available_width: float, available_height: float) -> list[Flowable]:
         canv = getattr(self, "canv", None)  # balanced columns wrap on a canvas
-        title, first = self._content[:-1], True
+        title, first = self.content[:-1], True
         room = available_height
         for flowable in title:
             height = flowable.wrapOn(canv, available_width, room)[1]
             room -= height + flowable.getSpaceAfter() \
                 + (0.0 if first else flowable.getSpaceBefore())
             first = first and not height
-        text = self._content[-1]
+        text = self.content[-1]
         room -= text.getSpaceBefore()
         frame = getattr(self, "_frame", None)
         if frame is not None and private.frame_at_top(frame):  # a next page is no better:
