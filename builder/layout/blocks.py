@@ -34,7 +34,8 @@ class TitleWithText(Flowable):
         super().__init__()
         self.content, self.lines = flow, lines
         """The marker and the title's flowables, then the text's first one (the last)."""
-        self.spaceBefore = next((f.getSpaceBefore() for f in flow if f.wrap(1, 1)[1]), 0.0)
+        self.spaceBefore = next((f.getSpaceBefore() for f in flow  # the marker has none
+                                 if not getattr(f, "_ZEROSIZE", False)), 0.0)
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self.width, self.height = available_width, available_height + 1

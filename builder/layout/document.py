@@ -475,6 +475,8 @@ def blank_pages(multiple: int, state: LayoutState) -> Decided:
 class PartStart(Flowable):
     """Zero-size marker: records the page where a part starts and adds its bookmark."""
 
+    _ZEROSIZE = True  # platypus places it even where no room is left
+
     def __init__(self, index: int, part: Part, label: str, state: LayoutState,
                  page_top: float, space: float) -> None:
         """`page_top`: the top of the PDF page, where a part that starts a page (under its
@@ -600,6 +602,8 @@ class StoryBuilder:
         """Changes to fill a booklet's blank pages (see layout_document)."""
         self.noted = False
         """Whether the note on the truncation mark is placed."""
+        self.page_top = Sheet.of(theme).media[1]
+        """The top of the PDF page (where a part that starts a page is bookmarked)."""
         self.state, self.profile, self.record = state, profile, record
         self._images: ImageStore | None = None
         self.type = Typesetter(theme, fonts, record)
@@ -652,7 +656,7 @@ class StoryBuilder:
 
     def part(self, index: int, part: Part) -> list[Flowable]:
         label = section_label(self.document, part)
-        marker = PartStart(index, part, label, self.state, Sheet.of(self.theme).media[1],
+        marker = PartStart(index, part, label, self.state, self.page_top,
                            self.theme.spacing.block * 2)
         if part.tag and not tag_printed(part, self.theme) and self.record is not None:
             self.record.omit((part, "tag"), "the design prints tags on section openers only")
@@ -675,8 +679,9 @@ class StoryBuilder:
         else:  # a title in the flow, on the page under way if it has room with a few lines
             title = self.part_title(part)
             title[0].spaceBefore = self.theme.spacing.block * 2  # none at a page's top
+            frame = self.theme.page_height - self.theme.margin_top - self.theme.margin_bottom
             room = max(self.theme.page_height * self.theme.spacing.share_page,
-                       self.height_of(title))
+                       self.pages_of(title) * frame)
             if index in self.plan.page_starts:  # a new page, unless this one is still empty
                 room = (self.theme.page_height - self.theme.margin_top
                         - self.theme.margin_bottom) * 0.9  # (but for a space)
@@ -715,12 +720,6 @@ class StoryBuilder:
         flow = blank if self.theme.design.part_start == "right" and following % 2 == 0 \
             else []
         return flow + [NextPageTemplate(f"band-{index}"), PageBreak(), marker]
-
-    def height_of(self, flow: list[Flowable]) -> float:
-        """The height `flow` takes in the text block."""
-        width, height = self.theme.text_width, self.theme.page_height
-        return sum(f.wrap(width, height)[1] + f.getSpaceBefore() + f.getSpaceAfter()
-                   for f in flow)
 
     def pages_of(self, flow: list[Flowable]) -> float:
         """About how many text pages `flow` fills (to choose an opener)."""
