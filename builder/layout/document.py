@@ -194,7 +194,7 @@ class BrochureDoc(BaseDocTemplate):
     """The doc template: puts what a `Decided` flowable decides into the story when it
     comes to it, through ReportLab's `filterFlowables` hook (blank pages, the kind of a
     part's opener); lets a `floats` flowable that does not fit move to the top of the next
-    frame while the text goes on; and says which block of the content a flowable too large
+    page while the text goes on; and says which block of the content a flowable too large
     for the page comes from."""
 
     deferred: list[Flowable]
