@@ -350,15 +350,14 @@ def test_back_cover_prints_an_imprint_block_inside_the_margins(folder: Path,
         back = document.pages[-1]
         text = back.extract_text()
         chars = glyphs(back, slug)
+        outside = beyond(back, slug, theme.margin_side, theme.page_width - theme.margin_side,
+                         theme.margin_bottom, theme.page_height - theme.margin_top)
     flat = "".join(text.split())
     assert "编印咸安区" in flat and "日期2022" in flat and f"共{pages}页" in flat
     assert theme.labels.truncated_note not in text
     assert "……" not in text
     assert chars
-    with pdfplumber.open(pdf) as document:
-        assert beyond(document.pages[-1], slug, theme.margin_side,
-                      theme.page_width - theme.margin_side, theme.margin_bottom,
-                      theme.page_height - theme.margin_top) == []
+    assert outside == []
 
 
 # ---------------------------------------------------------------- 6. the masthead cover

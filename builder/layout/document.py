@@ -197,27 +197,29 @@ class BrochureDoc(BaseDocTemplate):
     page while the text goes on; and says which block of the content a flowable too large
     for the page comes from."""
 
-    deferred: list[Flowable]
-    """Floats put off until the next page."""
-    run_gap: float = 0.0
-    """Space between two runs of balanced columns where a float between them moved away."""
-    story: list[Flowable | None]
-    """The flowables still to lay out (the build loop's list)."""
+    def __init__(self, *args: object, run_gap: float = 0.0, **options: object) -> None:
+        super().__init__(*args, **options)
+        self.deferred: list[Flowable] = []
+        """Floats put off until the next page."""
+        self.story: list[Flowable | None] = []
+        """The flowables still to lay out (the build loop's list)."""
+        self.run_gap = run_gap
+        """Space between two runs of balanced columns where a float between them moved
+        away."""
 
     def handle_pageBegin(self) -> None:  # noqa: N802 - ReportLab's name
         super().handle_pageBegin()
         if self.page > MAX_PAGES:
             raise TooManyPages  # ReportLab rewrites the message of what passes through it
-        deferred = getattr(self, "deferred", [])
-        if deferred:  # floats put off on the last page open this one (pages, not frames:
-            self.story[0:0] = deferred  # balanced columns lay out in frames of their own)
+        if self.deferred:  # floats put off on the last page open this one (pages, not
+            self.story[0:0] = self.deferred  # frames: balanced columns have their own)
             self.deferred = []
 
     def filterFlowables(self, flowables: list[Flowable | None]) -> None:
         if flowables is not self._hanging:
             self.story = flowables  # the list the build loop takes flowables from
         first = flowables[0]
-        deferred = getattr(self, "deferred", [])
+        deferred = self.deferred
         if deferred and getattr(first, "part_boundary", False):
             for flowable in deferred:  # a part's floats never leave it: smaller, if need be
                 if self.frame is not None:
@@ -368,6 +370,7 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
         author=meta.issuer or "", subject=meta.subject or meta.subtitle or meta.title,
         creator="brochure", producer="brochure (ReportLab)", lang=meta.language,
         invariant=1, pageCompression=1, initialFontName=fonts.name(theme.style("body")),
+        run_gap=3 * theme.style("body").leading,  # two runs of columns a band apart
         leftMargin=0, rightMargin=0, topMargin=0, bottomMargin=0, **boxes)
     origin = sheet.slug  # the trim's lower left corner on the PDF page
     page_frame = Frame(origin, origin, theme.page_width, theme.page_height, 0, 0, 0, 0,
@@ -410,7 +413,6 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
     if progress is not None:
         template.setProgressCallBack(
             lambda kind, value: progress(value) if kind == "PAGE" else None)
-    template.run_gap = 3 * theme.style("body").leading  # a band apart for the reader too
     story = builder.story()
     try:
         template.build(story, canvasmaker=functools.partial(
@@ -485,6 +487,9 @@ class PartStart(Flowable):
         super().__init__()
         self.index, self.part, self.label, self.state = index, part, label, state
         self.page_top, self.space = page_top, space
+        self.in_flow = False
+        """Set for a part whose title is in the flow: a start under other text on its
+        page is noted (LayoutState.mid_page_starts)."""
         self.width = self.height = 0
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
@@ -500,7 +505,7 @@ class PartStart(Flowable):
             self.canv.bookmarkHorizontalAbsolute(key, self.page_top)
         else:  # an /XYZ destination: where the part starts on the page
             self.canv.bookmarkHorizontal(key, 0, 0)
-            if getattr(self, "in_flow", False) and frame is not None:
+            if self.in_flow and frame is not None:
                 room = private.frame_room(frame)[1]
                 self.state.mid_page_starts[self.index] = room / private.frame_height(frame)
         self.canv.addOutlineEntry(self.label, key, level=0, closed=False)
