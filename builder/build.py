@@ -147,6 +147,8 @@ TOO_LARGE = re.compile(r"\(([\d.]+) x ([\d.]+)\) too large on page (\d+) in fram
 WHY_TOO_LARGE = {
     "scorecard": ("a row of the table (or its title) is taller than the page's text block",
                   "shorten that row's texts (metric, remark), or use a larger page size"),
+    "table": ("a row of the table (or its title) is taller than the page's text block",
+              "shorten that row's longest cell, or use a larger page size"),
     "figure": ("the picture with its caption is taller than the page's text block",
                "shorten the caption, or use a larger page size"),
     "photos": ("a row of pictures with their captions is taller than the page's text block",

@@ -16,7 +16,7 @@ from builder.build import build
 from builder.errors import BrochureError
 from builder.inspect.verify import missing_texts
 from builder.layout import document as layout
-from builder.layout import scorecard
+from builder.layout import tables as scorecard
 from builder.pdf.profile import PRINT
 from builder.source.content import load_document
 from builder.source.model import Document, Figure, Heading, Paragraph, Quote, Scorecard

@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pdfplumber
+import pypdf
 import pytest
 import yaml
 from content_factory import document, han, write
 
 from builder.build import build
 from builder.errors import BrochureError
-from builder.layout import scorecard
+from builder.layout import tables as scorecard
 from builder.source.theme import load_theme, theme_path
 
 TABLES = Path(__file__).parent / "data" / "tables.yaml"
@@ -108,7 +109,7 @@ def test_the_check_sees_a_unit_column_too_narrow(tmp_path: Path, monkeypatch) ->
 
     def squeezed(self, columns, body):
         found = widths(self, columns, body)
-        unit = columns.index("unit")
+        unit = [c.header for c in columns].index(self.theme.labels.table_unit)
         narrow = 2 * CELL + 2 * self.theme.decor.cell_padding
         found[0] += found[unit] - narrow
         found[unit] = narrow
@@ -313,13 +314,19 @@ def test_bars_take_the_theme_chart_colour(built, tmp_path: Path) -> None:
     assert set(bar_colours(yellow)) == {(0.0, 0.0, 1.0, 0.0)}
 
 
-def test_numbers_too_wide_for_the_page_are_a_clean_error(tmp_path: Path) -> None:
-    """Numbers never wrap: when the columns that keep their natural width leave the metric
-    column no room, the build says so (ColumnsTooWide), naming the scorecard's line."""
+def test_numbers_too_wide_for_their_columns_wrap_between_pieces(tmp_path: Path) -> None:
+    """Nothing is rejected for length: when the columns of numbers do not fit at their
+    natural width (A5 here), every column wraps between its unbreakable pieces, and no
+    number is broken; only pieces wider than the page together are an error
+    (ColumnsTooWide), naming the scorecard's line."""
     row = {"metric": "指标", "from": "1" * 12, "qualifier": "超过超过", "value": "8" * 12,
            "unit": "平方公里", "change": "-" + "9" * 7}
     path = write(tmp_path, document({"scorecard": "表", "rows": [row]}))
-    with pytest.raises(BrochureError, match="its number columns take") as caught:
-        build(path, tmp_path / "doc.pdf", page_size="A5")
-    assert f"{path}:" in str(caught.value) and not (tmp_path / "doc.pdf").exists()
-    build(path, tmp_path / "doc.pdf")  # A4 holds them
+    build(path, tmp_path / "doc.pdf", page_size="A5")
+    text = "".join(pypdf.PdfReader(tmp_path / "doc.pdf").pages[-2].extract_text().split())
+    assert "1" * 12 in text and "8" * 12 in text and "9" * 7 in text
+    path = write(tmp_path, document({"table": "表", "columns": ["指标", {
+        "header": "数值", "kind": "number"}], "rows": [["指标", "8" * 90]]}))
+    with pytest.raises(BrochureError, match="widest unbreakable pieces take") as caught:
+        build(path, tmp_path / "wide.pdf", page_size="A5")
+    assert f"{path}:" in str(caught.value) and not (tmp_path / "wide.pdf").exists()

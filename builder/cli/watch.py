@@ -14,20 +14,30 @@ POLL_SECONDS = 0.5
 
 
 def watched_files(content: Path, theme_name: str | None) -> list[Path]:
-    """The content file, its theme files (and the ones they extend) and its images."""
+    """The content file, its theme files (and the ones they extend), its images and the
+    spreadsheets its tables read (while the content does not load: every spreadsheet in
+    its folder and the folders under it, as one of them may be what fails)."""
     from builder.source.content import load_document
-    from builder.source.texts import image_files
+    from builder.source.tables import DATA_SUFFIXES
+    from builder.source.texts import data_files, image_files
     from builder.source.theme import theme_chain, theme_path
 
     files = [content]
     try:
         document = load_document(content)
-    except BrochureError:
-        return files  # watch the content until it loads again
+    except BrochureError:  # watch the content (and the data it may read) until it loads
+        folder = content.parent
+        return files + sorted(p for pattern in ("*", "*/*") for p in folder.glob(pattern)
+                              if p.suffix.lower() in DATA_SUFFIXES)[:MAX_DATA_FILES]
     # a broken theme is watched until it reads again
     files += theme_chain(theme_path(theme_name or document.theme, content.parent))
     files += image_files(document)
+    files += data_files(document)
     return files
+
+
+MAX_DATA_FILES = 100
+"""The most spreadsheets watched while the content does not load."""
 
 
 def watch(content: Path, theme_name: str | None, rebuild: Callable[[], None],

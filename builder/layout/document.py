@@ -46,13 +46,14 @@ from builder.layout.blocks import (
 )
 from builder.layout.chart import change_bars
 from builder.layout.pages import PageArt, place_form
-from builder.layout.scorecard import TOO_WIDE_HINT, ColumnsTooWide, ScorecardTable
+from builder.layout.tables import TOO_WIDE_HINT, ColumnsTooWide, DataTableLayout, ScorecardTable
 from builder.pdf.printing import Sheet, draw_marks, has_marks
 from builder.pdf.profile import OutputProfile
 from builder.source.model import (
     FIGURE_WIDTHS,
     TRUNCATION_MARK,
     Block,
+    DataTable,
     Document,
     Figure,
     Heading,
@@ -826,6 +827,10 @@ class StoryBuilder:
             for table in grid:
                 table.spaceBefore, table.spaceAfter, table.floats = gap, gap / 2, True
             return grid
+        if isinstance(block, DataTable):
+            table = DataTableLayout(block, self.theme, self.type)
+            return table.flowables(show_title=block.title != part.title,
+                                   chart=table.chart(self.theme.text_width))
         chart = change_bars(block, self.theme, self.type, self.theme.text_width) \
             if block.chart == "bars" else None
         return ScorecardTable(block, self.theme, self.type).flowables(
@@ -862,7 +867,7 @@ class StoryBuilder:
 
 
 _KINDS = {Paragraph: "paragraph", Heading: "heading", Quote: "quote", Figure: "figure",
-          Scorecard: "scorecard", Photos: "photos"}
+          Scorecard: "scorecard", Photos: "photos", DataTable: "table"}
 
 
 def _mark(flow: list[Flowable], origin: Origin) -> list[Flowable]:

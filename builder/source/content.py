@@ -18,7 +18,10 @@ import yaml
 
 from builder import data
 from builder.source.model import (
+    ALIGNS,
+    CHART_KINDS,
     CHARTS,
+    COLUMN_KINDS,
     FIGURE_WIDTHS,
     LAYOUTS,
     OPENERS,
@@ -34,6 +37,7 @@ from builder.source.model import (
     Scorecard,
     ScoreRow,
 )
+from builder.source.tables import load_table
 from builder.source.theme import theme_path
 from builder.source.yamlfile import NodeReader, parse_nodes, read_text
 
@@ -77,6 +81,25 @@ ROW_FIELDS = {
     "qualifier": Field(False, "text", "word before the number: 超, 突破, 达到"),
     "remark": Field(False, "text", "short text after the unit: 以上, 左右"),
 }
+COLUMN_FIELDS = {
+    "header": Field(True, "text", "the column's header, printed as written"),
+    "kind": Field(False, "choice", "what the cells hold (default text): " + "; ".join(
+        f"{kind}: {doc}" for kind, doc in COLUMN_KINDS.items()), tuple(COLUMN_KINDS)),
+    "align": Field(False, "choice", "default: numbers right, text left", ALIGNS),
+    "width": Field(False, "text", "the column's share of the table's width, e.g. 30%"),
+    "unit": Field(False, "text", "the unit of its numbers, printed once in the header"),
+    "required": Field(False, "flag", "every row must fill it"),
+    "from": Field(False, "text", "the spreadsheet header it reads, if not its own header"),
+}
+CHART_FIELDS = {
+    "type": Field(True, "choice", "bars (horizontal), columns (vertical bars) or line (a "
+                  "series over time)", CHART_KINDS),
+    "value": Field(False, "text", "the numeric column(s) drawn, by header (default: the "
+                   "first numeric column); a list for several lines"),
+    "label": Field(False, "text", "the column naming each point (default: the first text "
+                   "column)"),
+    "title": Field(False, "text", "the chart's title (default: the table's)"),
+}
 PHOTO_FIELDS = {
     "caption": Field(True, "text", "caption under the picture"),
     "image": Field(False, "path", "JPEG or PNG, relative to the content file"),
@@ -95,6 +118,20 @@ BLOCK_FIELDS: dict[str, dict[str, Field]] = {
                   "rows": Field(True, "list", "the rows"),
                   "note": Field(False, "text", "footnote under the table"),
                   "chart": Field(False, "choice", "also draw the changes as a chart", CHARTS)},
+    "table": {"table": Field(True, "text", "the table's title"),
+              "columns": Field(False, "list", "the columns: a header, or a mapping of "
+                               "header, kind, align, width, unit, required, from (required "
+                               "unless the rows come from a file)"),
+              "rows": Field(True, "list", "the rows: each a list of cells in column order "
+                            "or a mapping of header to cell; or a .xlsx or .csv file"),
+              "sheet": Field(False, "text", "the .xlsx sheet the rows are on (default the "
+                             "first)"),
+              "range": Field(False, "text", "the cells read, header row first, e.g. A1:E61 "
+                             "(default: all)"),
+              "ignore": Field(False, "list", "spreadsheet columns left out, by header"),
+              "note": Field(False, "text", "footnote under the table"),
+              "chart": Field(False, "text", "also draw a chart: bars, columns or line, or a "
+                             "mapping of type, value, label, title")},
     "photos": {"photos": Field(True, "list", "pictures with captions, set as a grid"),
                "columns": Field(False, "count", "pictures per row (1-4, default 2)")},
 }
@@ -235,6 +272,9 @@ def _block(reader: NodeReader, node: yaml.Node) -> Block:
     line, where = node.start_mark.line + 1, reader.spans(entries)
     if kind == "photos":
         return _photos(reader, entries, line, where)
+    if kind == "table":
+        return load_table(reader, entries, line, where, _required(COLUMN_FIELDS),
+                          _required(CHART_FIELDS), MAX_ROWS)
     main = reader.text(entries[kind], kind)
     if kind == "paragraph":
         truncated = reader.flag(entries["truncated"], "'truncated'") \

@@ -32,6 +32,15 @@ class Span:
     line: int
     column: int
     text_column: int | None = None
+    file: Path | None = None
+    """A data file the value is read from (a spreadsheet), if not the content file."""
+    cell: str = ""
+    """Where in that data file: 'sheet 半年, B7' or 'B7'."""
+
+    @property
+    def place(self) -> str:
+        """'成绩单.xlsx, sheet 半年, B7' for a value read from a data file, else ''."""
+        return f"{self.file.name}, {self.cell}" if self.file is not None else ""
 
     def at(self, index: int) -> tuple[int, int]:
         """Line and column of the text's character `index` (the value's start if unknown)."""
@@ -118,7 +127,103 @@ class Photos:
 
 
 CHARTS = ("bars",)
-Block = Paragraph | Heading | Quote | Figure | Scorecard | Photos
+COLUMN_KINDS: dict[str, str] = {
+    "text": "words; wraps (the row's label)",
+    "number": "a number as written: 超2万户, 3.1万亿美元以上, 7→10平方公里, -3.2, 1,234.5",
+    "change": "a signed change: +10.1, -3.2 (printed ▲10.1% ▼3.2%), 同比下降0.3个百分点",
+    "percent": "a share in %: 45.2 or 45.2%",
+    "free": "anything: several values, words and numbers; never checked",
+}
+"""What a declared table column holds, and how its cells are set and checked."""
+NUMBER_KINDS = ("number", "change", "percent")
+ALIGNS = ("left", "right", "center")
+CHART_KINDS = ("bars", "columns", "line")
+"""Charts of a table's numeric column: horizontal bars, vertical bars, a line over time."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A declared table column."""
+
+    header: str
+    kind: str = "text"
+    """A key of COLUMN_KINDS."""
+    align: str | None = None
+    """left, right or center; None: numbers right, text left."""
+    width: float | None = None
+    """The column's share of the table's width (0–1), or None: from its cells."""
+    unit: str = ""
+    """The unit of the column's numbers, printed once in the header: 数值（亿元）."""
+    required: bool = False
+    """Every row must fill it."""
+    source: str | None = None
+    """The spreadsheet header it reads (`from:`), if not its own header."""
+    line: int = 0
+    where: Mapping[str, Span] = _where()
+
+    @property
+    def printed_header(self) -> str:
+        """The header as printed: with the unit in brackets, unless the header has it."""
+        return f"{self.header}（{self.unit}）" if self.unit and self.unit not in self.header \
+            else self.header
+
+
+@dataclass(frozen=True)
+class TableCell:
+    """One cell of a declared table, as written (a YAML value or a spreadsheet cell)."""
+
+    text: str
+    stored_as_text: bool = False
+    """A spreadsheet text cell that reads as a plain number (Excel's green triangle)."""
+    where: Mapping[str, Span] = _where()
+    """'cell': where it is written."""
+
+    @property
+    def span(self) -> Span:
+        return self.where.get("cell") or Span(0, 0)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    cells: tuple[TableCell, ...]
+    """One per column, in column order ('' where empty)."""
+    line: int = 0
+    where: Mapping[str, Span] = _where()
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of a declared table: `values` are numeric columns, `label` the column naming
+    each point (bars) or time (line)."""
+
+    kind: str
+    values: tuple[str, ...]
+    label: str
+    title: str | None = None
+    line: int = 0
+    where: Mapping[str, Span] = _where()
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """A table with declared columns; rows written in the content or read from `data`."""
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[TableRow, ...]
+    note: str | None = None
+    chart: Chart | None = None
+    data: Path | None = None
+    """The spreadsheet (.xlsx or .csv) the rows are read from, or None."""
+    line: int = 0
+    where: Mapping[str, Span] = _where()
+
+    def column(self, header: str) -> int:
+        """The index of the column with this header (ValueError if none)."""
+        return [c.header for c in self.columns].index(header)
+
+
+Block = Paragraph | Heading | Quote | Figure | Scorecard | Photos | DataTable
 
 
 @dataclass(frozen=True)
@@ -164,7 +269,7 @@ class Document:
     def size(self) -> int:
         """How many blocks the document has, each scorecard row and photo counted as one:
         what its layout and check cost grows with."""
-        return sum(len(block.rows) if isinstance(block, Scorecard)
+        return sum(len(block.rows) if isinstance(block, (Scorecard, DataTable))
                    else len(block.figures) if isinstance(block, Photos) else 1
                    for part in self.parts for block in part.blocks)
 

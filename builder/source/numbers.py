@@ -116,3 +116,23 @@ MAX_UNIT = 8
 def _is_unit(text: str) -> bool:
     """Whether `text` can be a unit: short, no sentence punctuation."""
     return len(text) <= MAX_UNIT and not any(mark in text for mark in "，。；、：！？,;")
+
+
+_UNIT_WORDS = (
+    "万亿美元 亿美元 万美元 美元 万亿元 亿元 万元 元 万亿 "
+    "亿千瓦时 万千瓦 千瓦时 千瓦 平方公里 平方千米 平方米 立方米 "
+    "公里 千米 米 公顷 万亩 亩 万吨 吨 千克 公斤 万户 户 "
+    "万人次 人次 万人 人 个百分点 百分点 % ％ ‰ 个 家 项 所 "
+    "座 条 件 次 套 辆 台 倍 年 月 日 号 天 小时 岁 名 位 "
+    "张 间 部 种 批 亿 万 千"
+)
+UNITS = tuple(_UNIT_WORDS.split(" "))
+"""Units and measure words that stay on the line of the number before them."""
+_UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
+_QUALIFIER = "|".join(sorted(map(re.escape, QUALIFIERS), key=len, reverse=True))
+_ARROW = "|".join(map(re.escape, ARROWS))
+NUMBER_WITH_UNIT = re.compile(
+    rf"(?:{_QUALIFIER})?(?:{_NUMBER})(?:(?:{_UNIT})*(?:{_ARROW})(?:{_NUMBER}))?"
+    rf"(?:{_UNIT})*(?:(?:{_NUMBER})(?:{_UNIT})+)*")
+"""A number with what must not leave it: a qualifier before it, its range, its units, and
+the numbers and units of a date that follow (2022年10月1日, 7平方公里→10平方公里)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from builder.source.model import (
     Block,
+    DataTable,
     Document,
     Figure,
     Heading,
@@ -84,6 +85,16 @@ def block_texts(block: Block) -> Iterator[Text]:
             for key, attribute in ROW_FIELDS:
                 yield from _text(row, key, attribute, f"row '{key}'")
         yield from _text(block, "note", "note", "scorecard note")
+    elif isinstance(block, DataTable):
+        yield from _text(block, "table", "title", "table title")
+        for column in block.columns:
+            yield from _text(column, "header", "header", "column header")
+        for cells in (row.cells for row in block.rows):
+            for cell in cells:
+                yield from _text(cell, "cell", "text", "table cell")
+        yield from _text(block, "note", "note", "table note")
+        if block.chart is not None:
+            yield from _text(block.chart, "title", "title", "chart title")
 
 
 def part_texts(part: Part) -> Iterator[Text]:
@@ -103,6 +114,12 @@ def texts(document: Document) -> Iterator[Text]:
         yield from part_texts(part)
         for block in part.blocks:
             yield from block_texts(block)
+
+
+def data_files(document: Document) -> list[Path]:
+    """The spreadsheets a document's tables read their rows from (watch mode watches them)."""
+    return [block.data for part in document.parts for block in part.blocks
+            if isinstance(block, DataTable) and block.data is not None]
 
 
 def image_files(document: Document) -> list[Path]:

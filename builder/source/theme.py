@@ -85,6 +85,7 @@ CoverDesign = Literal["rings", "masthead"]
 OpenerDesign = Literal["auto", "page", "band", "inline"]
 PartStart = Literal["any", "right"]
 TableDesign = Literal["zebra", "rules"]
+Thousands = Literal["as-written", "comma", "none"]
 
 
 def mm(low: float, high: float) -> dict[str, Any]:
@@ -151,6 +152,9 @@ class Design:
     """'auto': a part whose text fills at least this many pages gets a full opener page."""
     part_start: PartStart = "any"
     """A section part starts on any page, or on a right-hand page."""
+    thousands: Thousands = "as-written"
+    """Thousands separators in the numbers of declared tables: as the content writes them,
+    commas (12,345; four-digit numbers ungrouped), or none."""
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ class Run:
     bold: bool = False
     color: object | None = None
     """None: the paragraph's colour."""
+    keep: bool = False
+    """No line break inside the run (a number with its unit: 90.62亿元)."""
 
 
 def parse_emphasis(text: str) -> list[Run]:
@@ -93,6 +95,8 @@ class Atom:
     width: float
     kind: str  # han | latin | mark | space | other
     color: object | None = None
+    bound: bool = False
+    """No line break before it (it continues a run that keeps together)."""
 
 
 @dataclass
@@ -145,7 +149,7 @@ def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
         font, color = (style.bold_font if run.bold else style.font), run.color
         text_width(" ", font, size)  # makes sure the font's width table exists
         widths = _WIDTHS[(font, size)]
-        position = 0
+        position, first = 0, len(atoms)
         text = run.text
         while position < len(text):
             char = text[position]
@@ -161,6 +165,9 @@ def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
             if width is None:
                 width = text_width(piece, font, size)
             atoms.append(Atom(piece, font, width, kind, color))
+        if run.keep:
+            for atom in atoms[first + 1:]:
+                atom.bound = True
     return _collapse_spaces(atoms, style.size)
 
 
@@ -235,6 +242,8 @@ def _shared_gap(a: Atom, b: Atom, em: float) -> Gap:
 
 def may_break(a: Atom, b: Atom) -> bool:
     """True if a line may end after atom a and start with atom b."""
+    if b.bound:
+        return False
     if b.text[0] in LINE_START_FORBIDDEN or a.text[-1] in LINE_END_FORBIDDEN:
         return False
     if b.kind == "space" or (a.kind == "latin" and b.kind == "latin"):
