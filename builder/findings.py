@@ -44,10 +44,14 @@ class Finding:
     mark: str = ""
     value: float | None = None
     fix: Fix | None = field(default=None, compare=False, repr=False)
+    place: str = ""
+    """In a data file (a spreadsheet a table reads): 'data/成绩单.xlsx, sheet 半年, B7'."""
 
     def format(self, path: str) -> str:
         """`path:line:column: severity: [rule] message` and the hint on a second line."""
-        if self.page is not None:
+        if self.place:
+            where = self.place
+        elif self.page is not None:
             where = f"{path}: page {self.page}" + (f", line {self.line}" if self.line else "")
         else:
             where = path + (f":{self.line}" if self.line else "") + (
@@ -63,6 +67,8 @@ class Finding:
                                    "fixable": self.fix is not None}
         if self.page is not None:
             data["page"] = self.page
+        if self.place:
+            data["place"] = self.place
         return data
 
 

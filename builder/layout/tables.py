@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from builder.engine.platypus import Flowable, LayoutError, Spacer, Table, TableStyle
 from builder.source.model import Column, DataTable, Scorecard, ScoreRow, TableCell
-from builder.source.numbers import NUMBER_WITH_UNIT, Quantity, parse_quantity
+from builder.source.numbers import ARROWS, NUMBER_WITH_UNIT, Quantity, parse_quantity
 from builder.source.theme import Theme
 from builder.typeset.compose import Composer, Run, TextStyle, atomize, compose, may_break
 from builder.typeset.record import PrintRecord, Source
@@ -70,6 +70,9 @@ class CellPlan:
     sources: tuple[Source, ...] = ()
     color: str | None = None
     point: int | None = None
+    wraps: bool = False
+    """A cell of words or several values in a column of numbers: it wraps within the
+    width the column's numbers give it, not widening the column."""
 
     @property
     def text(self) -> str:
@@ -200,12 +203,14 @@ class GridTable:
         piece: list[float] = []
         for index, column in enumerate(columns):
             cells = [row[index] for row in body]
-            sizes = [self.measure(c.runs, column.role) for c in cells] + [
-                self.measure((Run(column.header),), "table_header")]
+            sizes = [(0.0, piece) if c.wraps and not column.wraps else (natural, piece)
+                     for c in cells for natural, piece in [self.measure(c.runs, column.role)]]
+            sizes.append(self.measure((Run(column.header),), "table_header"))
             if column.numeric:  # the digits before the point, then the widest fraction
                 room = self.decimal_room(cells, column.role)
                 sizes += [(self.measure(c.runs, column.role)[0]
-                           - self.measure.fraction(c, column.role) + room, 0.0) for c in cells]
+                           - self.measure.fraction(c, column.role) + room, 0.0) for c in cells
+                          if not c.wraps]
             natural.append(max(n for n, _ in sizes) + padding)
             piece.append(max(p for _, p in sizes) + padding)
         minimum = self.theme.styles["table_cell"].size * 2 + padding
@@ -214,8 +219,10 @@ class GridTable:
         wrapping = [i for i, c in enumerate(columns) if c.wraps and i not in declared]
         fixed = sum(declared.get(i, w) for i, w in enumerate(natural) if i not in wrapping)
         left = measure - fixed
-        if not wrapping or left - minimum * len(wrapping) < 0:
-            return self.squeezed(columns, natural, piece, declared)
+        em = self.theme.styles["table_cell"].size
+        comfortable = sum(min(natural[i], METRIC_KEEPS * em + padding) for i in wrapping)
+        if not wrapping or left < comfortable:  # text columns this narrow: numbers wrap too
+            return self.squeezed(columns, natural, piece, declared, body)
         widths = [declared.get(i, w) for i, w in enumerate(natural)]
         texts = [[columns[i].header] + [row[i].text for row in body] for i in wrapping]
         shares = self.share(left, texts, [natural[i] for i in wrapping],
@@ -225,21 +232,61 @@ class GridTable:
         return widths
 
     def squeezed(self, columns: list[ColumnPlan], natural: list[float], piece: list[float],
-                 declared: dict[int, float]) -> list[float]:
-        """Widths when the columns that keep their natural width do not fit: every column
-        may wrap, each keeps its widest unbreakable piece, and the room over those goes to
-        the columns in proportion to what they lack of their natural width."""
+                 declared: dict[int, float], body: list[list[CellPlan]]) -> list[float]:
+        """Widths when the columns that keep their natural width leave the text columns too
+        little: every column may wrap, each keeps its widest unbreakable piece, and the
+        room over those goes, an em at a time, to the column where it saves the table the
+        most lines (then to what the columns lack of their natural width)."""
         measure = self.theme.text_width
         least = [declared.get(i, p) for i, p in enumerate(piece)]
         if sum(least) > measure + 0.01:
             raise ColumnsTooWide(
                 f"its widest unbreakable pieces take {sum(least):.0f} pt of the text "
                 f"block's {measure:.0f} pt")
-        lacking = [0.0 if i in declared else max(n - p, 0.0)
-                   for i, (n, p) in enumerate(zip(natural, least, strict=True))]
-        spare = measure - sum(least)
-        total = sum(lacking) or 1.0
-        return [w + spare * lack / total for w, lack in zip(least, lacking, strict=True)]
+        padding = 2 * self.theme.decor.cell_padding
+        step = self.theme.styles["table_cell"].size
+        widths = list(least)
+        counted: dict[tuple[int, float], list[int]] = {}
+
+        def lines(index: int, width: float) -> list[int]:
+            found = counted.get((index, width))
+            if found is None:
+                role = columns[index].role
+                found = counted[(index, width)] = [
+                    self.cell_lines(row[index].runs, role, width - padding) for row in body]
+            return found
+
+        def cost(trial: list[float]) -> int:
+            per_column = [lines(i, w) for i, w in enumerate(trial)]
+            return sum(max(row) for row in zip(*per_column, strict=True))
+
+        spare, current = measure - sum(widths), cost(widths)
+        while spare >= step:
+            best: tuple[int, int] | None = None
+            for index in range(len(columns)):
+                if index in declared or widths[index] >= natural[index]:
+                    continue
+                trial = list(widths)
+                trial[index] += step
+                saved = current - cost(trial)
+                if saved > 0 and (best is None or saved > best[0]):
+                    best = (saved, index)
+            if best is None:
+                break
+            widths[best[1]] += step
+            spare, current = spare - step, current - best[0]
+        lacking = [0.0 if i in declared else max(n - w, 0.0)
+                   for i, (n, w) in enumerate(zip(natural, widths, strict=True))]
+        total = sum(lacking)
+        if total <= 0:  # all at their natural width: the spare in proportion to it
+            return [w + spare * w / sum(widths) for w in widths]
+        return [w + spare * lack / total for w, lack in zip(widths, lacking, strict=True)]
+
+    def cell_lines(self, runs: tuple[Run, ...], role: str, width: float) -> int:
+        """Lines the composer sets a cell in at `width`."""
+        if not runs:
+            return 1
+        return len(compose(list(runs), self.type.text_style(role), max(width, 1.0)))
 
     def share(self, room: float, texts: list[list[str]], natural: list[float],
               least: list[float]) -> list[float]:
@@ -452,9 +499,13 @@ class ScorecardTable(GridTable):
                 color = None
                 if name == "change" and row.change is not None:
                     color = "rise" if float(row.change) >= 0 else "fall"
-                cells.append(plain(text, self.sources(row, name), color,
-                                   decimal_point(text) if name in SCORECARD_NUMBERS
-                                   else None))
+                runs: tuple[Run, ...] = () if not text else (
+                    Run(text, keep=name not in SCORECARD_WRAPPING),)
+                if name == "value" and row.qualifier:  # 超过 | 7.96: a word, then a number
+                    runs = (Run(f"{row.qualifier} "), Run(row.value, keep=True))
+                cells.append(CellPlan(  # numbers and units never break inside
+                    runs, self.sources(row, name), color,
+                    decimal_point(text) if name in SCORECARD_NUMBERS else None))
             body.append(cells)
         return columns, body
 
@@ -462,7 +513,9 @@ class ScorecardTable(GridTable):
 class DataTableLayout(GridTable):
     """A table with declared columns: numbers kept as written (qualifier, unit, tail and
     note), aligned on their decimal point; changes with ▲▼ in the theme's rise and fall
-    colours; every cell kept whole where it has a number with its unit."""
+    colours; every cell kept whole where it has a number with its unit. A column of one
+    unit aligns on the decimal point; one of several (a row per metric) sets its numbers
+    flush right."""
 
     def __init__(self, table: DataTable, theme: Theme, typesetter: Typesetter) -> None:
         super().__init__(theme, typesetter)
@@ -481,7 +534,16 @@ class DataTableLayout(GridTable):
                 share=column.width, sources=((column, "header"),)))
         body = [[self.cell(cell, column) for cell, column in
                  zip(row.cells, self.table.columns, strict=True)] for row in self.table.rows]
+        for index in range(len(self.table.columns)):
+            if len(self.units(index)) > 1:  # rows of several metrics: flush right
+                for row in body:
+                    row[index] = replace(row[index], point=None)
         return columns, body
+
+    def units(self, index: int) -> set[str]:
+        """The units of a column's numbers (with their tails: 以上 aligns apart)."""
+        quantities = (parse_quantity(row.cells[index].text) for row in self.table.rows)
+        return {q.unit + q.tail for q in quantities if q is not None}
 
     def cell(self, cell: TableCell, column: Column) -> CellPlan:
         """A cell as printed: see the class docstring."""
@@ -490,8 +552,8 @@ class DataTableLayout(GridTable):
         sources: tuple[Source, ...] = ((cell, "text"),)
         quantity = parse_quantity(cell.text) if column.kind in ("number", "percent",
                                                                "change") else None
-        if quantity is None:
-            return CellPlan(tuple(keep_numbers(cell.text)), sources)
+        if quantity is None:  # words, or several values: wrapping between values
+            return CellPlan(tuple(keep_numbers(cell.text)), sources, wraps=True)
         separated = self.separated(quantity)
         if column.kind == "percent" and not quantity.unit and not column.unit:
             separated = replace(separated, unit="%")
@@ -564,12 +626,20 @@ def thousands(number: str, style: str) -> str:
 
 def quantity_cell(quantity: Quantity, sources: tuple[Source, ...],
                   color: str | None) -> CellPlan:
-    """A number cell: qualifier, number and unit kept together, the bracketed note apart;
-    aligned on the number's decimal point (or its end)."""
+    """A number cell: each number kept with its unit (a range may break at its arrow, a
+    qualifier and a bracketed note after a word); aligned on the first number's decimal
+    point (or its end)."""
     number = quantity.number
     point = len(quantity.qualifier) + (number.index(".") if "." in number else len(number))
-    kept = quantity.text()[:len(quantity.text()) - len(quantity.note)]
-    runs = [Run(kept, keep=True)] + ([Run(quantity.note)] if quantity.note else [])
+    if quantity.upper:
+        mark = next(a for a in ARROWS if quantity.arrow.endswith(a))
+        kept = [number + quantity.arrow[:-len(mark)], mark,
+                quantity.upper + quantity.unit + quantity.tail]
+    else:
+        kept = [number + quantity.unit + quantity.tail]
+    runs = [Run(quantity.qualifier)] if quantity.qualifier else []
+    runs += [Run(text, keep=True) for text in kept if text]
+    runs += [Run(quantity.note)] if quantity.note else []
     return CellPlan(tuple(runs), sources, color, point)
 
 

@@ -5,8 +5,9 @@ that `brochure check --fix` applies (builder/fix.py). Errors stop the build.
 
 Rules: duplicate-section, duplicate-paragraph, cut-off, unbalanced-pair,
 half-width-punctuation, mixed-width-digits, invisible-character, missing-glyph, too-long,
-not-a-number,
-missing-image, unreadable-image, unprinted-tag. (A date that is not one is refused when the
+not-a-number, missing-image, unreadable-image, unprinted-tag; and the data of tables
+(builder/rules/data.py): not-a-number, mixed-units, number-as-text, empty-cell, change-sign,
+duplicate-row. (A date that is not one is refused when the
 content is loaded: builder.source.content.date_problem.)
 """
 
@@ -18,7 +19,9 @@ import unicodedata
 from collections.abc import Iterator
 
 from builder.errors import BrochureError
-from builder.findings import Finding, Fix, Severity
+from builder.findings import Finding, Fix
+from builder.rules.data import table_findings
+from builder.rules.located import finding_at
 from builder.source.model import (
     Document,
     Paragraph,
@@ -66,13 +69,6 @@ table cell, contents line): longer ones would overflow the page (A4 and A5 teste
 Paragraphs, headings, scorecard titles and notes split and have no limit."""
 
 
-def finding_at(text: Text, index: int, rule: str, severity: Severity, message: str, hint: str,
-               fix: Fix | None = None) -> Finding:
-    """A finding at the text's character `index`."""
-    line, column = text.span.at(index)
-    return Finding(rule, severity, f"{text.what}: {message}", hint, line, column, fix=fix)
-
-
 def _fix(text: Text, changes: tuple[tuple[int, str], ...]) -> Fix:
     """A fix of `text`'s characters: (index, new character)."""
     return Fix((text.span.line, text.span.column), text.value, changes)
@@ -93,9 +89,10 @@ def check_document(document: Document, faces: tuple[FontFace, ...],
         findings += _missing_glyphs(text, faces)
         findings += _too_long(text)
     findings += _numbers(document)
+    findings += table_findings(document)
     findings += _images(document)
     findings += _tags(document, theme)
-    return sorted(findings, key=lambda f: (f.line, f.column))
+    return sorted(findings, key=lambda f: (f.line, f.column, f.place))
 
 
 def _content(part: Part) -> tuple[tuple[str, ...], ...]:

@@ -136,3 +136,25 @@ NUMBER_WITH_UNIT = re.compile(
     rf"(?:{_UNIT})*(?:(?:{_NUMBER})(?:{_UNIT})+)*")
 """A number with what must not leave it: a qualifier before it, its range, its units, and
 the numbers and units of a date that follow (2022年10月1日, 7平方公里→10平方公里)."""
+
+
+VALUE_SEPARATORS = re.compile(r"[、；;，]\s*|\s+")
+"""Between the values a cell lists (6.87亿吨、598万吨)."""
+
+
+def parse_values(text: str) -> list[Quantity] | None:
+    """The values of a cell that lists several (粮食6.87亿吨、棉花598万吨: words before each
+    number allowed), or None if a piece is no number form. A single value is a list of one."""
+    single = parse_quantity(text)
+    if single is not None:
+        return [single]
+    values = []
+    for piece in (p for p in VALUE_SEPARATORS.split(text.strip()) if p):
+        start = _NUMBER_RE.search(piece)
+        if start is None:
+            return None
+        quantity = parse_quantity(piece[start.start():])
+        if quantity is None:
+            return None
+        values.append(quantity)
+    return values if len(values) > 1 else None
