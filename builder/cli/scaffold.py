@@ -1,7 +1,8 @@
 """`brochure new DIR`: a new brochure that builds at once and shows every block type.
 
 DIR/content.yaml (every block type, with the schema line editors use), DIR/theme.yaml
-(extends the default, changes the palette), DIR/images/ with a sample picture made here.
+(extends the default, changes the palette), DIR/images/ with a sample picture made here,
+DIR/data/ with a spreadsheet (CSV) a table reads.
 """
 
 from __future__ import annotations
@@ -51,6 +52,23 @@ parts:
           - {{metric: 外贸进出口总额, value: "12.4", unit: 亿元, change: "-3.2"}}
           - {{metric: 城镇化率, from: "68.09", value: "70", unit: "%"}}
           - {{metric: 市场主体, qualifier: 超, value: "2", unit: 万户, remark: 以上}}
+      - table: 任意列的表格          # columns named here; numbers as editors write them
+        columns:
+          - 指标
+          - {{header: 数值, kind: number}}
+          - {{header: 同比, kind: change}}
+          - {{header: 说明, kind: text}}
+        rows:
+          - [地区生产总值, 约286亿元, +4.2, 示例数据]
+          - [重点项目, 90.62亿元（133个）, +12.4, 括号里是项目个数]
+          - [建成区面积, 7平方公里→10平方公里, "", ""]
+          - [失业率, 5.6%, 同比下降0.3个百分点, ""]
+      - table: 月度数据（从表格文件读入）
+        rows: data/月度.csv        # or a .xlsx file (sheet: and range: optional)
+        columns:
+          - 月份
+          - {{header: 产值, kind: number, unit: 亿元}}
+        chart: line
   - title: 图片
     layout: gallery
     blocks:
@@ -63,6 +81,12 @@ parts:
           - {{caption: 组图三（待补图片）}}
         columns: 3
 """
+
+MONTHLY = "月份,产值\n" + "".join(
+    f"{month}月,{value}\n" for month, value in zip(
+        range(1, 13), (21.4, 18.9, 23.6, 24.1, 25.0, 26.3, 25.8, 26.9, 27.5, 28.2, 29.0, 31.4),
+        strict=True))
+"""The scaffold's spreadsheet (made-up figures), a CSV as Excel saves it."""
 
 THEME = """\
 # yaml-language-server: $schema={schema}
@@ -86,12 +110,13 @@ def scaffold(folder: Path) -> list[Path]:
                                                             ensure_ascii=False))}
     for name in ("content.schema.json", "theme.schema.json"):
         texts[schemas / name] = (data.schemas_dir() / name).read_text(encoding="utf-8")
+    texts[folder / "data" / "月度.csv"] = MONTHLY
     image = folder / "images" / "sample.jpg"
-    for place in (folder, schemas, image.parent):
+    for place in (folder, schemas, image.parent, folder / "data"):
         if os.path.exists(place) and not os.path.isdir(place):
             raise BrochureError("this is a file, where the new brochure needs a folder",
                                 path=place, hint="choose a new folder name")
-    for place in (schemas, image.parent):  # files go into the new folder, nowhere else
+    for place in (schemas, image.parent, folder / "data"):  # into the new folder only
         if os.path.islink(place):
             raise BrochureError("this is a link to another folder; nothing was written",
                                 path=place, hint="choose a new folder name")
@@ -100,7 +125,7 @@ def scaffold(folder: Path) -> list[Path]:
         raise BrochureError("a brochure already exists here; nothing was written",
                             path=existing[0], hint="choose a new folder name")
     try:
-        for place in (folder, schemas, image.parent):
+        for place in (folder, schemas, image.parent, folder / "data"):
             place.mkdir(parents=True, exist_ok=True)
         for path, text in texts.items():
             with path.open("x", encoding="utf-8") as stream:  # "x": never over a file

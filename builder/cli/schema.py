@@ -50,7 +50,8 @@ def content_schema() -> dict[str, Any]:
     """The schema of a content file."""
     row = _object(load.ROW_FIELDS, description="one row of a scorecard")
     photo = _object(load.PHOTO_FIELDS, description="one picture of a photo grid")
-    blocks = [_object(fields, {"rows": row, "photos": photo}, f"a {kind} block")
+    blocks = [_table_block() if kind == "table" else
+              _object(fields, {"rows": row, "photos": photo}, f"a {kind} block")
               for kind, fields in load.BLOCK_FIELDS.items()]
     part = _object(load.PART_FIELDS, {"blocks": {"oneOf": blocks}}, "a part of the brochure")
     return {
@@ -62,6 +63,33 @@ def content_schema() -> dict[str, Any]:
             "parts": {"type": "array", "minItems": 1, "items": part},
         },
     }
+
+
+def _table_block() -> dict[str, Any]:
+    """A table with declared columns: a column is a header or a mapping; rows are a list
+    (each a list of cells or a mapping of header to cell) or a spreadsheet's path; a chart
+    is a type or a mapping."""
+    fields = load.BLOCK_FIELDS["table"]
+    cell = {"type": ["string", "number", "null"], "description": "a cell, as written"}
+    column = _object(load.COLUMN_FIELDS, description="a column")
+    column["properties"]["width"] = {"type": ["string", "number"],
+                                     "pattern": r"^[0-9.]+%?$",
+                                     "description": load.COLUMN_FIELDS["width"].doc}
+    chart = _object(load.CHART_FIELDS, description="a chart of the table")
+    chart["properties"]["value"] = {"oneOf": [
+        {"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+        "description": load.CHART_FIELDS["value"].doc}
+    block = _object(fields, {"columns": {"oneOf": [{"type": "string"}, column]},
+                             "ignore": {"type": "string"}}, "a table block")
+    block["properties"]["rows"] = {
+        "oneOf": [{"type": "string", "pattern": r"\.([xX][lL][sS][xX]|[cC][sS][vV])$"},
+                  {"type": "array", "minItems": 1, "items": {"oneOf": [
+                      {"type": "array", "items": cell},
+                      {"type": "object", "additionalProperties": cell}]}}],
+        "description": fields["rows"].doc}
+    block["properties"]["chart"] = {"oneOf": [{"enum": list(load.CHART_KINDS)}, chart],
+                                    "description": fields["chart"].doc}
+    return block
 
 
 def _key(key: theme.Key) -> dict[str, Any]:

@@ -110,8 +110,10 @@ def ensure_nothing_lost(document: Document, pdf: bytes, record: PrintRecord) -> 
     first = lost[0]
     shown = first.value if len(first.value) <= 40 else first.value[:40] + "…"
     more = f" (and {len(lost) - 1} more)" if len(lost) > 1 else ""
-    raise BrochureError(f"the {first.what} {shown!r} is missing from the PDF{more}",
-                        path=document.source, line=first.span.line or None,
-                        column=first.span.column or None,
+    span = first.span
+    where = f" ({span.place})" if span.file is not None else ""
+    raise BrochureError(f"the {first.what} {shown!r}{where} is missing from the PDF{more}",
+                        path=document.source, line=span.line or None,
+                        column=span.column or None,
                         hint="this is a layout fault (an overflowing frame or a dropped row);"
                              " nothing was written — please report it with the content file")
