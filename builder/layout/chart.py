@@ -435,17 +435,23 @@ class Axis:
         return f"{value:.{decimals}f}"
 
 
-def nice_axis(values: Sequence[float], steps: int = TICKS) -> Axis:
-    """The axis of round steps covering the values and zero."""
-    finite = [v for v in values if math.isfinite(v)]
-    low, high = min([0.0, *finite]), max([0.0, *finite])
+def nice_axis(values: Sequence[float], with_zero: bool = True, steps: int = TICKS) -> Axis:
+    """The axis of round steps covering the values (and zero, `with_zero`)."""
+    finite = [v for v in values if math.isfinite(v)] or [0.0]
+    low, high = min(finite), max(finite)
+    if with_zero:
+        low, high = min(low, 0.0), max(high, 0.0)
     span = high - low
-    if not span > 0 or not math.isfinite(span):
-        span = 1.0 if math.isfinite(span) else 1.0
-        high = low + span if high == low else high
+    if not math.isfinite(span):
+        low, high, span = 0.0, 1.0, 1.0
+    elif span <= 0:  # a single value: an axis around it
+        span = abs(high) or 1.0
+        low, high = (0.0, span) if with_zero else (low - span / 2, high + span / 2)
+        if with_zero and high <= 0:
+            low, high = -span, 0.0
     raw = span / steps
     magnitude = 10.0 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
-    step = next((m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9)),
+    step = next((m * magnitude for m in (1, 2, 5) if m * magnitude >= raw * (1 - 1e-9)),
                 10 * magnitude)
     if not step > 0 or not math.isfinite(step):
         step = 1.0
@@ -484,7 +490,7 @@ class PlotChart(Flowable):
         self.colors = series_colors(theme, len(series))
         self.label_style = typesetter.text_style("table_cell", "center")
         self.value_style = typesetter.text_style("table_number")
-        self.tick_style = typesetter.styled("note", "right")
+        self.tick_style = typesetter.styled("note")
         self.legend = Legend(series, self.colors, theme, typesetter, width, kind) \
             if legend else None
         frame = theme.page_height - theme.margin_top - theme.margin_bottom
@@ -498,7 +504,7 @@ class PlotChart(Flowable):
     def layout(self) -> None:
         """Axis, plot area, labels and values: everything but the title."""
         values = [v for one in self.series for v in one.values]
-        self.axis = nice_axis(values)
+        self.axis = nice_axis(values, with_zero=self.kind == "columns")
         ticks = [(tick, _one_line(self.axis.text(tick), self.tick_style))
                  for tick in self.axis.ticks]
         self.ticks = ticks
@@ -591,15 +597,28 @@ class PlotChart(Flowable):
         order = [order[0], *order[-1:], *order[1:-1]] if len(order) > 1 else order
         placed: list[Placed] = []
         for index in order:
-            lines = compose([Run(self.names[index])], style, room)
-            left, right = _ink(lines)
-            x = self.x(index) - room / 2
-            x += max(0.0, -(x + left)) - max(0.0, x + right - self.width)
-            box = (x + left, -len(lines) * style.leading, x + right, 0.0)
-            if placed and _overlaps(box, [p.box for p in placed], style.size * 0.5):
+            label = self.label(index, room)
+            if len(placed) == 1 and index == count - 1 and _overlaps(
+                    label.box, [placed[0].box], style.size * 0.5):
+                half = (self.width - style.size) / 2  # first and last: a half each
+                placed = [self.label(0, half, 0.0)]
+                label = self.label(index, half, self.width - half)
+            elif placed and _overlaps(label.box, [p.box for p in placed], style.size * 0.5):
                 continue
-            placed.append(Placed(lines, style, x, 0.0, box))
+            placed.append(label)
         return placed
+
+    def label(self, index: int, room: float, x: float | None = None) -> Placed:
+        """Label `index` set `room` wide, centred under its slot (or from `x`), kept
+        within the chart's width; its band's top at 0."""
+        style = self.label_style
+        lines = compose([Run(self.names[index])], style, room)
+        left, right = _ink(lines)
+        if x is None:
+            x = self.x(index) - room / 2
+        x += max(0.0, -(x + left)) - max(0.0, x + right - self.width)
+        return Placed(lines, style, x, 0.0, (x + left, -len(lines) * style.leading,
+                                             x + right, 0.0))
 
     def value_candidates(self) -> list[tuple[int, int]]:
         """(series, point) of the values to label, in order of importance: each series'
@@ -662,30 +681,50 @@ class PlotChart(Flowable):
                 and value < max(one.values))
             height = style.leading
             if below:
-                floor = min(self.obstacles(x + left, x + right, low=True), default=self.y(value))
+                floor = min(self.obstacles(x + left, x + right, low=True, only=number),
+                            default=self.y(value))
                 top = floor - TEXT_PAD
                 box = (x + left, top - height, x + right, top)
             else:
-                ceiling = max(self.obstacles(x + left, x + right, low=False),
+                ceiling = max(self.obstacles(x + left, x + right, low=False, only=number),
                               default=self.y(value))
                 bottom = ceiling + TEXT_PAD
                 box = (x + left, bottom, x + right, bottom + height)
             if box[1] < self.plot_bottom - 1e-6 or box[3] > self.plot_bottom + \
                     self.plot_height + 1e-6:
                 continue
-            if _overlaps(box, [p.box for p in placed]):
+            if _overlaps(box, [p.box for p in placed]) or self.crosses_lines(box, number):
                 continue
             placed.append(Placed(lines, style, x, box[3], box))
         return placed
 
-    def obstacles(self, left: float, right: float, low: bool) -> list[float]:
-        """Heights of what the columns or lines reach between x = left and right: their
-        tops (or, `low`, their feet)."""
-        heights: list[float] = []
+    def near(self, left: float, right: float) -> range:
+        """The points whose slots reach from x = left to right, and one more each side."""
         first = max(int((left - self.plot_left) / self.slot) - 1, 0)
         last = min(int((right - self.plot_left) / self.slot) + 1, len(self.names) - 1)
-        for index in range(first, last + 1):
+        return range(first, last + 1)
+
+    def crosses_lines(self, box: Box, own: int) -> bool:
+        """True if another series' line passes through `box` (judged by the heights of
+        its points near it: the box keeps clear of all of them)."""
+        if self.kind != "line":
+            return False
+        for number, one in enumerate(self.series):
+            heights = [self.y(one.values[i]) for i in self.near(box[0], box[2])
+                       if math.isfinite(one.values[i])]
+            if number != own and heights and box[1] - TEXT_PAD < max(heights) \
+                    and min(heights) < box[3] + TEXT_PAD:
+                return True
+        return False
+
+    def obstacles(self, left: float, right: float, low: bool, only: int) -> list[float]:
+        """Heights of what the columns (all series) or the line of series `only` reach
+        between x = left and right: their tops (or, `low`, their feet)."""
+        heights: list[float] = []
+        for index in self.near(left, right):
             for number, one in enumerate(self.series):
+                if self.kind == "line" and number != only:
+                    continue
                 if self.kind == "columns":
                     box = self.bar_box(number, index)
                     if box[0] < right and left < box[2]:
@@ -731,14 +770,15 @@ class PlotChart(Flowable):
         canvas.setLineWidth(theme.spacing.table_rule / 2)
         for tick, lines in self.ticks:
             y = self.y(tick)
-            if abs(tick) > self.axis.step * 1e-6:
+            if abs(tick) > self.axis.step * 1e-6:  # zero: the zero line
                 canvas.line(self.plot_left, y, right, y)
             left, ink_right = _ink(lines)
             draw_lines(canvas, lines, style, self.gutter - 0.5 * style.size - ink_right,
                        _top_for_baseline(y - style.size * 0.35, style))
-        canvas.setStrokeColor(theme.color("muted"))
-        canvas.setLineWidth(theme.spacing.table_rule)
-        canvas.line(self.plot_left, self.y(0.0), right, self.y(0.0))
+        if self.axis.low <= 0 <= self.axis.high:
+            canvas.setStrokeColor(theme.color("muted"))
+            canvas.setLineWidth(theme.spacing.table_rule)
+            canvas.line(self.plot_left, self.y(0.0), right, self.y(0.0))
 
     def draw_columns(self) -> None:
         canvas, theme = self.canv, self.theme
