@@ -71,8 +71,11 @@ PLOT_SHARE = 0.45
 """Height of a column or line chart (without its title) as a share of its width..."""
 MAX_FRAME_SHARE = 1 / 3
 """...at most this share of the text block's height..."""
-MIN_PLOT_LEADINGS = 7
-"""...and at least this many leadings of its labels."""
+MIN_PLOT_LEADINGS = 8
+"""Its plot (between the legend and the labels) is at least this many leadings of its
+values tall."""
+TICK_SPACING = 1.6
+"""Gridlines are at least this many leadings of their numbers apart."""
 TICKS = 4
 """About this many steps between the value axis' gridlines."""
 MAX_LABEL_LINES = 3
@@ -83,6 +86,8 @@ LINE_WIDTH = 1.5
 """Points: a series' line."""
 MARKER_POINTS = 24
 """Lines of at most this many points mark each point with a dot."""
+PLACING_TRIES = 6
+"""Strides tried (each a quarter wider) for labels that all keep clear of each other."""
 TEXT_PAD = 2.0
 """Points around a value or label kept clear of other texts and of the bars."""
 
@@ -494,8 +499,7 @@ class PlotChart(Flowable):
         self.legend = Legend(series, self.colors, theme, typesetter, width, kind) \
             if legend else None
         frame = theme.page_height - theme.margin_top - theme.margin_bottom
-        self.body = max(min(PLOT_SHARE * width, MAX_FRAME_SHARE * frame),
-                        MIN_PLOT_LEADINGS * self.label_style.leading)
+        self.body = min(PLOT_SHARE * width, MAX_FRAME_SHARE * frame)
         self.title_height = 0.0
         self.layout()
 
@@ -508,19 +512,22 @@ class PlotChart(Flowable):
         ticks = [(tick, _one_line(self.axis.text(tick), self.tick_style))
                  for tick in self.axis.ticks]
         self.ticks = ticks
-        self.gutter = max(_ink(lines)[1] for _, lines in ticks) + 0.5 * self.tick_style.size
+        widest = max(_ink(_one_line(axis.text(tick), self.tick_style))[1]
+                     for steps in range(1, TICKS + 1)  # a low plot takes fewer
+                     for axis in [nice_axis(values, self.kind == "columns", steps)]
+                     for tick in axis.ticks)
+        self.gutter = widest + 0.5 * self.tick_style.size
         self.plot_left = self.gutter
         self.plot_width = max(self.width - self.gutter, 1.0)
         count = max(len(self.names), 1)
         self.slot = self.plot_width / count
         legend = self.legend.height if self.legend else 0.0
-        self.label_top = 0.0  # set below, once the labels' lines are known
         labels = self.place_labels()
         label_lines = max((len(p.lines) for p in labels), default=0)
         label_room = label_lines * self.label_style.leading + (
             0.3 * self.label_style.leading if label_lines else 0.0)
-        min_plot = 4 * self.value_style.leading
-        self.plot_height = max(self.body - legend - label_room, min_plot)
+        self.plot_height = max(self.body - legend - label_room,
+                               MIN_PLOT_LEADINGS * self.value_style.leading)
         self.body_height = legend + self.plot_height + label_room
         self.plot_bottom = label_room
         shift = label_room - 0.3 * self.label_style.leading
@@ -536,6 +543,12 @@ class PlotChart(Flowable):
                                                 else 0.0)
         if self.value_top - self.value_bottom < self.value_style.leading:
             self.value_bottom = self.plot_bottom
+        steps = int((self.value_top - self.value_bottom) / (TICK_SPACING
+                                                           * self.tick_style.leading))
+        if steps < TICKS:  # a low plot: fewer gridlines (the gutter fits the first ones)
+            self.axis = nice_axis(values, self.kind == "columns", max(steps, 1))
+            self.ticks = [(tick, _one_line(self.axis.text(tick), self.tick_style))
+                          for tick in self.axis.ticks]
         self.values = self.place_values()
 
     def x(self, index: int) -> float:
@@ -592,10 +605,27 @@ class PlotChart(Flowable):
                             for i in shown if naturals[i] > room):
                 stride = candidate
                 break
-        room = max(min(stride * self.slot - gap, self.width), style.size)
+        first: list[Placed] | None = None
+        for _ in range(PLACING_TRIES):  # wider strides while a label shown would be dropped
+            placed, dropped = self.place_labels_at(stride)
+            if not dropped:
+                return placed
+            first = first or placed
+            if stride >= count:
+                break
+            stride = min(math.ceil(stride * 1.25), count)
+        return first or []
+
+    def place_labels_at(self, stride: int) -> tuple[list[Placed], bool]:
+        """Every `stride`-th label (see shown_labels) placed in order, the first and the
+        last first, each left out if it would come near one placed before it; and whether
+        one was left out."""
+        style, count = self.label_style, len(self.names)
+        room = max(min(stride * self.slot - style.size * 0.5, self.width), style.size)
         order = self.shown_labels(stride)
         order = [order[0], *order[-1:], *order[1:-1]] if len(order) > 1 else order
         placed: list[Placed] = []
+        dropped = False
         for index in order:
             label = self.label(index, room)
             if len(placed) == 1 and index == count - 1 and _overlaps(
@@ -604,9 +634,10 @@ class PlotChart(Flowable):
                 placed = [self.label(0, half, 0.0)]
                 label = self.label(index, half, self.width - half)
             elif placed and _overlaps(label.box, [p.box for p in placed], style.size * 0.5):
+                dropped = True
                 continue
             placed.append(label)
-        return placed
+        return placed, dropped
 
     def label(self, index: int, room: float, x: float | None = None) -> Placed:
         """Label `index` set `room` wide, centred under its slot (or from `x`), kept
