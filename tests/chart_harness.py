@@ -38,15 +38,16 @@ def draw_chart(path: Path, kind: str, labels: list[str], series: list[Series],
                title: str | None = "图表", theme_name: str = "default", page_size: str = "A4",
                column: bool = False) -> Drawn:
     """A PDF of one page with the chart at the text block's top left, as wide as the text
-    block (`column`: as a body column)."""
+    block (`column`: as a body column); the page grows for a chart taller than it."""
     theme, setter = typesetter(theme_name, page_size)
     width = theme.column_width if column else theme.text_width
     chart = series_chart(kind, title, labels, series, theme, setter, width)
     _, height = chart.wrap(width, 1e9)
-    canvas = Canvas(str(path), pagesize=(theme.page_width, theme.page_height))
-    x, top = theme.margin_side, theme.page_height - theme.margin_top
+    page_height = max(theme.page_height, height + 2 * theme.margin_top)  # a long bar chart
+    canvas = Canvas(str(path), pagesize=(theme.page_width, page_height))
+    x, top = theme.margin_side, page_height - theme.margin_top
     chart.drawOn(canvas, x, top - height)
     canvas.showPage()
     canvas.save()
     return Drawn(path, chart, (x, theme.margin_top, x + width, theme.margin_top + height),
-                 theme.page_height)
+                 page_height)
