@@ -651,9 +651,10 @@ class PlotChart(Flowable):
         return Placed(lines, style, x, 0.0, (x + left, -len(lines) * style.leading,
                                              x + right, 0.0))
 
-    def value_candidates(self) -> list[tuple[int, int]]:
+    def value_candidates(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """(series, point) of the values to label, in order of importance: each series'
-        last, largest and smallest; for columns that all fit their bars, all of them."""
+        last, largest and smallest; and for columns whose numbers are no wider than their
+        room, all the others."""
         found: list[tuple[int, int]] = []
         for number, one in enumerate(self.series):
             finite = [i for i, v in enumerate(one.values) if math.isfinite(v)]
@@ -671,10 +672,11 @@ class PlotChart(Flowable):
                           for one in self.series for t in one.texts), default=0.0) \
                 if len(self.names) * len(self.series) <= 400 else math.inf
             if widest <= pitch + self.slot * (1 - COLUMN_SHARE) - TEXT_PAD:
-                found += [(n, i) for n, one in enumerate(self.series)
-                          for i in range(len(one.values))
-                          if (n, i) not in found and math.isfinite(one.values[i])]
-        return found
+                chosen = set(found)
+                return found, [(n, i) for n, one in enumerate(self.series)
+                               for i in range(len(one.values))
+                               if (n, i) not in chosen and math.isfinite(one.values[i])]
+        return found, []
 
     def bar_box(self, number: int, index: int) -> Box:
         """A column's box (x0, y0, x1, y1)."""
@@ -695,12 +697,24 @@ class PlotChart(Flowable):
     def place_values(self) -> list[Placed]:
         """Numbers above their column or point (below a negative column, or a line's
         smallest value), lifted clear of the columns or line under them, each kept if it
-        keeps clear of those placed before it and inside the chart."""
+        keeps clear of those placed before it and inside the chart: all the columns' if
+        none is left out, else the last, largest and smallest of each series."""
+        main, others = self.value_candidates()
+        if others:
+            placed, dropped = self.place_values_of(main + others)
+            if not dropped:
+                return placed
+        return self.place_values_of(main)[0]
+
+    def place_values_of(self, candidates: list[tuple[int, int]]) -> tuple[list[Placed], bool]:
+        """The numbers of these (series, point) placed (see place_values), and whether one
+        was left out."""
         style = self.value_style
         placed: list[Placed] = []
+        dropped = False
         smallest = [min(range(len(one.values)), key=lambda i: _finite(one.values[i]))
                     for one in self.series]
-        for number, index in self.value_candidates():
+        for number, index in candidates:
             one = self.series[number]
             value = one.values[index]
             lines = _one_line(one.texts[index], style, self.theme.color(one.text_color(index)))
@@ -712,22 +726,22 @@ class PlotChart(Flowable):
                 and value < max(one.values))
             height = style.leading
             if below:
-                floor = min(self.obstacles(x + left, x + right, low=True, only=number),
+                floor = min(self.line_heights(x + left, x + right, number),
                             default=self.y(value))
                 top = floor - TEXT_PAD
                 box = (x + left, top - height, x + right, top)
             else:
-                ceiling = max(self.obstacles(x + left, x + right, low=False, only=number),
+                ceiling = max(self.line_heights(x + left, x + right, number),
                               default=self.y(value))
                 bottom = ceiling + TEXT_PAD
                 box = (x + left, bottom, x + right, bottom + height)
             if box[1] < self.plot_bottom - 1e-6 or box[3] > self.plot_bottom + \
-                    self.plot_height + 1e-6:
-                continue
-            if _overlaps(box, [p.box for p in placed]) or self.crosses_lines(box, number):
+                    self.plot_height + 1e-6 or _overlaps(box, [p.box for p in placed]) \
+                    or self.crosses_lines(box, number) or self.crosses_columns(box):
+                dropped = True
                 continue
             placed.append(Placed(lines, style, x, box[3], box))
-        return placed
+        return placed, dropped
 
     def near(self, left: float, right: float) -> range:
         """The points whose slots reach from x = left to right, and one more each side."""
@@ -748,21 +762,22 @@ class PlotChart(Flowable):
                 return True
         return False
 
-    def obstacles(self, left: float, right: float, low: bool, only: int) -> list[float]:
-        """Heights of what the columns (all series) or the line of series `only` reach
-        between x = left and right: their tops (or, `low`, their feet)."""
-        heights: list[float] = []
-        for index in self.near(left, right):
-            for number, one in enumerate(self.series):
-                if self.kind == "line" and number != only:
-                    continue
-                if self.kind == "columns":
-                    box = self.bar_box(number, index)
-                    if box[0] < right and left < box[2]:
-                        heights.append(box[1] if low else box[3])
-                else:
-                    heights.append(self.y(one.values[index]))
-        return heights
+    def crosses_columns(self, box: Box) -> bool:
+        """True if `box` comes within TEXT_PAD of a column (any series')."""
+        if self.kind != "columns":
+            return False
+        columns = [self.bar_box(n, i) for i in self.near(box[0], box[2])
+                   for n in range(len(self.series))]
+        return _overlaps(box, columns, TEXT_PAD / 2)
+
+    def line_heights(self, left: float, right: float, number: int) -> list[float]:
+        """Heights of series `number`'s line at its points between x = left and right and
+        the next each side: a line's number keeps clear of them (a column's sits on its
+        own column)."""
+        if self.kind != "line":
+            return []
+        values = self.series[number].values
+        return [self.y(values[i]) for i in self.near(left, right) if math.isfinite(values[i])]
 
     # flowable -------------------------------------------------------------------------
 
