@@ -57,7 +57,8 @@ CASES: dict[str, tuple[list[str], list[Series]]] = {
     "long labels": ([LONG, "桂花镇", LONG[::-1]], [series("产值（亿元）", [1, 2, 3], "{:.0f}")]),
     "texts with Han": (["城镇", "农村"], [series("收入", [20000, 5000], "超{:.0f}")]),
 }
-PLACES = [("A4", "default", False), ("A5", "newsletter", True)]
+PLACES = [("A4", "default", False), ("A5", "newsletter", True), ("32开", "default", False),
+          ("B5", "newsletter", True)]
 """Trim size, theme, and whether the chart is a column's width (newsletter: two columns)."""
 
 

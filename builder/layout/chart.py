@@ -500,6 +500,8 @@ class PlotChart(Flowable):
             if legend else None
         frame = theme.page_height - theme.margin_top - theme.margin_bottom
         self.body = min(PLOT_SHARE * width, MAX_FRAME_SHARE * frame)
+        self.dot = self.label_style.size * 0.22
+        """Radius of a line's dots."""
         self.title_height = 0.0
         self.layout()
 
@@ -536,7 +538,7 @@ class PlotChart(Flowable):
             placed.box = (placed.box[0], placed.box[1] + shift, placed.box[2],
                           placed.box[3] + shift)
         self.labels = labels
-        room = self.value_style.leading + TEXT_PAD
+        room = self.value_style.leading + TEXT_PAD + (self.dot if self.kind == "line" else 0.0)
         has_negative = self.axis.low < 0
         self.value_top = self.plot_bottom + self.plot_height - room
         self.value_bottom = self.plot_bottom + (room if has_negative or self.kind == "line"
@@ -696,9 +698,10 @@ class PlotChart(Flowable):
 
     def place_values(self) -> list[Placed]:
         """Numbers above their column or point (below a negative column, or a line's
-        smallest value), lifted clear of the columns or line under them, each kept if it
-        keeps clear of those placed before it and inside the chart: all the columns' if
-        none is left out, else the last, largest and smallest of each series."""
+        smallest value; on the other side if a line crosses that one), each kept if it
+        keeps clear of the columns, the lines, the numbers placed before it and the chart's
+        edges: all the columns' if none is left out, else the last, largest and smallest
+        of each series."""
         main, others = self.value_candidates()
         if others:
             placed, dropped = self.place_values_of(main + others)
@@ -724,20 +727,19 @@ class PlotChart(Flowable):
             below = value < 0 if self.kind == "columns" else (
                 index == smallest[number] and index != len(one.values) - 1
                 and value < max(one.values))
-            height = style.leading
-            if below:
-                floor = min(self.line_heights(x + left, x + right, number),
-                            default=self.y(value))
-                top = floor - TEXT_PAD
-                box = (x + left, top - height, x + right, top)
-            else:
-                ceiling = max(self.line_heights(x + left, x + right, number),
-                              default=self.y(value))
-                bottom = ceiling + TEXT_PAD
-                box = (x + left, bottom, x + right, bottom + height)
+            height, mark = style.leading, self.y(value)
+            apart = TEXT_PAD + (self.dot if self.kind == "line" else 0.0)
+            above_box = (x + left, mark + apart, x + right, mark + apart + height)
+            below_box = (x + left, mark - apart - height, x + right, mark - apart)
+            if self.kind == "columns":
+                box = below_box if below else above_box
+            else:  # the side asked for, else the other, if it keeps clear of the lines
+                box = next((b for b in ((below_box, above_box) if below else
+                                        (above_box, below_box))
+                            if not self.crosses_lines(b)), below_box if below else above_box)
             if box[1] < self.plot_bottom - 1e-6 or box[3] > self.plot_bottom + \
                     self.plot_height + 1e-6 or _overlaps(box, [p.box for p in placed]) \
-                    or self.crosses_lines(box, number) or self.crosses_columns(box):
+                    or self.crosses_lines(box) or self.crosses_columns(box):
                 dropped = True
                 continue
             placed.append(Placed(lines, style, x, box[3], box))
@@ -749,17 +751,26 @@ class PlotChart(Flowable):
         last = min(int((right - self.plot_left) / self.slot) + 1, len(self.names) - 1)
         return range(first, last + 1)
 
-    def crosses_lines(self, box: Box, own: int) -> bool:
-        """True if another series' line passes through `box` (judged by the heights of
-        its points near it: the box keeps clear of all of them)."""
+    def crosses_lines(self, box: Box) -> bool:
+        """True if a series' line (its segments, its dots) comes within TEXT_PAD of `box`."""
         if self.kind != "line":
             return False
-        for number, one in enumerate(self.series):
-            heights = [self.y(one.values[i]) for i in self.near(box[0], box[2])
-                       if math.isfinite(one.values[i])]
-            if number != own and heights and box[1] - TEXT_PAD < max(heights) \
-                    and min(heights) < box[3] + TEXT_PAD:
+        x0, y0, x1, y1 = box[0] - TEXT_PAD, box[1] - TEXT_PAD, box[2] + TEXT_PAD, \
+            box[3] + TEXT_PAD
+        points = self.near(box[0], box[2])
+        for one in self.series:
+            marks = [(self.x(i), self.y(one.values[i])) for i in points
+                     if math.isfinite(one.values[i])]
+            if len(marks) == 1 and x0 <= marks[0][0] <= x1 and y0 <= marks[0][1] <= y1:
                 return True
+            for (xa, ya), (xb, yb) in zip(marks, marks[1:], strict=False):
+                start, end = max(xa, x0), min(xb, x1)
+                if start > end:
+                    continue
+                slope = (yb - ya) / (xb - xa) if xb > xa else 0.0
+                low, high = sorted((ya + slope * (start - xa), ya + slope * (end - xa)))
+                if low <= y1 and y0 <= high:
+                    return True
         return False
 
     def crosses_columns(self, box: Box) -> bool:
@@ -769,15 +780,6 @@ class PlotChart(Flowable):
         columns = [self.bar_box(n, i) for i in self.near(box[0], box[2])
                    for n in range(len(self.series))]
         return _overlaps(box, columns, TEXT_PAD / 2)
-
-    def line_heights(self, left: float, right: float, number: int) -> list[float]:
-        """Heights of series `number`'s line at its points between x = left and right and
-        the next each side: a line's number keeps clear of them (a column's sits on its
-        own column)."""
-        if self.kind != "line":
-            return []
-        values = self.series[number].values
-        return [self.y(values[i]) for i in self.near(left, right) if math.isfinite(values[i])]
 
     # flowable -------------------------------------------------------------------------
 
@@ -848,7 +850,7 @@ class PlotChart(Flowable):
         canvas.setLineJoin(1)
         canvas.setLineCap(1)
         dots = len(self.names) <= MARKER_POINTS
-        radius = self.label_style.size * 0.22
+        radius = self.dot
         for number, one in enumerate(self.series):
             color = theme.color(self.colors[number])
             canvas.setStrokeColor(color)
