@@ -553,6 +553,10 @@ class PlotChart(Flowable):
                           for tick in self.axis.ticks]
         self.values = self.place_values()
 
+    @property
+    def plot_top(self) -> float:
+        return self.plot_bottom + self.plot_height
+
     def x(self, index: int) -> float:
         """The centre of label `index`'s slot."""
         return self.plot_left + (index + 0.5) * self.slot
@@ -733,12 +737,17 @@ class PlotChart(Flowable):
             below_box = (x + left, mark - apart - height, x + right, mark - apart)
             if self.kind == "columns":
                 box = below_box if below else above_box
-            else:  # the side asked for, else the other, if it keeps clear of the lines
-                box = next((b for b in ((below_box, above_box) if below else
-                                        (above_box, below_box))
-                            if not self.crosses_lines(b)), below_box if below else above_box)
-            if box[1] < self.plot_bottom - 1e-6 or box[3] > self.plot_bottom + \
-                    self.plot_height + 1e-6 or _overlaps(box, [p.box for p in placed]) \
+            else:  # the side asked for, else the other, else clear of the line near it
+                heights = self.line_heights(x + left, x + right, number)
+                over = (x + left, max(heights) + apart, x + right, max(heights) + apart + height)
+                under = (x + left, min(heights) - apart - height, x + right, min(heights) - apart)
+                sides = (below_box, above_box, under, over) if below else \
+                    (above_box, below_box, over, under)
+                box = next((b for b in sides if not self.crosses_lines(b)
+                            and self.plot_bottom - 1e-6 <= b[1] and b[3] <= self.plot_top + 1e-6),
+                           sides[0])
+            if box[1] < self.plot_bottom - 1e-6 or box[3] > self.plot_top + 1e-6 \
+                    or _overlaps(box, [p.box for p in placed]) \
                     or self.crosses_lines(box) or self.crosses_columns(box):
                 dropped = True
                 continue
@@ -772,6 +781,13 @@ class PlotChart(Flowable):
                 if low <= y1 and y0 <= high:
                     return True
         return False
+
+    def line_heights(self, left: float, right: float, number: int) -> list[float]:
+        """Heights of series `number`'s line between x = left and right: its points there
+        and the next each side (at least its own point's)."""
+        values = self.series[number].values
+        return [self.y(values[i]) for i in self.near(left, right)
+                if math.isfinite(values[i])] or [self.value_bottom]
 
     def crosses_columns(self, box: Box) -> bool:
         """True if `box` comes within TEXT_PAD of a column (any series')."""
