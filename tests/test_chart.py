@@ -294,6 +294,19 @@ def test_columns_and_lines_do_not_split_bars_do() -> None:
     assert first.wrap(theme.text_width, 1e9)[1] <= height * 0.6 + 1e-6
 
 
+@pytest.mark.parametrize("kind", charts.KINDS)
+def test_no_points_and_missing_values_draw(tmp_path: Path, kind: str) -> None:
+    """No labels at all, and a value missing (NaN, infinite): the chart draws, without the
+    missing point's mark or number."""
+    draw_chart(tmp_path / "empty.pdf", kind, [], [Series("空", (), ())])
+    values = [3.0, math.nan, math.inf, 5.0]
+    drawn = draw_chart(tmp_path / "gaps.pdf", kind, ["甲", "乙", "丙", "丁"],
+                       [Series("缺", tuple(values), ("3", "缺", "无穷", "5"))])
+    if isinstance(drawn.chart, PlotChart):
+        shown = {"".join(line.text for line in p.lines) for p in drawn.chart.values}
+        assert "5" in shown and not shown & {"缺", "无穷"}
+
+
 def test_mistakes_are_clean_errors() -> None:
     theme, setter = typesetter()
     with pytest.raises(ValueError, match="unknown chart kind"):

@@ -719,8 +719,8 @@ class PlotChart(Flowable):
         style = self.value_style
         placed: list[Placed] = []
         dropped = False
-        smallest = [min(range(len(one.values)), key=lambda i: _finite(one.values[i]))
-                    for one in self.series]
+        smallest = [min(range(len(one.values)), key=lambda i: _finite(one.values[i]),
+                        default=-1) for one in self.series]
         for number, index in candidates:
             one = self.series[number]
             value = one.values[index]
