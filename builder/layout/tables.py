@@ -588,8 +588,9 @@ class DataTableLayout(GridTable):
             cells = [self.cell(row.cells[index], column) for row in rows]
             values = tuple(float(parse_quantity(row.cells[index].text).value)  # type: ignore[union-attr]
                            for row in rows)
+            colors = tuple(c.color or "ink" for c in cells) if column.kind == "change" else ()
             series.append(Series(column.printed_header, values, tuple(c.text for c in cells),
-                                 tuple(c.color or "chart" for c in cells)))
+                                 text_colors=colors))
         return series_chart(spec.kind, spec.title or table.title,
                             [row.cells[label].text for row in rows], series, self.theme,
                             self.type, width)
