@@ -120,6 +120,12 @@ def test_numbers_read_as_their_format_shows_them(value: float, number_format: st
     assert format_number(value, number_format) == shown
 
 
+def test_the_largest_numbers_keep_every_digit() -> None:
+    assert format_number(1.7e308, "#,##0.00").startswith("170,000,000,000,000,000,000,")
+    assert format_number(1.7e308, "#,##0.00").endswith(",000.00")
+    assert format_number(10 ** 30, "0.0%") == "1" + "0" * 32 + ".0%"
+
+
 @pytest.mark.parametrize(("value", "number_format", "shown"), [
     (datetime.date(2022, 10, 1), "yyyy-mm-dd", "2022-10-01"),
     (datetime.datetime(2022, 10, 1), "mm-dd-yy", "2022-10-01"),
@@ -424,14 +430,38 @@ def test_a_zip_bomb_is_refused_from_its_ratio(tmp_path: Path, no_openpyxl: None)
     refused(path, SHEET_XML, "times larger")
 
 
+def claim_size(path: Path, member: str, size: int) -> Path:
+    """Make the zip directory of `path` say that `member` unpacks to `size` bytes (the
+    member itself is left as it is: only the directory is read before openpyxl)."""
+    data = bytearray(path.read_bytes())
+    entry = data.index(b"PK\x01\x02")
+    while True:  # the directory's entries: fixed fields, then name, extra and comment
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", data, entry + 28)
+        if data[entry + 46:entry + 46 + name_length].decode() == member:
+            struct.pack_into("<I", data, entry + 24, size)
+            path.write_bytes(bytes(data))
+            return path
+        entry += 46 + name_length + extra_length + comment_length
+
+
 def test_a_zip_claiming_a_gigabyte_is_refused_from_its_directory(tmp_path: Path,
                                                                  no_openpyxl: None) -> None:
     path = workbook(tmp_path / "claims.xlsx", [["指标"], ["收入"]])
-    data = bytearray(path.read_bytes())
-    central = data.index(b"PK\x01\x02")  # the first member's entry in the central directory
-    struct.pack_into("<I", data, central + 24, 1024 ** 3)  # its unpacked size: 1 GB
-    path.write_bytes(bytes(data))
-    refused(path, "unpacks to 1,07", "more than the 209,715,200 allowed")
+    claim_size(path, SHEET_XML, 1024 ** 3)
+    refused(path, "the workbook unpacks to 1,07", "more than the 209,715,200 allowed")
+
+
+def test_a_part_openpyxl_reads_whole_is_limited(tmp_path: Path, no_openpyxl: None) -> None:
+    path = workbook(tmp_path / "styles.xlsx", [["指标"], ["收入"]])
+    claim_size(path, "xl/styles.xml", sheets.MAX_PART + 1)
+    refused(path, "xl/styles.xml unpacks to", "a workbook of its own")
+
+
+def test_a_row_of_more_cells_than_excel_has_is_refused(tmp_path: Path) -> None:
+    # openpyxl would read such a row whole, however long: the scan before it refuses it
+    path = workbook(tmp_path / "row.xlsx", [["指标"], ["收入"]])
+    rewrite(path, '<row r="2">', '<row r="2">' + "<c><v>1</v></c>" * 16_385)
+    refused(path, "row 2 has more than the 16,384 cells")
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:

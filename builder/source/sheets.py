@@ -29,9 +29,10 @@ import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 from builder.errors import BrochureError
 from builder.files import LIMITS, MB, read_input
@@ -47,6 +48,10 @@ MAX_UNPACKED = 200 * MB
 MAX_RATIO = 100
 """The largest compression ratio of an .xlsx member over 1 MB unpacked (sheet XML packs about
 10:1; a zip bomb packs 1000:1)."""
+MAX_PART = 16 * MB
+"""The most bytes a part openpyxl reads whole (shared strings, styles, …: every .xml part but
+the worksheets) may unpack to: 16 MB of shared strings (500,000 strings) take openpyxl
+about 6 s."""
 MAX_MEMBERS = 10_000
 ROW_SCAN = 1000
 """Rows looked at beyond `max_rows` from the range's first row: leading empty rows, empty rows
@@ -388,23 +393,18 @@ def _read_xlsx(data: bytes, path: Path, sheet: str | None, area: _Area, max_rows
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unknown extensions, dates out of range, …
-            # the same window twice, side by side: with the formulas (to know which cells
-            # hold one) and with the values Excel saved for them
-            formula_book = openpyxl.load_workbook(io.BytesIO(data), read_only=True,
-                                                  data_only=False)
-            value_book = openpyxl.load_workbook(io.BytesIO(data), read_only=True,
-                                                data_only=True)
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
-                pane = _pick_sheet(value_book, sheet, path)
+                pane = _pick_sheet(book, sheet, path)
                 name = pane.title
-                rows = _xlsx_rows(zip(_window(formula_book[name], *bounds),
-                                      _window(pane, *bounds), strict=True),
-                                  area, path, name)
-                return _table(rows, area, path=path, sheet=name, encoding="",
-                              max_rows=max_rows, max_columns=max_columns)
+                # openpyxl's reader keeps the worksheet's part name here (rel.target)
+                part = pane._worksheet_path  # type: ignore[attr-defined]
+                formulas = _scan_sheet(data, part, area, bounds[1], bounds[3], path, name)
+                return _table(_xlsx_rows(_window(pane, *bounds), area, formulas, path, name),
+                              area, path=path, sheet=name, encoding="", max_rows=max_rows,
+                              max_columns=max_columns)
             finally:
-                formula_book.close()
-                value_book.close()
+                book.close()
     except SheetError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises KeyError (a missing part),
@@ -413,6 +413,43 @@ def _read_xlsx(data: bytes, path: Path, sheet: str | None, area: _Area, max_rows
         reason = (str(exc) or type(exc).__name__).splitlines()[0][:160]
         raise SheetError(f"the workbook cannot be read ({reason})", path=path, sheet=name,
                          hint=SAVE_HINT) from None
+
+
+def _scan_sheet(data: bytes, member: str, area: _Area, last_row: int, last_column: int,
+                path: Path, sheet: str) -> set[str]:
+    """The cells of the window that hold a formula, read from the worksheet's XML up to the
+    window's last row (openpyxl gives a cell's formula or its saved value, never both). Refuses
+    a row of more cells than Excel has: openpyxl would read such a row whole."""
+    formulas: set[str] = set()
+    row = column = cells = 0
+    sheet_data: ElementTree.Element | None = None
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, \
+            archive.open(member.lstrip("/")) as stream:
+        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+            tag = element.tag.rpartition("}")[2]
+            if event == "start":
+                if tag == "sheetData":
+                    sheet_data = element
+                elif tag == "row":
+                    row, column, cells = int(element.get("r") or row + 1), 0, 0
+                    if row > last_row:
+                        break
+            elif tag == "c":
+                position = _cell_position(element.get("r") or "")
+                column = position[1] if position else column + 1
+                cells += 1
+                if cells > EXCEL_LIMITS[1]:
+                    raise SheetError(f"row {row} has more than the {EXCEL_LIMITS[1]:,} cells "
+                                     "a row can have", path=path, sheet=sheet, hint=SAVE_HINT)
+                if row >= area.first_row and area.first_column <= column <= last_column \
+                        and any(child.tag.rpartition("}")[2] == "f" for child in element):
+                    formulas.add(f"{column_letter(column)}{row}")
+                element.clear()
+            elif tag == "row" and sheet_data is not None:
+                sheet_data.clear()  # rows done with: memory stays flat however many there are
+            elif tag == "sheetData":
+                break
+    return formulas
 
 
 def _check_zip(data: bytes, path: Path) -> None:
@@ -427,6 +464,9 @@ def _check_zip(data: bytes, path: Path) -> None:
     if not data.startswith(b"PK\x03\x04"):
         raise SheetError("not an Excel workbook: an .xlsx file is a zip archive, and this is "
                          "not one", path=path, hint=SAVE_HINT)
+    if data.count(b"PK\x01\x02") > MAX_MEMBERS:  # each part's entry in the zip directory
+        raise SheetError(f"the workbook has more than the {MAX_MEMBERS:,} parts allowed",
+                         path=path, hint=SAVE_HINT)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -445,6 +485,13 @@ def _check_zip(data: bytes, path: Path) -> None:
                          hint="keep only the table's sheet in the workbook, or save the "
                               "table as .csv")
     for member in members:
+        whole = member.filename.lower().endswith((".xml", ".rels")) \
+            and not member.filename.startswith("xl/worksheets/")
+        if whole and member.file_size > MAX_PART:
+            raise SheetError(f"the workbook's part {member.filename} unpacks to "
+                             f"{member.file_size:,} bytes, more than the {MAX_PART:,} allowed",
+                             path=path, hint="copy the table into a workbook of its own, or "
+                                             "save its sheet as .csv")
         if member.file_size > MB and member.file_size > MAX_RATIO * max(member.compress_size, 1):
             raise SheetError(f"the workbook's part {member.filename} unpacks "
                              f"{member.file_size // max(member.compress_size, 1):,} times "
@@ -484,21 +531,19 @@ def _pick_sheet(book: Workbook, sheet: str | None, path: Path) -> ReadOnlyWorksh
     return pane
 
 
-def _xlsx_rows(rows: Iterator[tuple[tuple[object, ...], tuple[object, ...]]], area: _Area,
+def _xlsx_rows(rows: Iterator[tuple[object, ...]], area: _Area, formulas: set[str],
                path: Path, sheet: str) -> Iterator[tuple[int, _Row]]:
-    """The window's rows from pairs of rows read with formulas and with saved values."""
+    """The window's rows as cells; `formulas` names the cells that hold a formula."""
     from openpyxl.cell.read_only import EMPTY_CELL  # what fills the cells a sheet leaves out
 
-    for number, (formula_row, row) in enumerate(rows, start=area.first_row):
+    for number, row in enumerate(rows, start=area.first_row):
         cells: _Row = []
-        for offset, formula_cell, cell in [
-                (offset, formula_cell, cell)
-                for offset, (formula_cell, cell) in enumerate(zip(formula_row, row, strict=True))
-                if cell is not EMPTY_CELL or formula_cell is not EMPTY_CELL]:
+        for offset, cell in [(offset, cell) for offset, cell in enumerate(row)
+                             if cell is not EMPTY_CELL]:
             cells.extend([None] * (offset - len(cells)))
             value = getattr(cell, "value", None)
             ref = f"{column_letter(area.first_column + offset)}{number}"
-            formula = getattr(formula_cell, "data_type", None) == "f"
+            formula = ref in formulas
             if value is None:
                 if formula:
                     raise SheetError("a formula without a saved value (the file was written "
@@ -549,6 +594,11 @@ def format_number(value: int | float, number_format: str = "General") -> str:
     separators (#,##0), percent (0.0%) and quoted text around them ('0.00"亿元"'); any other
     format as General (at most 15 significant digits, never 1E-05 style). A negative number
     always reads with '-' (a format's own negative section is not followed)."""
+    with localcontext(Context(prec=400)):  # every digit of the largest float, and decimals
+        return _formatted(value, number_format)
+
+
+def _formatted(value: int | float, number_format: str) -> str:
     section = _plain_section(number_format)
     found = _NUMBER_FORMAT.fullmatch(section)
     number = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
