@@ -296,8 +296,27 @@ def test_more_rows_than_allowed_is_an_error_and_fast(tmp_path: Path) -> None:
 
 def test_more_columns_than_allowed_is_an_error(tmp_path: Path) -> None:
     path = workbook(tmp_path / "wide.xlsx", [[f"列{i}" for i in range(45)], list(range(45))])
-    refused(path, "more than 40 columns", "AS")
+    refused(path, "more than 40 columns", "column AS", "e.g. A1:AN2")
     assert len(read_sheet(path, max_columns=45).header) == 45
+
+
+def test_formulas_are_found_in_cells_without_references(tmp_path: Path) -> None:
+    # the cell reference (r="B2") is optional in the file format: cells then follow each other
+    path = workbook(tmp_path / "r.xlsx", [["指标", "数值", "同比"], ["收入", 1, "5%"]])
+    rewrite(path, '<c r="B2" t="n"><v>1</v></c><c r="C2" t="inlineStr">',
+            '<c t="n"><v>1</v></c><c><f>1/0</f></c><c t="inlineStr">')
+    refused(path, "sheet Sheet, C2", "formula without a saved value")
+
+
+def test_a_sheet_of_too_many_cells_is_refused_before_openpyxl_reads_it(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "many.xlsx", [["指标"], ["收入"]])
+    rewrite(path, "</sheetData>", "".join(
+        f'<row r="{row}">' + "".join(f"<c><v>{row * column}</v></c>" for column in range(1000))
+        + "</row>" for row in range(3, 300))
+        + "</sheetData>")
+    started = time.perf_counter()
+    refused(path, "more than 250,000 cells", "a sheet of its own")
+    assert time.perf_counter() - started < 2.0
 
 
 def test_a_sheet_claiming_a_million_rows_and_columns_stays_fast(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ thousand empty rows below the table) is not seen.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime
 import difflib
@@ -28,11 +29,11 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.etree import ElementTree
+from xml.parsers import expat
 
 from builder.errors import BrochureError
 from builder.files import LIMITS, MB, read_input
@@ -53,6 +54,9 @@ MAX_PART = 16 * MB
 the worksheets) may unpack to: 16 MB of shared strings (500,000 strings) take openpyxl
 about 6 s."""
 MAX_MEMBERS = 10_000
+MAX_SCANNED_CELLS = 250_000
+"""The most cells a worksheet may have down to the last row looked at (a 2,000-row table of
+40 columns has 80,000): openpyxl parses each row whole, however wide."""
 ROW_SCAN = 1000
 """Rows looked at beyond `max_rows` from the range's first row: leading empty rows, empty rows
 inside and below the table, and the row that tells a table is too long."""
@@ -186,7 +190,7 @@ def read_sheet(path: Path, sheet: str | None = None, cells: str | None = None,
 def _parse_range(cells: str | None, path: Path, sheet: str | None) -> _Area:
     if cells is None:
         return _Area(1, 1, None, None, fixed=False)
-    first, colon, last = cells.strip().partition(":")
+    first, _, last = cells.strip().partition(":")
     start = _cell_position(first)
     end = _cell_position(last) if last.strip() else None
     if start is None or (last.strip() and end is None):
@@ -259,11 +263,13 @@ def _table(rows: Iterator[tuple[int, _Row]], area: _Area, *, path: Path, sheet: 
     columns = sorted({index for _, cells in (header, *body)
                       for index, cell in enumerate(cells) if cell is not None})
     if len(columns) > max_columns:
-        last = column_letter(area.first_column + columns[-1])
-        raise SheetError(f"more than {max_columns} columns (the data reaches column {last})",
-                         path=path, sheet=sheet,
-                         hint="give a range that holds only the table's columns, e.g. "
-                              f"A1:{column_letter(max_columns)}{header[0] + 1}")
+        first = area.first_column + columns[0]
+        last_row = body[-1][0] if body else header[0]
+        raise SheetError(f"more than {max_columns} columns (the data reaches column "
+                         f"{column_letter(area.first_column + columns[-1])})", path=path,
+                         sheet=sheet, hint="give a range that holds only the table's columns, "
+                         f"e.g. {column_letter(first)}{header[0]}:"
+                         f"{column_letter(first + max_columns - 1)}{last_row}")
     return Sheet(path, sheet, encoding,
                  _header(header, body, columns, area, path, sheet),
                  tuple(tuple(_cell(cells, index, number, area) for index in columns)
@@ -314,7 +320,7 @@ def _read_csv(data: bytes, path: Path, area: _Area, max_rows: int, max_columns: 
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SheetError(f"line {line} holds a NUL character: this is not a text file", path=path,
                          hint=CSV_HINT)
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    first_line = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     if text.count(delimiter) + text.count("\n") > MAX_CSV_CELLS:
         raise SheetError(f"more than {MAX_CSV_CELLS:,} cells", path=path,
@@ -415,41 +421,72 @@ def _read_xlsx(data: bytes, path: Path, sheet: str | None, area: _Area, max_rows
                          hint=SAVE_HINT) from None
 
 
+class _Scanned(Exception):
+    """Raised from the XML parser's handler at the window's last row: the scan is done."""
+
+
+@dataclass
+class _SheetScan:
+    """What the scan of a worksheet's XML has seen so far."""
+
+    area: _Area
+    last_row: int
+    last_column: int
+    row: int = 0
+    ref: str = ""
+    """The last cell of the row that gave its reference ('' for none yet)."""
+    after_ref: int = 0
+    """Cells since then without one (each is one column further on)."""
+    row_cells: int = 0
+    cells: int = 0
+    formulas: set[str] = field(default_factory=set)
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        """The parser's handler for each opening tag: rows, cells and formulas."""
+        tag = name.rpartition("}")[2]
+        if tag == "c":
+            if "r" in attributes:
+                self.ref, self.after_ref = attributes["r"], 0
+            else:
+                self.after_ref += 1
+            self.row_cells += 1
+            self.cells += 1
+            if self.row_cells > EXCEL_LIMITS[1] or self.cells > MAX_SCANNED_CELLS:
+                raise _Scanned()
+        elif tag == "f" and self.row >= self.area.first_row:
+            position = _cell_position(self.ref) if self.ref else None
+            column = (position[1] if position else 0) + self.after_ref
+            if self.area.first_column <= column <= self.last_column:
+                self.formulas.add(f"{column_letter(column)}{self.row}")
+        elif tag == "row":
+            self.row = int(attributes.get("r") or self.row + 1)
+            self.ref, self.after_ref, self.row_cells = "", 0, 0
+            if self.row > self.last_row:
+                raise _Scanned()
+
+
 def _scan_sheet(data: bytes, member: str, area: _Area, last_row: int, last_column: int,
                 path: Path, sheet: str) -> set[str]:
     """The cells of the window that hold a formula, read from the worksheet's XML up to the
-    window's last row (openpyxl gives a cell's formula or its saved value, never both). Refuses
-    a row of more cells than Excel has: openpyxl would read such a row whole."""
-    formulas: set[str] = set()
-    row = column = cells = 0
-    sheet_data: ElementTree.Element | None = None
+    window's last row (openpyxl gives a cell's formula or its saved value, never both).
+    Refuses a row of more cells than Excel has and more than MAX_SCANNED_CELLS cells down to
+    the window's last row: openpyxl would read them all. A parser with a handler for opening
+    tags only (expat, as openpyxl's: entity expansion is bounded, external entities are not
+    read), no tree: memory stays flat."""
+    scan = _SheetScan(area, last_row, last_column)
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = scan.start
     with zipfile.ZipFile(io.BytesIO(data)) as archive, \
-            archive.open(member.lstrip("/")) as stream:
-        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
-            tag = element.tag.rpartition("}")[2]
-            if event == "start":
-                if tag == "sheetData":
-                    sheet_data = element
-                elif tag == "row":
-                    row, column, cells = int(element.get("r") or row + 1), 0, 0
-                    if row > last_row:
-                        break
-            elif tag == "c":
-                position = _cell_position(element.get("r") or "")
-                column = position[1] if position else column + 1
-                cells += 1
-                if cells > EXCEL_LIMITS[1]:
-                    raise SheetError(f"row {row} has more than the {EXCEL_LIMITS[1]:,} cells "
-                                     "a row can have", path=path, sheet=sheet, hint=SAVE_HINT)
-                if row >= area.first_row and area.first_column <= column <= last_column \
-                        and any(child.tag.rpartition("}")[2] == "f" for child in element):
-                    formulas.add(f"{column_letter(column)}{row}")
-                element.clear()
-            elif tag == "row" and sheet_data is not None:
-                sheet_data.clear()  # rows done with: memory stays flat however many there are
-            elif tag == "sheetData":
-                break
-    return formulas
+            archive.open(member.lstrip("/")) as stream, contextlib.suppress(_Scanned):
+        parser.ParseFile(stream)
+    if scan.row_cells > EXCEL_LIMITS[1]:
+        raise SheetError(f"row {scan.row} has more than the {EXCEL_LIMITS[1]:,} cells a row "
+                         "can have", path=path, sheet=sheet, hint=SAVE_HINT)
+    if scan.cells > MAX_SCANNED_CELLS:
+        raise SheetError(f"the sheet has more than {MAX_SCANNED_CELLS:,} cells down to row "
+                         f"{scan.row}", path=path, sheet=sheet,
+                         hint="copy the table into a sheet of its own (or save it as .csv)")
+    return scan.formulas
 
 
 def _check_zip(data: bytes, path: Path) -> None:
