@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import pickle
 import struct
 import time
 import zipfile
@@ -201,6 +202,28 @@ def test_true_and_false_cells_are_errors(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- sheets and ranges
+
+
+def test_the_first_visible_sheet_is_read_by_default(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    helper = book.active
+    assert helper is not None
+    helper.title = "辅助"
+    helper.append(["隐藏"])
+    helper.sheet_state = "hidden"
+    book.create_sheet("成绩").append(["指标"])
+    book.save(path := tmp_path / "hidden.xlsx")
+    assert read_sheet(path).sheet == "成绩"
+    assert texts(read_sheet(path, sheet="辅助")) == [["隐藏"]]
+
+
+def test_a_sheet_error_survives_pickling(tmp_path: Path) -> None:
+    # a check may run in a worker process: its errors come back whole
+    path = workbook(tmp_path / "b.xlsx", [["指标", "达标"], ["收入", False]])
+    error = refused(path, "B2")
+    copy = pickle.loads(pickle.dumps(error))
+    assert isinstance(copy, SheetError) and str(copy) == str(error)
+    assert (copy.path, copy.sheet, copy.ref, copy.hint) == (path, "Sheet", "B2", error.hint)
 
 
 def test_sheets_are_found_by_name_and_a_wrong_name_lists_them(tmp_path: Path) -> None:

@@ -132,6 +132,19 @@ class SheetError(BrochureError):
         self.sheet = sheet
         self.ref = ref
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled whole (a check may run in a worker process): the message as built, and
+        every attribute."""
+        return _restored, (type(self), self.args, dict(self.__dict__))
+
+
+def _restored(kind: type[SheetError], args: tuple[object, ...],
+              state: dict[str, object]) -> SheetError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 def _where(name: str | None, sheet: str | None, ref: str | None) -> list[str]:
     return [part for part in (name, None if sheet is None else f"sheet {sheet}", ref) if part]
@@ -164,7 +177,7 @@ _Row = list["SheetCell | None"]
 def read_sheet(path: Path, sheet: str | None = None, cells: str | None = None,
                max_rows: int = 2000, max_columns: int = 40) -> Sheet:
     """The table in the spreadsheet `path` (.xlsx or .csv): on the sheet named `sheet` (an
-    .xlsx's first sheet by default), in the range `cells` ('A1:E61', or a start cell 'B3'
+    .xlsx's first visible sheet by default), in the range `cells` ('A1:E61', or a start cell 'B3'
     meaning from there to the end of the data; by default the whole used area from its first
     non-empty row). The range's first row is the header. Raises SheetError."""
     extension = path.suffix.lower()
@@ -546,7 +559,7 @@ def _window(pane: Any, first_row: int, last_row: int, first_column: int,
 
 
 def _pick_sheet(book: Workbook, sheet: str | None, path: Path) -> ReadOnlyWorksheet:
-    """The worksheet named `sheet`, or the first worksheet."""
+    """The worksheet named `sheet`, or the first visible worksheet."""
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
     names = list(book.sheetnames)
@@ -554,7 +567,9 @@ def _pick_sheet(book: Workbook, sheet: str | None, path: Path) -> ReadOnlyWorksh
     if sheet is None:
         if not worksheets:
             raise SheetError("the workbook has no worksheet", path=path, hint=SAVE_HINT)
-        return worksheets[0]
+        # the first sheet the editor sees: a hidden one is skipped
+        return next((pane for pane in worksheets if pane.sheet_state == "visible"),
+                    worksheets[0])
     if sheet not in names:
         close = difflib.get_close_matches(sheet, names, n=1, cutoff=0.4)
         listed = "、".join(names)
