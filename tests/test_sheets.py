@@ -217,6 +217,27 @@ def test_the_first_visible_sheet_is_read_by_default(tmp_path: Path) -> None:
     assert texts(read_sheet(path, sheet="辅助")) == [["隐藏"]]
 
 
+def test_formulas_are_looked_for_in_the_sheet_read(tmp_path: Path) -> None:
+    # the sheet's part is found through the workbook's relationships, as openpyxl finds it:
+    # here with targets relative to the workbook (as Excel writes them) and parts swapped
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "一"
+    first.append(["指标", "数值"])
+    first.append(["收入", 1])
+    second = book.create_sheet("二")
+    second.append(["指标", "数值"])
+    second.append(["合计", "=1+1"])
+    book.save(path := tmp_path / "swapped.xlsx")
+    rels = "xl/_rels/workbook.xml.rels"
+    rewrite(path, 'Target="/xl/worksheets/sheet1.xml"', 'Target="worksheets/sheet9.xml"', rels)
+    rewrite(path, 'Target="/xl/worksheets/sheet2.xml"', 'Target="worksheets/sheet1.xml"', rels)
+    rewrite(path, 'Target="worksheets/sheet9.xml"', 'Target="worksheets/sheet2.xml"', rels)
+    refused(path, "sheet 一, B2", "formula without a saved value", sheet="一")
+    assert texts(read_sheet(path, sheet="二")) == [["指标", "数值"], ["收入", "1"]]
+
+
 def test_a_sheet_error_survives_pickling(tmp_path: Path) -> None:
     # a check may run in a worker process: its errors come back whole
     path = workbook(tmp_path / "b.xlsx", [["指标", "达标"], ["收入", False]])
@@ -260,6 +281,7 @@ def test_a_start_cell_reads_to_the_end_of_the_data(tmp_path: Path) -> None:
                                           ["支出", 2], [], [], []])
     sheet = read_sheet(path, cells="a3")
     assert texts(sheet) == [["指标", "数值"], ["收入", "1"], ["", ""], ["支出", "2"]]
+    assert read_sheet(path, cells="A3:") == sheet
     assert [cell.ref for cell in sheet.rows[1]] == ["A5", "B5"]  # the empty row is kept
 
 

@@ -6,14 +6,16 @@ and its A1 reference, so every later message can name the file, the sheet and th
 
 Untrusted input: the file is read through `files.read_input` (a regular file within the
 spreadsheet size limit, never waited on); an .xlsx is checked as a zip from its directory
-(total unpacked size, compression ratio, encryption) before openpyxl opens it, and openpyxl
-only ever reads a bounded window of rows and columns, whatever the sheet says its size is.
+(total unpacked size, the size of each part openpyxl reads whole, compression ratio,
+encryption) before openpyxl opens it; the worksheet's XML is scanned (no tree) down to the
+window's last row for formulas and for more cells than openpyxl should parse; openpyxl then
+reads only a bounded window of rows and columns, whatever the sheet says its size is.
 Whatever goes wrong is a `SheetError` naming the file (and sheet and cell when known) with a
 hint, never a traceback.
 
 The window: from the range's first cell (or A1), at most `max_rows` + `ROW_SCAN` rows and
 `max_columns` + `COLUMN_SCAN` columns are looked at; data further out than that (beyond a
-thousand empty rows below the table) is not seen.
+thousand empty rows below the table, or sixty empty columns beside it) is not seen.
 """
 
 from __future__ import annotations
@@ -25,14 +27,16 @@ import datetime
 import difflib
 import io
 import math
+import posixpath
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 from xml.parsers import expat
 
 from builder.errors import BrochureError
@@ -142,7 +146,7 @@ def _restored(kind: type[SheetError], args: tuple[object, ...],
               state: dict[str, object]) -> SheetError:
     error = kind.__new__(kind)
     Exception.__init__(error, *args)
-    error.__dict__.update(state)
+    vars(error).update(state)
     return error
 
 
@@ -416,9 +420,8 @@ def _read_xlsx(data: bytes, path: Path, sheet: str | None, area: _Area, max_rows
             try:
                 pane = _pick_sheet(book, sheet, path)
                 name = pane.title
-                # openpyxl's reader keeps the worksheet's part name here (rel.target)
-                part = pane._worksheet_path  # type: ignore[attr-defined]
-                formulas = _scan_sheet(data, part, area, bounds[1], bounds[3], path, name)
+                formulas = _scan_sheet(data, _worksheet_part(data, name), area, bounds[1],
+                                       bounds[3], path, name)
                 return _table(_xlsx_rows(_window(pane, *bounds), area, formulas, path, name),
                               area, path=path, sheet=name, encoding="", max_rows=max_rows,
                               max_columns=max_columns)
@@ -432,6 +435,32 @@ def _read_xlsx(data: bytes, path: Path, sheet: str | None, area: _Area, max_rows
         reason = (str(exc) or type(exc).__name__).splitlines()[0][:160]
         raise SheetError(f"the workbook cannot be read ({reason})", path=path, sheet=name,
                          hint=SAVE_HINT) from None
+
+
+def _worksheet_part(data: bytes, name: str) -> str:
+    """The zip part holding the worksheet `name`, found as openpyxl finds it: the package's
+    relationships name the workbook part, the workbook gives the sheet's relationship id, and
+    the workbook's relationships the part (openpyxl keeps it only in a private attribute)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        book = _relation(archive, "_rels/.rels", "",
+                         lambda rel: rel.get("Type", "").endswith("/officeDocument"))
+        sheet_id = next(value for element in ElementTree.fromstring(archive.read(book)).iter()
+                        if element.tag.rpartition("}")[2] == "sheet"
+                        and element.get("name") == name
+                        for key, value in element.attrib.items() if key.endswith("}id"))
+        folder, file = posixpath.split(book)
+        return _relation(archive, posixpath.join(folder, "_rels", f"{file}.rels"), folder,
+                         lambda rel: rel.get("Id") == sheet_id)
+
+
+def _relation(archive: zipfile.ZipFile, part: str, folder: str,
+              wanted: Callable[[ElementTree.Element], bool]) -> str:
+    """The part the first `wanted` relationship in the relationships `part` points to (its
+    target is relative to `folder`, or to the package's root when it starts with '/')."""
+    target = next(rel.get("Target", "") for rel in ElementTree.fromstring(archive.read(part))
+                  if wanted(rel))
+    return target[1:] if target.startswith("/") \
+        else posixpath.normpath(posixpath.join(folder, target))
 
 
 class _Scanned(Exception):
