@@ -26,6 +26,7 @@ composer (clreq breaks, the ¼ em Han–Latin gap)."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,6 +45,7 @@ from builder.typeset.compose import (
     text_width,
 )
 from builder.typeset.compose import Line as TextLine
+from builder.typeset.record import Source
 from builder.typeset.typesetter import ComposedParagraph, Typesetter
 
 KINDS = ("bars", "columns", "line")
@@ -141,10 +143,12 @@ def series_colors(theme: Theme, count: int) -> list[str]:
 
 
 def series_chart(kind: str, title: str | None, labels: list[str], series: list[Series],
-                 theme: Theme, typesetter: Typesetter, width: float) -> Flowable:
+                 theme: Theme, typesetter: Typesetter, width: float,
+                 title_sources: tuple[Source, ...] = ()) -> Flowable:
     """A chart of `series` over `labels` (one value of each series per label), `width`
-    wide, under `title` (None: none): `kind` is 'bars' (horizontal), 'columns' (vertical
-    bars) or 'line' (a line per series over time). See the module's docstring."""
+    wide, under `title` (None: none; `title_sources`: the content field it prints, if
+    any): `kind` is 'bars' (horizontal), 'columns' (vertical bars) or 'line' (a line per
+    series over time). See the module's docstring."""
     if kind not in KINDS:
         raise ValueError(f"unknown chart kind '{kind}': {', '.join(KINDS)}")
     if not series:
@@ -153,7 +157,8 @@ def series_chart(kind: str, title: str | None, labels: list[str], series: list[S
         if len(one.values) != len(labels):
             raise ValueError(f"series '{one.name}' has {len(one.values)} values for "
                              f"{len(labels)} labels")
-    heading = None if title is None else typesetter.paragraph(title, "table_title")
+    heading = None if title is None else typesetter.paragraph(title, "table_title",
+                                                              sources=title_sources)
     gap = theme.spacing.block / 2
     if kind == "bars":
         return BarChart(list(labels), list(series), theme, typesetter, width, heading, gap)
@@ -364,6 +369,25 @@ class BarChart(Flowable):
         canvas.setStrokeColor(theme.color("rule"))
         canvas.setLineWidth(theme.spacing.table_rule)
         canvas.line(zero, 0, zero, height)
+
+
+MONTHLY = re.compile(r"\d{1,2}月|\d{4}[-/.]\d{1,2}$")
+"""A label of a month (2022年10月, 10月, 2022-10): its axis is labelled by quarter, half
+year or year."""
+
+
+def nice_strides(count: int, monthly: bool = False) -> list[int]:
+    """Strides an axis is labelled by, up to `count`: for months 1, 2, 3, 6, 12, 24, 36,
+    60, 120 (a quarter, half a year, a year …); else 1, 2, 5, 10, 20, 50 … (and 3, 4)."""
+    if monthly:
+        found = {1, 2, 3, 6, 12, 24, 36, 60, 120}
+        found |= {120 * m for m in range(2, count // 120 + 2)}
+    else:
+        found, scale = {1, 2, 3, 4, 5}, 1
+        while scale <= count:
+            found |= {10 * scale, 20 * scale, 50 * scale}
+            scale *= 10
+    return sorted(n for n in found if n <= max(count, 1))
 
 
 def _finite(value: float) -> float:
@@ -597,8 +621,17 @@ class PlotChart(Flowable):
                 pieces[index] = _widest_piece(self.names[index], style)
             return pieces[index]
 
-        stride, room = count, self.plot_width
-        for candidate in range(1, count + 1):
+        stride = count
+        monthly = all(MONTHLY.search(name) for name in self.names)
+        for candidate in nice_strides(count, monthly):  # labels on one line, if three can be
+            shown = self.shown_labels(candidate)
+            room = min(candidate * self.slot - gap, self.width)
+            if len(shown) < min(count, 3):
+                break
+            if all(naturals[i] <= room for i in shown):
+                stride = candidate
+                break
+        for candidate in range(1, count + 1) if stride == count else ():
             room = min(candidate * self.slot - gap, self.width)
             shown = self.shown_labels(candidate)
             if all(naturals[i] <= room for i in shown):

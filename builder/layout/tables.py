@@ -593,7 +593,7 @@ class DataTableLayout(GridTable):
                                  text_colors=colors))
         return series_chart(spec.kind, spec.title or table.title,
                             [row.cells[label].text for row in rows], series, self.theme,
-                            self.type, width)
+                            self.type, width, ((spec, "title"),) if spec.title else ())
 
     def separated(self, quantity: Quantity) -> Quantity:
         """The quantity with its numbers' thousands separated as the theme says."""
