@@ -185,7 +185,8 @@ def _stop_on_errors(findings: list[Finding], content: Path) -> None:
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         first = errors[0]
-        raise BrochureError(f"[{first.rule}] {first.message}"
+        where = f"{first.place}: " if first.place else ""  # a cell of a spreadsheet
+        raise BrochureError(f"{where}[{first.rule}] {first.message}"
                             + (f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""),
                             path=content, line=first.line, column=first.column,
                             hint=f"{first.hint}; run `brochure check {content}` for all findings")

@@ -26,7 +26,7 @@ from builder.layout import tables
 from builder.rules.check import check_document
 from builder.source.content import load_document
 from builder.source.model import DataTable
-from builder.source.numbers import NUMBER_WITH_UNIT
+from builder.source.numbers import NUMBER_WITH_UNIT, parse_quantity
 from builder.source.texts import texts
 from builder.source.theme import load_theme, theme_path
 
@@ -91,7 +91,7 @@ def test_changes_print_arrows_in_the_rise_and_fall_colours(built) -> None:
     with pdfplumber.open(built()) as pdf:
         for page in pdf.pages:
             for char in page.chars:
-                if char["text"] in seen:
+                if char["text"] in seen and "Sans" in char["fontname"]:  # not the text
                     seen[char["text"]].add(tuple(round(v, 3) for v in
                                                  char["non_stroking_color"]))
     assert seen["▲"] == {tuple(round(v, 3) for v in rise)}
@@ -121,9 +121,17 @@ def test_no_number_is_parted_from_its_unit(built, size: str) -> None:
     """Every number with its unit of the free table (90.62亿元, 7平方公里, 6.87亿吨 …) stands
     on one line, in A5's narrow columns too."""
     free = tables_of(ECONOMY)[0]
-    pieces = {match.group() for row in free.rows for cell in row.cells
-              for match in NUMBER_WITH_UNIT.finditer(cell.text)}
-    assert {"90.62亿元", "7平方公里", "6.87亿吨", "3.1万亿美元以上", "超2万户"} <= pieces
+    pieces = set()
+    for row in free.rows:
+        for cell in row.cells:
+            quantity = parse_quantity(cell.text)
+            if quantity is not None and not quantity.upper:  # kept: number, unit, tail
+                pieces.add(quantity.number + quantity.unit + quantity.tail)
+            else:  # words, a range (it may break at its arrow), several values
+                pieces |= {m.group() for side in cell.text.split("→")
+                           for m in NUMBER_WITH_UNIT.finditer(side)}
+    assert {"90.62亿元", "6.87亿吨", "3.1万亿美元以上", "0.3个百分点", "2%左右"} <= pieces
+    pieces = {p for p in pieces if not p.startswith(("+", "-"))}  # printed ▲ ▼ instead
     lines = [text for _, _, text in _lines_of(built("default", size))]
     joined = "".join(lines)
     for piece in pieces:
@@ -134,15 +142,19 @@ def test_no_number_is_parted_from_its_unit(built, size: str) -> None:
 def test_numbers_of_one_unit_align_on_the_decimal_point(tmp_path: Path) -> None:
     content = write(tmp_path, document({"table": "对齐", "columns": [
         "项目", {"header": "金额", "kind": "number", "unit": "亿元"}], "rows": [
-        ["甲", "约7.96"], ["乙", "超过121.5"], ["丙", "3"], ["丁", "1,234.25"]]}))
+        ["甲", "约7.96"], ["乙", "超过121.5"], ["丙", "8"], ["丁", "1,234.25"]]}))
     build(content, tmp_path / "doc.pdf")
     points = []
     with pdfplumber.open(tmp_path / "doc.pdf") as pdf:
         for page in pdf.pages:
-            digits = [c for c in page.chars if c["text"] == "." and "Sans" in c["fontname"]]
-            points += [c["x0"] for c in digits]
-            ends = [c for c in page.chars if c["text"] == "3" and "Sans" in c["fontname"]]
-            points += [c["x1"] for c in ends]
+            header = [c for c in page.chars if c["text"] == "额"]
+            if not header:
+                continue
+            below = header[0]["bottom"]  # the rows: under the header, above the table's foot
+            chars = [c for c in page.chars if below < c["top"] < below + 100
+                     and "Sans" in c["fontname"]]
+            points += [c["x0"] for c in chars if c["text"] == "."]
+            points += [c["x1"] for c in chars if c["text"] == "8"]
     assert len(points) == 4 and max(points) - min(points) < 0.5, points
 
 
@@ -239,10 +251,10 @@ def test_checks_in_the_content_name_the_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("block", "needle", "message"), [
-    ({"columns": ["指标", "数值"], "rows": [["收入"]]}, "[收入]", "the row has 1 cells for 2"),
+    ({"columns": ["指标", "数值"], "rows": [["收入"]]}, "- - 收入", "the row has 1 cells for 2"),
     ({"columns": ["指标", {"header": "数值", "kind": "money"}], "rows": [["a", "1"]]}, "money",
      "unknown column kind 'money'"),
-    ({"columns": ["指标", "指标"], "rows": [["a", "1"]]}, "- 指标\n", "two columns are headed"),
+    ({"columns": ["指标", "指标"], "rows": [["a", "1"]]}, "- 指标\n    rows", "two columns are headed"),
     ({"rows": [["a", "1"]]}, "table:", "needs 'columns'"),
     ({"columns": ["指标"], "rows": "../x.xlsx"}, "../x.xlsx", "outside the content's folder"),
     ({"columns": ["指标"], "rows": "data/x.txt"}, "data/x.txt", "is not a spreadsheet"),

@@ -460,19 +460,27 @@ class BodyText:
     paragraphs: list[list[_Line]] = field(default_factory=list)
 
 
+LONG_LINE = 12
+"""Glyphs of a line that counts towards the body size: a paragraph's line, not a table
+cell's or a label's (a table-heavy document has more glyphs in cells than in paragraphs)."""
+
+
 def find_body(lines: list[_Line], body_size: float | None = None) -> BodyText:
     """The body lines among ``lines`` (see the module docstring), their blocks and
-    paragraphs; ``body_size`` (pt) selects them, by default the most common glyph size."""
+    paragraphs; ``body_size`` (pt) selects them, by default the most common glyph size of
+    the lines of LONG_LINE glyphs or more."""
     sizes: Counter[float] = Counter()
-    for line in lines:
+    long_lines = [line for line in lines if len(line.glyphs) >= LONG_LINE] or lines
+    for line in long_lines:  # not table cells and chart labels, however many
         for glyph in line.glyphs:
             sizes[round(glyph.size, 2)] += 1
     if body_size is None and sizes:
         body_size = sizes.most_common(1)[0][0]
     if body_size is None:
         return BodyText(None, None)
-    fonts = Counter(g.font for line in lines for g in line.glyphs
-                    if abs(g.size - body_size) < 0.05)
+    fonts = Counter(g.font for line in long_lines for g in line.glyphs
+                    if abs(g.size - body_size) < 0.05) or Counter(
+        g.font for line in lines for g in line.glyphs if abs(g.size - body_size) < 0.05)
     if not fonts:
         return BodyText(body_size, None)
     font = fonts.most_common(1)[0][0]

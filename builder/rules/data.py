@@ -129,6 +129,8 @@ def _units(column: Column, cells: list[TableCell]) -> Iterator[Finding]:
                                  f"header prints the unit once, e.g. {quantity.number}")
         return
     counts = Counter(_unit_of(column, q) for _, q in found)
+    if not counts:
+        return
     common, times = counts.most_common(1)[0]
     if len(counts) < 2 or times < max(3, len(found) * MOSTLY):
         return  # one unit, or a column of several metrics, each in its own

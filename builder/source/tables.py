@@ -199,7 +199,7 @@ def _sheet_rows(reader: NodeReader, entries: dict[str, yaml.Node], path: Path,
     for column in columns:
         wanted = " ".join((column.source or column.header).split())
         if wanted not in found:
-            close = difflib.get_close_matches(wanted, list(found), n=1)
+            close = difflib.get_close_matches(wanted, list(found), n=1, cutoff=0.5)
             raise reader.fail(entries.get("columns", entries["rows"]),
                               f"column '{wanted}' is not in the header row of "
                               f"{sheet.place(sheet.header[0].ref)} (found: "
