@@ -13,7 +13,8 @@ run is made once untimed before the timed rounds. The figures:
   width, no cache) in a process of its own: the baseline every figure is divided by, timed
   in turn with the builds it is compared to (run 1 of each, run 2 of each, ...);
 * the composer alone, per 1000 lines, against the plain `Paragraph` wrapping the same texts;
-* how many layout passes a build makes (pages begun / pages in the PDF).
+* how many layout passes a build makes (pages begun / pages in the PDF);
+* the economy test text (tables from a 60-row .xlsx and a GB18030 .csv, charts), warm.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CONTENT = ROOT / "content" / "xianan-2022.yaml"
+TABLES = ROOT / "tests" / "data" / "economy" / "economy.yaml"
+"""Issue 14's test text: tables from the content, a 60-row .xlsx and a GB18030 .csv."""
 BUILD_SECONDS = re.compile(r"([\d.]+) s\b")
 
 
@@ -366,6 +369,7 @@ def main() -> None:
              build_job(CONTENT, folder, cold=False)], args.runs)
         plain_year, year = interleaved_runs(
             [plain_job(yearbook, folder), build_job(yearbook, folder, cold=False)], year_runs)
+        (tables,) = interleaved_runs([build_job(TABLES, folder, cold=False)], args.runs)
     print(f"whole process, median of {args.runs} ({year_runs} for the yearbook), runs "
           "interleaved; (Nx) = ratio to ReportLab's plain Paragraph setting the same texts")
     print(row("plain Paragraph", plain, plain))
@@ -373,6 +377,10 @@ def main() -> None:
     print(row("default, warm cache", warm, plain))
     print(row(f"plain Paragraph {args.copies}x", plain_year, plain_year))
     print(row(f"yearbook {args.copies}x, warm", year, plain_year))
+    print(f"  {'tables from data, warm':<22} {tables.seconds:6.2f} s          "
+          f"{tables.peak_mb:5.0f} MB        {tables.pages:4d} pages  (the economy test text: "
+          f"60 .xlsx rows, a .csv, charts)"
+          + (f"  [build stage {tables.stage_seconds:.2f} s]" if tables.stage_seconds else ""))
     marginal = (year.seconds - warm.seconds) / (year.pages - warm.pages) * 1000
     print(f"  per page: {warm.seconds / warm.pages * 1000:.1f} ms at 1x, "
           f"{year.seconds / year.pages * 1000:.1f} ms at {args.copies}x "

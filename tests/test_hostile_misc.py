@@ -486,15 +486,16 @@ def test_a_block_too_large_for_the_page_is_named_by_its_line(
 
 def test_a_scorecard_whose_numbers_are_wider_than_the_page_is_named_by_its_line(
         tmp_path: Path) -> None:
-    """Numbers never wrap: in a large type they can take the whole measure, which ReportLab
-    met with a negative cell width (a ValueError traceback)."""
+    """Numbers never break inside: in a large type one can be wider than the measure, which
+    ReportLab met with a negative cell width (a ValueError traceback)."""
     (tmp_path / "big.yaml").write_text(
         "name: big\nextends: default\nstyles:\n"
         "  table_number: {font: sans, size: 60, leading: 70, color: ink}\n", encoding="utf-8")
     content = write(tmp_path, document({"scorecard": "表", "rows": [
         {"metric": "指标", "value": "123456789012", "unit": "亿元"}]}) | {"theme": "big.yaml"})
     message = assert_refused(cli("build", content, "-o", tmp_path / "out.pdf"),
-                             "the scorecard at line", "number columns", "styles.table_number")
+                             "the scorecard at line", "widest unbreakable pieces",
+                             "styles.table_number")
     assert not (tmp_path / "out.pdf").exists() and "Traceback" not in message
     checked = cli("check", content)  # what check passes builds: it finds it too
     assert checked.code == 1 and "[layout] the scorecard at line" in checked.out

@@ -123,7 +123,7 @@ def test_every_limited_text_at_its_limit_builds(tmp_path: Path) -> None:
     limit = MAX_LENGTH.__getitem__
     row = {"metric": han(limit("row 'metric'")), "from": "1" * limit("row 'from'"),
            "qualifier": han(limit("row 'qualifier'")), "value": "8" * limit("row 'value'"),
-           "unit": han(limit("row 'unit'")), "change": "-" + "9" * (limit("row 'change'") - 1),
+           "unit": han(limit("row 'unit'")), "change": "+" + "9" * (limit("row 'change'") - 1),
            "remark": han(limit("row 'remark'"))}
     parts = []
     for number, layout in enumerate(("section", "plain", "gallery")):

@@ -277,7 +277,7 @@ def test_cli_exit_status_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert data["forbidden_starts"][0] == {
         "rule": "forbidden-start", "severity": "error", "message": "the line starts with 「，」",
         "hint": "", "page": 1, "line": 2, "column": 0, "text": "，" + han(WIDTH - 1, 2),
-        "mark": "，", "value": None, "fix": None}
+        "mark": "，", "value": None, "fix": None, "place": ""}
     assert data["orphans"][0]["text"] == han(1, 7)
     assert data["flush_share"] == 1.0 and data["nonfinal_lines"] == 3
     assert set(data["han_latin_gaps"]) == {"count", "median", "min", "max"}

@@ -5,6 +5,8 @@ The README's gallery comes from the print builds, cut to their trim (--trim):
   python tools/page_images.py --trim --prefix default --pages 1,2,3,4,5,9
   brochure build --theme newsletter -o dist/newsletter.pdf
   python tools/page_images.py dist/newsletter.pdf --trim --prefix newsletter --pages 1,2,3,5
+  brochure build tests/data/economy/economy.yaml -o dist/economy.pdf
+  python tools/page_images.py dist/economy.pdf --trim --prefix tables --pages 3,7,9
 and the contact sheets from `brochure preview` (its contact-sheet.png, width 160):
   brochure preview dist/xianan-2022.pdf --out /tmp/p --width 160
   cp /tmp/p/contact-sheet.png docs/contact-default-A4.png   (and A5, newsletter A4 and A5)

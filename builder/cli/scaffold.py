@@ -140,7 +140,7 @@ def scaffold(folder: Path) -> list[Path]:
         raise BrochureError(f"cannot make the brochure here: {exc.strerror or exc}",
                             path=exc.filename or folder,
                             hint="choose a folder you can write to") from None
-    return [folder / "content.yaml", folder / "theme.yaml", image]
+    return [folder / "content.yaml", folder / "theme.yaml", image, folder / "data" / "月度.csv"]
 
 
 def _sample_image(stream: BinaryIO) -> None:

@@ -640,7 +640,7 @@ def quantity_cell(quantity: Quantity, sources: tuple[Source, ...],
         kept = [number + quantity.unit + quantity.tail]
     runs = [Run(quantity.qualifier)] if quantity.qualifier else []
     runs += [Run(text, keep=True) for text in kept if text]
-    runs += [Run(quantity.note)] if quantity.note else []
+    runs += keep_numbers(quantity.note)  # （133个）: 133个 whole
     return CellPlan(tuple(runs), sources, color, point)
 
 
