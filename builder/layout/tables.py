@@ -37,6 +37,9 @@ METRIC_KEEPS = 8
 MIN_SPLIT_ROWS = 3
 """Fewest body rows a table leaves on either side of a page break."""
 RISE, FALL = "▲", "▼"
+SQUEEZE_ROWS = 100
+"""Rows whose lines are counted when a table's widths are shared an em at a time (those
+with the most text): the time stays bounded in a table of 2,000 rows."""
 
 
 class ColumnsTooWide(LayoutError):
@@ -247,6 +250,8 @@ class GridTable:
         step = self.theme.styles["table_cell"].size
         widths = list(least)
         counted: dict[tuple[int, float], list[int]] = {}
+        if len(body) > SQUEEZE_ROWS:  # the rows with the most text decide (a long table)
+            body = sorted(body, key=lambda row: -sum(len(c.text) for c in row))[:SQUEEZE_ROWS]
 
         def lines(index: int, width: float) -> list[int]:
             found = counted.get((index, width))
