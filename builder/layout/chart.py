@@ -35,13 +35,11 @@ from builder.source.model import Scorecard, ScoreRow
 from builder.source.theme import Theme
 from builder.typeset.compose import (
     BASELINE_DROP,
-    Composer,
     Run,
     TextStyle,
-    atomize,
     compose,
     draw_lines,
-    may_break,
+    measure_runs,
     text_width,
 )
 from builder.typeset.compose import Line as TextLine
@@ -185,20 +183,6 @@ def _line_width(lines: list[TextLine]) -> float:
 def _one_line(text: str, style: TextStyle, color: object | None = None) -> list[TextLine]:
     """`text` set on one line (a number, a tick)."""
     return compose([Run(text, color=color)], style, 1e5)
-
-
-def _widest_piece(text: str, style: TextStyle) -> float:
-    """Width of the widest piece of `text` no line may break (a word, a number)."""
-    atoms = atomize([Run(text)], style)
-    if not atoms:
-        return 0.0
-    composer = Composer(atoms, style)
-    widest, start = 0.0, 0
-    for end in range(1, len(atoms) + 1):
-        if end == len(atoms) or may_break(atoms[end - 1], atoms[end]):
-            widest = max(widest, composer.measure(start, end)[0])
-            start = end
-    return widest
 
 
 def _top_for_baseline(baseline: float, style: TextStyle) -> float:
@@ -618,7 +602,7 @@ class PlotChart(Flowable):
 
         def piece(index: int) -> float:
             if index not in pieces:
-                pieces[index] = _widest_piece(self.names[index], style)
+                pieces[index] = measure_runs([Run(self.names[index])], style)[1]
             return pieces[index]
 
         stride = count

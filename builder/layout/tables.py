@@ -17,9 +17,15 @@ from dataclasses import dataclass, replace
 
 from builder.engine.platypus import Flowable, LayoutError, Spacer, Table, TableStyle
 from builder.source.model import Column, DataTable, Scorecard, ScoreRow, TableCell
-from builder.source.numbers import ARROWS, NUMBER_WITH_UNIT, Quantity, parse_quantity
+from builder.source.numbers import (
+    ARROWS,
+    DIRECTIONS,
+    NUMBER_WITH_UNIT,
+    Quantity,
+    parse_quantity,
+)
 from builder.source.theme import Theme
-from builder.typeset.compose import Composer, Run, TextStyle, atomize, compose, may_break
+from builder.typeset.compose import Run, TextStyle, compose, measure_runs
 from builder.typeset.record import PrintRecord, Source
 from builder.typeset.typesetter import ComposedParagraph, Typesetter
 
@@ -130,7 +136,7 @@ class Measure:
         if found is None:
             if len(_MEASURED) >= MEASURED_LIMIT:
                 _MEASURED.clear()
-            found = _MEASURED[(runs, number)] = _measure(runs, style)
+            found = _MEASURED[(runs, number)] = measure_runs(runs, style)
         self.found[(runs, role)] = found
         return found
 
@@ -149,26 +155,6 @@ MEASURED_LIMIT = 20_000
 _MEASURED: dict[tuple[tuple[Run, ...], int], tuple[float, float]] = {}
 _STYLES: dict[TextStyle, int] = {}
 """The text styles measured, numbered (a handful per theme)."""
-
-
-def _measure(runs: tuple[Run, ...], style: TextStyle) -> tuple[float, float]:
-    """(natural width of the runs on one line, their widest piece no line may break)."""
-    atoms = atomize(list(runs), style)
-    if not atoms:
-        return 0.0, 0.0
-    composer = Composer(atoms, style)
-    widest, start = 0.0, 0
-    for end in range(1, len(atoms) + 1):
-        if end == len(atoms) or may_break(atoms[end - 1], atoms[end]):
-            widest = max(widest, composer.measure(start, end)[0])
-            start = end
-    return composer.measure(0, len(atoms))[0], widest
-
-
-def plain(text: str, sources: tuple[Source, ...] = (), color: str | None = None,
-          point: int | None = None) -> CellPlan:
-    """A cell of one run of text (its decimal point at `point`, if aligned)."""
-    return CellPlan((Run(text),), sources, color, point) if text else EMPTY
 
 
 def decimal_point(text: str) -> int | None:
@@ -337,9 +323,7 @@ class GridTable:
 
     def lines(self, text: str, width: float) -> int:
         """Lines the composer sets a table cell's text in at `width`."""
-        if not text:
-            return 1
-        return len(compose([Run(text)], self.type.text_style("table_cell"), max(width, 1.0)))
+        return self.cell_lines((Run(text),) if text else (), "table_cell", width)
 
     def paragraph(self, runs: tuple[Run, ...], role: str, align: str,
                   color: object | None = None, sources: tuple[Source, ...] = ()) -> Cell:
@@ -565,7 +549,7 @@ class DataTableLayout(GridTable):
         color = None
         if column.kind == "change":
             color = "rise" if quantity.value >= 0 else "fall"
-            if quantity.qualifier not in DIRECTION_WORDS:  # +10.1 → ▲10.1%
+            if quantity.qualifier not in DIRECTIONS:  # +10.1 → ▲10.1%
                 unit = quantity.unit or ("" if column.unit else "%")
                 separated = replace(separated, qualifier=(RISE if quantity.value >= 0
                                                           else FALL) + separated.qualifier,
@@ -608,9 +592,6 @@ class DataTableLayout(GridTable):
         return replace(quantity, number=thousands(quantity.number, style),
                        upper=thousands(quantity.upper, style))
 
-
-DIRECTION_WORDS = ("同比增长", "同比上升", "同比提高", "同比下降", "同比减少", "增长", "上升",
-                   "提高", "增加", "下降", "减少", "降低")
 
 
 def thousands(number: str, style: str) -> str:

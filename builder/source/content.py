@@ -37,7 +37,7 @@ from builder.source.model import (
     Scorecard,
     ScoreRow,
 )
-from builder.source.tables import load_table
+from builder.source.tables import load_table, too_many_rows
 from builder.source.theme import theme_path
 from builder.source.yamlfile import NodeReader, parse_nodes, read_text
 
@@ -294,10 +294,7 @@ def _block(reader: NodeReader, node: yaml.Node) -> Block:
                       line=line, where=where)
     row_nodes = reader.sequence(entries["rows"], "'rows'")
     if len(row_nodes) > MAX_ROWS:
-        raise reader.fail(entries["rows"], f"the scorecard has {len(row_nodes):,} rows, more "
-                          f"than the {MAX_ROWS:,} one table may have", hint="split it into "
-                          "several scorecards (a long table is set page by page, and each "
-                          "page costs more the longer the table)")
+        raise too_many_rows(reader, entries["rows"], "scorecard", len(row_nodes), MAX_ROWS)
     rows = tuple(_row(reader, r) for r in row_nodes)
     chart = reader.optional_text(entries, "chart", "scorecard")
     if chart is not None and chart not in CHARTS:

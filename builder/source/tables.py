@@ -57,7 +57,7 @@ def load_table(reader: NodeReader, entries: dict[str, yaml.Node], line: int,
                               "read the rows from a spreadsheet: rows: data/file.xlsx")
         nodes = reader.sequence(rows_node, "'rows'")
         if len(nodes) > max_rows:
-            raise _too_many(reader, rows_node, len(nodes), max_rows)
+            raise too_many_rows(reader, rows_node, "table", len(nodes), max_rows)
         rows = tuple(_row(reader, node, columns) for node in nodes)
     chart = _chart(reader, entries["chart"], columns, chart_keys) \
         if "chart" in entries else None
@@ -65,10 +65,12 @@ def load_table(reader: NodeReader, entries: dict[str, yaml.Node], line: int,
                      chart=chart, data=data, line=line, where=where)
 
 
-def _too_many(reader: NodeReader, node: yaml.Node, count: int, limit: int) -> BrochureError:
-    return reader.fail(node, f"the table has {count:,} rows, more than the {limit:,} one table "
-                       "may have", hint="split it into several tables (a long table is set "
-                       "page by page, and each page costs more the longer the table)")
+def too_many_rows(reader: NodeReader, node: yaml.Node, what: str, count: int,
+                  limit: int) -> BrochureError:
+    """The error for a `what` (table, scorecard) of more rows than one table may have."""
+    return reader.fail(node, f"the {what} has {count:,} rows, more than the {limit:,} one "
+                       f"table may have", hint=f"split it into several {what}s (a long table "
+                       "is set page by page, and each page costs more the longer the table)")
 
 
 def _column(reader: NodeReader, node: yaml.Node, keys: dict[str, bool]) -> Column:

@@ -251,6 +251,21 @@ def may_break(a: Atom, b: Atom) -> bool:
     return not (a.kind == "latin" and b.kind == "other" or a.kind == "other" == b.kind)
 
 
+def measure_runs(runs: Sequence[Run], style: TextStyle) -> tuple[float, float]:
+    """(natural width of the runs set on one line, width of their widest piece no line may
+    break: a word, a number with its unit)."""
+    atoms = atomize(runs, style)
+    if not atoms:
+        return 0.0, 0.0
+    composer = Composer(atoms, style)
+    widest, start = 0.0, 0
+    for end in range(1, len(atoms) + 1):
+        if end == len(atoms) or may_break(atoms[end - 1], atoms[end]):
+            widest = max(widest, composer.measure(start, end)[0])
+            start = end
+    return composer.measure(0, len(atoms))[0], widest
+
+
 @dataclass
 class _Sums:
     """Prefix sums over atoms and gaps, so any line's widths cost O(1)."""
