@@ -12,6 +12,7 @@ Not wired into the layout yet: the declared table columns that will use it come 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -68,9 +69,11 @@ class Quantity:
                 f"{self.tail}{self.note}")
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_quantity(text: str) -> Quantity | None:
     """The number cell `text` split up, or None if it is no number form (a text cell).
-    White space at the ends is ignored; inside, it is kept in the unit or tail."""
+    White space at the ends is ignored; inside, it is kept in the unit or tail. (Cached:
+    the check, the table and its chart read the same cells.)"""
     cell = text.strip()
     note = ""
     bracket = _BRACKET.search(cell)
