@@ -16,7 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from builder.engine.platypus import Flowable, LayoutError, Spacer, Table, TableStyle
-from builder.source.model import Column, DataTable, Scorecard, ScoreRow, TableCell
+from builder.source.model import (
+    NUMBER_KINDS,
+    Column,
+    DataTable,
+    Scorecard,
+    ScoreRow,
+    TableCell,
+)
 from builder.source.numbers import (
     ARROWS,
     DIRECTIONS,
@@ -515,7 +522,7 @@ class DataTableLayout(GridTable):
     def plan(self) -> tuple[list[ColumnPlan], list[list[CellPlan]]]:
         columns = []
         for column in self.table.columns:
-            numeric = column.kind in ("number", "percent", "change")
+            numeric = column.kind in NUMBER_KINDS
             columns.append(ColumnPlan(
                 column.printed_header, column.align or ("right" if numeric else "left"),
                 numeric=numeric and (column.align or "right") == "right", wraps=not numeric,
@@ -539,8 +546,7 @@ class DataTableLayout(GridTable):
         if not cell.text:
             return EMPTY
         sources: tuple[Source, ...] = ((cell, "text"),)
-        quantity = parse_quantity(cell.text) if column.kind in ("number", "percent",
-                                                               "change") else None
+        quantity = parse_quantity(cell.text) if column.kind in NUMBER_KINDS else None
         if quantity is None:  # words, or several values: wrapping between values
             return CellPlan(tuple(keep_numbers(cell.text)), sources, wraps=True)
         separated = self.separated(quantity)
@@ -591,7 +597,6 @@ class DataTableLayout(GridTable):
             return quantity
         return replace(quantity, number=thousands(quantity.number, style),
                        upper=thousands(quantity.upper, style))
-
 
 
 def thousands(number: str, style: str) -> str:
