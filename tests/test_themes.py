@@ -101,3 +101,36 @@ def test_newsletter_columns_meet_the_clreq_targets(newsletter: Path) -> None:
     assert report.body_lines >= 100 and len(report.blocks) >= 2  # two columns found
     assert report.ok, format_report(report)
     assert 0.2 <= report.han_latin_gaps.median <= 0.3
+
+
+def test_colours_made_from_primary_follow_it(tmp_path: Path) -> None:
+    """Changing only `primary` recolours what is drawn in the colours made from it: the
+    back cover (primary_dark) turns dark green, not dark red (issue 15)."""
+    theme = tmp_path / "green.yaml"
+    theme.write_text("name: green\nextends: default\ncolors:\n  primary: [85, 10, 100, 10]\n",
+                     encoding="utf-8")
+    green = load_theme(theme)
+    assert green.colors["primary_dark"] == (100, 10, 100, 35)  # [85+15, 10, 100, 10+25]
+    assert load_theme(theme_path("default")).colors["primary_dark"] == (15, 100, 100, 35)
+    assert load_theme(theme_path("newsletter")).colors["primary_dark"] == (100, 80, 0, 55)
+    build(DEFAULT_CONTENT, tmp_path / "green.pdf", str(theme))
+    with pdfplumber.open(tmp_path / "green.pdf") as pdf:
+        back = pdf.pages[-1]
+        fills = {tuple(round(v, 3) for v in r["non_stroking_color"]) for r in back.rects
+                 if r["width"] > back.width / 2 and r["height"] > back.height / 2}
+    assert (1.0, 0.1, 1.0, 0.35) in fills, fills
+
+
+@pytest.mark.parametrize(("colors", "words"), [
+    ("  primary_dark: {from: brand}\n", "made from 'brand', which the theme does not define"),
+    ("  primary: primary_dark\n  primary_dark: {from: primary}\n", "made from itself"),
+    ("  primary_dark: {from: primary, add: [0, 0, 0, 120]}\n", "colors.primary_dark.add"),
+    ("  primary_dark: {from: primary, shade: 3}\n", "unknown key 'shade'"),
+])
+def test_derived_colour_errors_name_the_line(tmp_path: Path, colors: str, words: str) -> None:
+    theme = tmp_path / "bad.yaml"
+    theme.write_text(f"name: bad\nextends: default\ncolors:\n{colors}", encoding="utf-8")
+    with pytest.raises(BrochureError) as caught:
+        load_theme(theme)
+    assert words in str(caught.value) and caught.value.path == theme
+    assert caught.value.line is not None and caught.value.line >= 4, str(caught.value)

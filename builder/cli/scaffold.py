@@ -94,8 +94,7 @@ THEME = """\
 name: {name}
 extends: default
 colors:
-  primary: [85, 10, 100, 10]    # green instead of red
-  primary_dark: [90, 30, 100, 40]
+  primary: [85, 10, 100, 10]    # green instead of red; primary_dark, made from it, follows
 """
 
 

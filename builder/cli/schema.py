@@ -133,7 +133,15 @@ def theme_schema() -> dict[str, Any]:
         **{name: _section(cls) for name, cls in theme.SECTIONS.items()},
         "header": slots, "footer": slots,
         "fonts": {"type": "object", "additionalProperties": _section(theme.FontFamily, True)},
-        "colors": {"type": "object", "additionalProperties": cmyk},
+        "colors": {"type": "object", "additionalProperties": {"oneOf": [
+            cmyk, {"type": "string", "description": "another colour's name"},
+            {"type": "object", "additionalProperties": False, "required": ["from"],
+             "description": "a colour made from another: darker (add) or lighter (tint)",
+             "properties": {"from": {"type": "string"},
+                            "tint": {"type": "number", "minimum": 0, "maximum": 100},
+                            "add": {"type": "array", "minItems": 4, "maxItems": 4,
+                                    "items": {"type": "number", "minimum": -100,
+                                              "maximum": 100}}}}]}},
         "styles": {"type": "object", "additionalProperties": _section(theme.RoleStyle, True)},
     }
     # a theme on its own must be complete; one that extends another names only changes

@@ -461,8 +461,7 @@ def _theme(reader: ThemeReader, node: yaml.Node, path: Path) -> Theme:
     sections: dict[str, Any] = {name: _section(reader, top[name], name, cls)
                                 for name, cls in SECTIONS.items()}
     page: Page = sections.pop("page")
-    colors = {name: _cmyk(reader, value, name)
-              for name, value in _named(reader, top["colors"], "colors").items()}
+    colors = _palette(reader, _named(reader, top["colors"], "colors"))
     for name, default in OPTIONAL_COLORS.items():
         if name not in colors and default in colors:
             colors[name] = colors[default]
@@ -808,7 +807,59 @@ def page_size_mm(size: str) -> tuple[float, float]:
     return width, height
 
 
-def _cmyk(reader: NodeReader, node: yaml.Node, name: str) -> tuple[float, float, float, float]:
+CMYK = tuple[float, float, float, float]
+DERIVED_KEYS = {"from": True, "tint": False, "add": False}
+"""A colour made from another: `{from: primary, add: [15, 0, 0, 25]}` (darker),
+`{from: accent, tint: 20}` (20 % of each ink), or the other's name alone (`chart: primary`)."""
+
+
+def _palette(reader: NodeReader, nodes: dict[str, yaml.Node]) -> dict[str, CMYK]:
+    """The colours of a theme, those made from others resolved after `extends` (so a theme
+    that changes `primary` changes every colour made from it); a circle is refused."""
+    colors: dict[str, CMYK] = {}
+
+    def resolve(name: str, path: tuple[str, ...]) -> CMYK:
+        if name in colors:
+            return colors[name]
+        node = nodes[name]
+        if isinstance(node, yaml.SequenceNode):
+            colors[name] = _cmyk(reader, node, name)
+            return colors[name]
+        entries = {"from": node} if isinstance(node, yaml.ScalarNode) else \
+            reader.mapping(node, f"colour '{name}'", DERIVED_KEYS)
+        base = reader.text(entries["from"], f"colour '{name}'")
+        if base not in nodes:
+            raise reader.fail(entries["from"], f"colour '{name}' is made from '{base}', "
+                              "which the theme does not define",
+                              hint=f"colours defined: {', '.join(nodes)}")
+        if base in path:
+            raise reader.fail(entries["from"], f"colour '{name}' is made from itself "
+                              f"({' → '.join((*path, base))})",
+                              hint="give one of them [C, M, Y, K] values")
+        color = resolve(base, (*path, base))
+        if "tint" in entries:
+            tint = _number(reader, entries["tint"], f"colors.{name}.tint")
+            _in_range(reader, entries["tint"], f"colors.{name}.tint", tint, (0, 100), "%")
+            color = tuple(v * tint / 100 for v in color)  # type: ignore[assignment]
+        if "add" in entries:
+            add = entries["add"]
+            if not isinstance(add, yaml.SequenceNode) or len(add.value) != 4:
+                raise reader.fail(add, f"'colors.{name}.add' must be [C, M, Y, K] changes",
+                                  hint="e.g. add: [15, 0, 0, 25] for a darker colour")
+            changes = [_number(reader, n, f"colors.{name}.add") for n in add.value]
+            for value, n in zip(changes, add.value, strict=True):
+                _in_range(reader, n, f"colors.{name}.add", value, (-100, 100), "%")
+            color = tuple(min(max(v + d, 0.0), 100.0)  # type: ignore[assignment]
+                          for v, d in zip(color, changes, strict=True))
+        colors[name] = color
+        return color
+
+    for name in nodes:
+        resolve(name, (name,))
+    return {name: colors[name] for name in nodes}
+
+
+def _cmyk(reader: NodeReader, node: yaml.Node, name: str) -> CMYK:
     if not isinstance(node, yaml.SequenceNode) or len(node.value) != 4:
         raise reader.fail(node, f"colour '{name}' must be [C, M, Y, K] percentages",
                           hint="e.g. [0, 100, 100, 10]")
