@@ -90,6 +90,14 @@ def main(argv: list[str] | None = None) -> int:
     preview_cmd.add_argument("pdf", type=Path)
     preview_cmd.add_argument("--out", type=Path, help="folder (default: NAME-preview/)")
     preview_cmd.add_argument("--width", type=int, default=300, help="pixels per page")
+    themes_cmd = commands.add_parser(
+        "themes", help="list the themes; with --out, write a preview sheet of each")
+    themes_cmd.add_argument("names", nargs="*", metavar="THEME",
+                            help="theme names or .yaml paths (default: every shipped theme)")
+    themes_cmd.add_argument("--out", type=Path,
+                            help="folder for the preview sheets, NAME.png each: the example "
+                                 "content (or --content) built in the theme, every page")
+    themes_cmd.add_argument("--content", type=Path, help="content for the preview sheets")
     schema_cmd = commands.add_parser(
         "schema", help="write the JSON Schemas of content and theme files")
     schema_cmd.add_argument("--out", type=Path,
@@ -151,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             args.content = find_content(Path.cwd())
         commands_run = {"build": _build, "check": _check, "impose": _impose,
                         "preflight": _preflight, "release": _release, "new": _new,
-                        "preview": _preview, "schema": _schema}
+                        "preview": _preview, "schema": _schema, "themes": _themes}
         watching = args.command == "build" and args.watch  # it pauses each rebuild
         with nullcontext() if watching else collector_paused():
             return commands_run[args.command](args)
@@ -328,6 +336,17 @@ def _preview(args: argparse.Namespace) -> int:
     from builder.inspect.preview import preview
     made = preview(args.pdf, args.out, args.width)
     print(f"{len(made.pages)} page images and {made.sheet}")
+    return 0
+
+
+def _themes(args: argparse.Namespace) -> int:
+    from builder.cli.themes import preview_sheets, themes
+    found = themes(args.names)
+    for info in found:
+        print(info.line())
+    if args.out is not None:
+        for path in preview_sheets(found, args.out, args.content):
+            print(f"wrote {path}")
     return 0
 
 
