@@ -177,8 +177,9 @@ KEYS_CASES = [  # mappings whose keys are not names, or given twice, or nested t
     ("colors:\n  {x: 1}: [0, 0, 0, 0]  " + BAD + "\n", "a key must be a name"),
     ("colors:\n  ink: [0, 0, 0, 100]\n  ink: [0, 0, 0, 90]  " + BAD + "\n", "appears twice"),
     ("styles:\n  body: {font: serif, size: 10, size: 11}  " + BAD + "\n", "appears twice"),
-    ("labels:\n  contents: [[[[[[1]]]]]]  " + BAD + "\n", "nested more than 5"),
-    ("decor:\n  rings_count: {a: {b: {c: {d: 1}}}}  " + BAD + "\n", "nested more than 5"),
+    ("labels:\n  contents: [[[[[[[[1]]]]]]]]  " + BAD + "\n", "nested more than 7"),
+    ("decor:\n  rings_count: {a: {b: {c: {d: {e: {f: 1}}}}}}  " + BAD + "\n",
+     "nested more than 7"),
     (many("fonts", 9, lambda i: f"f{i}: {{regular: NotoSansSC-Regular.ttf,"
                                 " bold: NotoSansSC-Bold.ttf}"), "more than 8"),
     (many("colors", 65, lambda i: f"c{i}: [0, 0, 0, {i % 100}]"), "more than 64"),

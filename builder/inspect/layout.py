@@ -991,7 +991,12 @@ def _table_rows(page: _Page, rows: list[_Row], header: _Row) -> tuple[int, float
     row tints stacked under the header's tint, else the rules under it, else the rows of
     cells under it while their steps stay even."""
     size = max(g.size for line in header.lines for g in line.glyphs)
-    x0, x1 = header.x0 - 2 * size, header.x1 + 2 * size
+    # a header of wrapped cells is several baselines: the first, those centred beside it
+    cells = [row for row in rows
+             if header.baseline - 0.1 <= row.baseline <= header.baseline + 2 * size]
+    x0 = min(row.x0 for row in cells) - 2 * size
+    x1 = max(row.x1 for row in cells) + 2 * size
+    head_foot = max(row.baseline for row in cells)
     rects, rules = _spanning(page, x0, x1)
     band = next((r for r in rects if r[1] <= header.baseline <= r[3]), None)
     if band is not None:
@@ -1004,7 +1009,7 @@ def _table_rows(page: _Page, rows: list[_Row], header: _Row) -> tuple[int, float
             foot = rect[3]
             count += any(rect[1] < row.baseline <= rect[3] for row in rows)
         return count, foot
-    below = [y for y in rules if y > header.baseline]
+    below = [y for y in rules if y > head_foot]
     if below:
         chain = [below[0]]
         for y in below[1:]:
@@ -1015,9 +1020,9 @@ def _table_rows(page: _Page, rows: list[_Row], header: _Row) -> tuple[int, float
         count = sum(1 for top, foot in zip(chain, chain[1:], strict=False)
                     if any(top < row.baseline <= foot for row in rows))
         return count, chain[-1]
-    count, last, step = 0, header.baseline, 0.0
+    count, last, step = 0, head_foot, 0.0
     for row in rows:
-        if row.baseline <= header.baseline or row.x0 < x0 or row.x1 > x1:
+        if row.baseline <= head_foot or row.x0 < x0 or row.x1 > x1:
             continue
         gap = row.baseline - last
         if step and gap > 1.6 * step:

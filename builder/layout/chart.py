@@ -761,11 +761,13 @@ class PlotChart(Flowable):
                 sides = (below_box, above_box, under, over) if below else \
                     (above_box, below_box, over, under)
                 box = next((b for b in sides if not self.crosses_lines(b)
+                            and not self.crosses_grid(b)
                             and self.plot_bottom - 1e-6 <= b[1] and b[3] <= self.plot_top + 1e-6),
                            sides[0])
             if box[1] < self.plot_bottom - 1e-6 or box[3] > self.plot_top + 1e-6 \
                     or _overlaps(box, [p.box for p in placed]) \
-                    or self.crosses_lines(box) or self.crosses_columns(box):
+                    or self.crosses_lines(box) or self.crosses_columns(box) \
+                    or (self.kind == "line" and self.crosses_grid(box)):
                 dropped = True
                 continue
             placed.append(Placed(lines, style, x, box[3], box))
@@ -798,6 +800,12 @@ class PlotChart(Flowable):
                 if low <= y1 and y0 <= high:
                     return True
         return False
+
+    def crosses_grid(self, box: Box) -> bool:
+        """True if a gridline runs through the middle half of `box` (a number's glyphs)."""
+        quarter = (box[3] - box[1]) / 4
+        return any(box[1] + quarter < self.y(tick) < box[3] - quarter
+                   for tick, _ in self.ticks)
 
     def line_heights(self, left: float, right: float, number: int) -> list[float]:
         """Heights of series `number`'s line between x = left and right: its points there

@@ -228,7 +228,10 @@ class BrochureDoc(BaseDocTemplate):
             flowables[0:0] = deferred
             self.deferred = []
             return
-        if isinstance(first, Decided):
+        if type(first) is Spacer and self.frame is not None \
+                and first.height > private.frame_room(self.frame)[1] + 1e-6:
+            flowables[0] = None  # space at a page's foot: none (it would begin a page)
+        elif isinstance(first, Decided):
             flowables[0:1] = first.decide(self.page, self._curPageFlowableCount > 0) \
                 or [None]  # None: skipped
         elif getattr(first, "floats", False) and self.frame is not None \

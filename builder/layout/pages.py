@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.engine.private import form_resources
+from builder.layout.masters import MasterPage
 from builder.source.model import Document, Part
 from builder.source.theme import MM, Theme
 from builder.typeset.compose import BASELINE_DROP
@@ -275,8 +276,10 @@ class PageArt:
     # ------------------------------------------------------------------ cover
 
     def cover(self, canv: Canvas) -> None:
-        """The cover in the theme's design."""
-        if self.theme.design.cover == "masthead":
+        """The cover: the theme's master, else its design."""
+        if "cover" in self.theme.masters:
+            MasterPage(self).draw(canv, self.theme.masters["cover"])
+        elif self.theme.design.cover == "masthead":
             self.cover_masthead(canv)
         else:
             self.cover_rings(canv)
@@ -631,6 +634,10 @@ class PageArt:
         return chosen
 
     def opener(self, canv: Canvas, part: Part) -> None:
+        """A section's full opener page: the theme's master, else its design."""
+        if "opener" in self.theme.masters:
+            MasterPage(self).draw(canv, self.theme.masters["opener"], part)
+            return
         theme, d = self.theme, self.theme.decor
         width, height = theme.page_width, theme.page_height
         band = height * d.opener_band
@@ -776,6 +783,10 @@ class PageArt:
     def back_cover(self, canv: Canvas, pages: int | None = None) -> None:
         """The back cover; `pages`: the page count for the imprint (None: this page's
         number, the back cover being the last page)."""
+        if "back_cover" in self.theme.masters:
+            MasterPage(self).draw(canv, self.theme.masters["back_cover"],
+                                  pages=pages or canv.getPageNumber())
+            return
         d = self.theme.decor
         with self._clipped(canv):
             self._background(canv, "primary_dark")

@@ -24,6 +24,7 @@ from reportlab.lib.colors import CMYKColor, Color
 from builder import data
 from builder.errors import BrochureError
 from builder.files import inside
+from builder.source.masters import Master, read_masters
 from builder.source.yamlfile import NodeReader, entry, parse_nodes, read_text
 
 MM = 72 / 25.4
@@ -38,7 +39,8 @@ CUSTOM_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[x×*]\s*(\d+(?:\.\d+)?)\s*(?:m
 
 TOP_KEYS = {"name": True, "extends": False, "page": True, "print": True, "design": True,
             "header": True, "footer": True, "fonts": True, "colors": True, "styles": True,
-            "spacing": True, "table_columns": True, "decor": True, "labels": True}
+            "spacing": True, "table_columns": True, "decor": True, "labels": True,
+            "masters": False}
 TEMPLATE_FIELDS = ("title", "section", "page", "pages")
 STYLE_ROLES = (
     "body", "lead", "heading", "quote", "quote_source", "caption", "note", "running_header",
@@ -53,7 +55,7 @@ OPTIONAL_COLORS = {"chart": "primary"}
 
 MAX_CHAIN = 8
 """Theme files in an `extends` chain, the theme itself included."""
-MAX_NESTING = 5
+MAX_NESTING = 7
 """Levels of mappings and lists in a theme file (styles.body.font is three)."""
 MAX_TEXT = 200
 """Characters of a theme text: a name, a label, a header or footer template."""
@@ -359,6 +361,9 @@ class Theme:
     screen_colors: dict[str, tuple[float, float, float]] | None = None
     """The palette in sRGB (0–1) for screen files, converted through the press profile by
     the pdf stage; None for print files, whose colours are the palette's device CMYK."""
+    masters: dict[str, Master] = field(default_factory=dict)
+    """Designed pages as data, by kind of page (builder/source/masters.py); a kind without
+    one is drawn in the design `design` names."""
 
     @property
     def text_width(self) -> float:
@@ -475,13 +480,16 @@ def _theme(reader: ThemeReader, node: yaml.Node, path: Path) -> Theme:
                               hint=f"fonts defined: {', '.join(fonts)}")
     for name, have, needed in (("styles", styles, STYLE_ROLES), ("colors", colors, COLOR_NAMES)):
         _require(reader, top[name], name, have, needed)
+    masters = read_masters(reader, top["masters"], colors, styles,
+                           tuple(f.name for f in fields(Labels))) if "masters" in top else {}
     width, height = page.size
     theme = Theme(
         name=_printable(reader, top["name"], "theme 'name'"), path=path,
         page_width=width, page_height=height, margin_top=page.margin_top,
         margin_bottom=page.margin_bottom, chars_per_line=page.chars_per_line,
         min_margin_side=page.min_margin_side, header_offset=page.header_offset,
-        footer_offset=page.footer_offset, fonts=fonts, colors=colors, styles=styles, **sections)
+        footer_offset=page.footer_offset, fonts=fonts, colors=colors, styles=styles,
+        masters=masters, **sections)
     _check_geometry(reader, top, theme)
     return theme
 
@@ -579,7 +587,7 @@ def _check_tree(reader: NodeReader, root: yaml.Node) -> None:
         if depth > MAX_NESTING:
             raise reader.fail(node, f"the theme is nested more than {MAX_NESTING} levels deep",
                               hint="a theme's values are at most three levels deep, e.g."
-                                   " styles: body: size: 10.5")
+                                   " styles: body: size: 10.5 (a master's polygon: seven)")
         if isinstance(node, yaml.SequenceNode):
             stack += [(item, depth + 1) for item in node.value]
             continue

@@ -1,0 +1,182 @@
+"""Layout stage: a page master (builder/source/masters.py) drawn on its page: the
+background and art in palette colours, then each text slot set by the Typesetter in its
+box, shrunk as its fit rule allows, else a clear error naming the theme file and line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reportlab.pdfgen.canvas import Canvas
+
+from builder.errors import BrochureError
+from builder.source.masters import FIELD, Art, Length, Master, Place, Slot
+from builder.source.model import Part
+from builder.source.theme import MM
+from builder.typeset.record import Source
+
+if TYPE_CHECKING:
+    from builder.layout.pages import Box, PageArt
+
+SHRINK_STEP = 0.02
+"""The share of its size a text shrinks by at each try to fit its box."""
+
+
+class MasterPage:
+    """Draws masters for one document and theme (through its PageArt)."""
+
+    def __init__(self, art: PageArt) -> None:
+        self.art, self.theme, self.type = art, art.theme, art.type
+
+    def origin(self, name: str) -> Box:
+        """The box places are measured in: the trim, the margins (the text block) or the
+        bleed, in trim coordinates (y up)."""
+        theme = self.theme
+        width, height = theme.page_width, theme.page_height
+        if name == "margins":
+            return (theme.margin_side, theme.margin_bottom, width - theme.margin_side,
+                    height - theme.margin_top)
+        if name == "bleed":
+            bleed = theme.print.bleed
+            return (-bleed, -bleed, width + bleed, height + bleed)
+        return (0.0, 0.0, width, height)
+
+    @staticmethod
+    def size(length: Length, extent: float) -> float:
+        if length.unit == "%":
+            return length.value / 100 * extent
+        return length.value * (MM if length.unit == "mm" else 1.0)
+
+    def points(self, place: Place) -> list[tuple[float, float]]:
+        """A place's values as points (x from the left, y from the top; negative: from the
+        right, from the foot)."""
+        x0, y0, x1, y1 = self.origin(place.origin)
+        found = []
+        values = place.values
+        for x, y in zip(values[::2], values[1::2], strict=True):
+            dx, dy = self.size(x, x1 - x0), self.size(y, y1 - y0)
+            found.append((x0 + dx if x.value >= 0 else x1 + dx,
+                          y1 - dy if y.value >= 0 else y0 - dy))
+        return found
+
+    def box(self, place: Place) -> Box:
+        """A place [x, y, width, height] as a box."""
+        (left, top), = self.points(Place(place.origin, place.values[:2]))
+        x0, y0, x1, y1 = self.origin(place.origin)
+        width = self.size(place.values[2], x1 - x0)
+        height = self.size(place.values[3], y1 - y0)
+        return (left, top - height, left + width, top)
+
+    def draw(self, canv: Canvas, master: Master, part: Part | None = None,
+             pages: int | None = None) -> None:
+        with self.art._clipped(canv):
+            if master.background is not None:
+                self.art._background(canv, master.background)
+            for item in master.art:
+                self.draw_art(canv, item)
+        for slot in master.slots:
+            self.draw_slot(canv, master, slot, part, pages)
+
+    def draw_art(self, canv: Canvas, item: Art) -> None:
+        color = self.theme.color(item.color)
+        canv.setFillColor(color)
+        canv.setStrokeColor(color)
+        canv.setLineWidth(item.stroke)
+        stroke, fill = (1, 0) if item.stroke > 0 else (0, 1)
+        if item.kind == "rect":
+            x0, y0, x1, y1 = self.box(item.place)
+            canv.rect(x0, y0, x1 - x0, y1 - y0, stroke=stroke, fill=fill)
+        elif item.kind == "line":
+            (xa, ya), (xb, yb) = self.points(item.place)
+            canv.line(xa, ya, xb, yb)
+        elif item.kind == "circle":
+            (cx, cy), = self.points(Place(item.place.origin, item.place.values[:2]))
+            x0, _, x1, _ = self.origin(item.place.origin)
+            canv.circle(cx, cy, self.size(item.place.values[2], x1 - x0), stroke=stroke,
+                        fill=fill)
+        elif item.kind == "rings":
+            (cx, cy), = self.points(item.place)
+            x0, _, x1, _ = self.origin(item.place.origin)
+            assert item.step is not None
+            step = self.size(item.step, x1 - x0)
+            for ring in range(1, item.count + 1):
+                canv.circle(cx, cy, ring * step, stroke=1, fill=0)
+        else:  # polygon
+            path = canv.beginPath()
+            points = self.points(item.place)
+            path.moveTo(*points[0])
+            for point in points[1:]:
+                path.lineTo(*point)
+            path.close()
+            canv.drawPath(path, stroke=stroke, fill=fill)
+
+    def fill(self, slot: Slot, part: Part | None, page: int,
+             pages: int | None) -> tuple[str, tuple[Source, ...]]:
+        """The slot's text with its fields filled, and the content fields it prints; ''
+        when every field it names is empty."""
+        meta, document = self.art.document.meta, self.art.document
+        sources: list[Source] = []
+        filled = 0
+
+        def value(match: object) -> str:
+            nonlocal filled
+            group, _, name = match.group(1).partition(".")  # type: ignore[attr-defined]
+            text = ""
+            if group == "meta":
+                text = getattr(meta, name) or ""
+                if text:
+                    sources.append((meta, name))
+            elif group == "part" and part is not None:
+                if name == "number":
+                    number = document.section_number(part)
+                    text = f"{number:02d}" if number is not None else ""
+                else:
+                    text = getattr(part, name) or ""
+                    if text:
+                        sources.append((part, name))
+            elif group == "labels":
+                text = getattr(self.theme.labels, name)
+            elif group == "page":
+                text = str(page)
+            elif group == "pages":
+                text = str(pages or page)
+            filled += bool(text)
+            return text
+
+        text = FIELD.sub(value, slot.text)
+        return (text if filled or not slot.fields else ""), tuple(sources)
+
+    def draw_slot(self, canv: Canvas, master: Master, slot: Slot, part: Part | None,
+                  pages: int | None) -> None:
+        text, sources = self.fill(slot, part, canv.getPageNumber(), pages)
+        if not text:
+            return
+        x0, y0, x1, y1 = self.box(slot.place)
+        width, room = x1 - x0, y1 - y0
+        size = self.theme.style(slot.style).size
+        scale = 1.0
+        while True:
+            lines, style = self.type.block(text, slot.style, width, slot.align, slot.color,
+                                           scale)
+            height = len(lines) * style.leading
+            if (slot.lines is None or len(lines) <= slot.lines) and height <= room + 0.01:
+                break
+            smaller = scale - SHRINK_STEP
+            if slot.shrink is None or size * smaller < slot.shrink - 1e-6:
+                raise self.misfit(master, slot, text, len(lines), height, room)
+            scale = smaller
+        top = {"top": y1, "middle": y1 - (room - height) / 2,
+               "bottom": y0 + height}[slot.valign]
+        self.type.draw_block(canv, text, slot.style, x0, top, width, slot.align, slot.color,
+                             scale, sources)
+
+    def misfit(self, master: Master, slot: Slot, text: str, lines: int, height: float,
+               room: float) -> BrochureError:
+        shown = text if len(text) <= 30 else text[:30] + "…"
+        limit = f"at most {slot.lines} lines" if slot.lines is not None and lines > \
+            slot.lines else f"{room / MM:.0f} mm"
+        return BrochureError(
+            f"masters.{master.page}: the slot {slot.text} cannot fit its box: 「{shown}」 "
+            f"takes {lines} lines, {height / MM:.0f} mm, in {limit}",
+            path=master.file or None, line=slot.line,
+            hint="make the box larger, let the text shrink (fit: {shrink: 14}), allow more "
+                 "lines (fit: {lines: 3}), or shorten the text in the content")
