@@ -15,9 +15,10 @@ from builder.inspect.layout import analyze_layout, format_report
 from builder.inspect.typography import analyze_pdf
 from builder.inspect.typography import format_report as typography_report
 
-CONTENTS = {"default": DEFAULT_CONTENT, "second": ROOT / "tests" / "data" / "second-text.yaml"}
+CONTENTS = {"default": DEFAULT_CONTENT, "second": ROOT / "tests" / "data" / "second-text.yaml",
+            "economy": ROOT / "tests" / "data" / "economy" / "economy.yaml"}
 SIZES = ("A4", "A5", "B5", "大16开", "32开")
-THEMES = ("default", "newsletter")
+THEMES = ("default", "newsletter", "report")
 
 
 @pytest.mark.parametrize("content", sorted(CONTENTS))

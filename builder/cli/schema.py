@@ -13,7 +13,7 @@ from typing import Any
 
 from builder.files import write_atomically
 from builder.source import content as load
-from builder.source import theme
+from builder.source import masters, theme
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -122,6 +122,45 @@ def _section(cls: type, complete: bool = False) -> dict[str, Any]:
             "properties": {name: _key(key) for name, key in keys.items()}}
 
 
+def _masters() -> dict[str, Any]:
+    """Page masters (builder/source/masters.py): art and text slots by kind of page."""
+    length = {"type": ["string", "number"], "pattern": masters.LENGTH.pattern,
+              "description": "mm (12 or 12mm), pt (6pt) or a share (30%); negative: from the "
+                             "far edge"}
+
+    def places(count: int) -> dict[str, Any]:
+        return {"type": "array", "items": length, "minItems": count, "maxItems": count}
+
+    origin = {"enum": list(masters.ORIGINS)}
+    art = {"type": "object", "additionalProperties": False, "required": ["color"],
+           "properties": {"rect": places(4), "line": places(4), "circle": places(3),
+                          "rings": places(2),
+                          "polygon": {"type": "array", "minItems": 3, "items": places(2)},
+                          "in": origin, "color": {"type": "string"},
+                          "stroke": {"type": "number", "minimum": 0, "maximum": 50},
+                          "step": length, "count": {"type": "integer", "minimum": 1,
+                                                    "maximum": 100}}}
+    slot = {"type": "object", "additionalProperties": False,
+            "required": ["text", "style", "box"],
+            "properties": {"text": {"type": "string", "description": "fields: " + ", ".join(
+                               "{" + f + "}" for f in masters.page_fields("opener"))},
+                           "style": {"type": "string"}, "box": places(4), "in": origin,
+                           "align": {"enum": list(masters.ALIGNS)},
+                           "valign": {"enum": list(masters.VALIGNS)},
+                           "color": {"type": "string"},
+                           "fit": {"type": "object", "additionalProperties": False,
+                                   "properties": {"shrink": {"type": "number"},
+                                                  "lines": {"type": "integer"}}}}}
+    master = {"type": "object", "additionalProperties": False,
+              "properties": {"background": {"type": "string"},
+                             "art": {"type": "array", "items": art},
+                             "slots": {"type": "array", "items": slot}}}
+    return {"type": "object", "additionalProperties": False,
+            "description": "designed pages as data: " + "; ".join(
+                f"{page}: {what}" for page, what in masters.PAGES.items()),
+            "properties": dict.fromkeys(masters.PAGES, master)}
+
+
 def theme_schema() -> dict[str, Any]:
     """The schema of a theme file (a theme that `extends` another may leave sections out)."""
     cmyk = {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 100},
@@ -143,6 +182,7 @@ def theme_schema() -> dict[str, Any]:
                                     "items": {"type": "number", "minimum": -100,
                                               "maximum": 100}}}}]}},
         "styles": {"type": "object", "additionalProperties": _section(theme.RoleStyle, True)},
+        "masters": _masters(),
     }
     # a theme on its own must be complete; one that extends another names only changes
     named = {"colors": theme.COLOR_NAMES, "styles": theme.STYLE_ROLES,

@@ -228,7 +228,7 @@ class BrochureDoc(BaseDocTemplate):
             flowables[0:0] = deferred
             self.deferred = []
             return
-        if type(first) is Spacer and self.frame is not None \
+        if isinstance(first, Spacer) and type(first) is Spacer and self.frame is not None \
                 and first.height > private.frame_room(self.frame)[1] + 1e-6:
             flowables[0] = None  # space at a page's foot: none (it would begin a page)
         elif isinstance(first, Decided):

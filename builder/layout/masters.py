@@ -17,6 +17,8 @@ from builder.typeset.record import Source
 if TYPE_CHECKING:
     from builder.layout.pages import Box, PageArt
 
+ONLY_ON = {"cover": ("meta.kicker", "meta.subtitle"), "opener": ("part.tag",)}
+"""Content fields that only this kind of page prints: its master must show them."""
 SHRINK_STEP = 0.02
 """The share of its size a text shrinks by at each try to fit its box."""
 
@@ -68,6 +70,7 @@ class MasterPage:
 
     def draw(self, canv: Canvas, master: Master, part: Part | None = None,
              pages: int | None = None) -> None:
+        self.ensure_shown(master, part)
         with self.art._clipped(canv):
             if master.background is not None:
                 self.art._background(canv, master.background)
@@ -75,6 +78,22 @@ class MasterPage:
                 self.draw_art(canv, item)
         for slot in master.slots:
             self.draw_slot(canv, master, slot, part, pages)
+
+    def ensure_shown(self, master: Master, part: Part | None) -> None:
+        """Refuse a master that leaves out a content field no other page prints (the
+        cover's kicker and subtitle, an opener's tag): content is never dropped unsaid."""
+        shown = {field for slot in master.slots for field in slot.fields}
+        for field in ONLY_ON.get(master.page, ()):
+            group, _, name = field.partition(".")
+            owner = self.art.document.meta if group == "meta" else part
+            value = getattr(owner, name, None) if owner is not None else None
+            if value and field not in shown:
+                raise BrochureError(
+                    f"masters.{master.page} shows no {{{field}}}, and no other page prints "
+                    f"it: the content's {group} '{name}' 「{value[:20]}」 would be lost",
+                    path=master.file or None, line=master.line or None,
+                    hint=f"add a slot showing {{{field}}} to masters.{master.page}, or remove "
+                         f"'{name}' from the content")
 
     def draw_art(self, canv: Canvas, item: Art) -> None:
         color = self.theme.color(item.color)

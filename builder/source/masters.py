@@ -97,6 +97,7 @@ class Master:
     slots: tuple[Slot, ...]
     file: str = ""
     """The theme file the master is written in (for errors found when it is drawn)."""
+    line: int = 0
 
 
 ART_KEYS = {"rect": False, "line": False, "circle": False, "rings": False, "polygon": False,
@@ -129,7 +130,8 @@ class _Context:
         background = self.color(entries["background"]) if "background" in entries else None
         art = tuple(self.art(item) for item in self.items(entries, "art"))
         slots = tuple(self.slot(page, item) for item in self.items(entries, "slots"))
-        return Master(page, background, art, slots, node.start_mark.name)
+        return Master(page, background, art, slots, node.start_mark.name,
+                      node.start_mark.line + 1)
 
     def items(self, entries: dict[str, yaml.Node], key: str) -> list[yaml.Node]:
         if key not in entries:

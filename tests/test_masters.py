@@ -1,0 +1,197 @@
+"""Page masters (issue 15): designed pages as theme data, read back from the built PDF: the
+report theme's cover and back cover, a new cover made by a theme file alone, fit rules that
+shrink or refuse, opener masters with part fields, and errors naming the theme file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pdfplumber
+from pdfminer.pdftypes import resolve1
+import pytest
+from conftest import DEFAULT_CONTENT
+from content_factory import document, write
+
+from builder.build import build
+from builder.errors import BrochureError
+from builder.source.content import load_document
+from builder.source.theme import MM, load_theme, theme_path
+
+META = load_document(DEFAULT_CONTENT).meta
+
+
+def words(page) -> dict[str, dict]:
+    """The page's lines of text by their text, each with its box and size."""
+    found: dict[str, dict] = {}
+    for line in page.extract_text_lines():
+        chars = line["chars"]
+        found["".join(c["text"] for c in chars).replace(" ", "")] = {
+            "x0": line["x0"], "x1": line["x1"], "top": line["top"], "bottom": line["bottom"],
+            "size": max(c["size"] for c in chars),
+            "color": tuple(round(v, 3) for v in chars[0]["non_stroking_color"] or ())}
+    return found
+
+
+def trim_of(page) -> tuple[float, float]:
+    """The trim's left and top edge in pdfplumber's coordinates (top down)."""
+    x0, _, _, y1 = (float(v) for v in resolve1(page.page_obj.attrs["TrimBox"]))
+    return x0, float(page.height) - y1
+
+
+def test_the_report_cover_is_drawn_from_its_master(tmp_path: Path) -> None:
+    theme = load_theme(theme_path("report"))
+    build(DEFAULT_CONTENT, tmp_path / "report.pdf", "report")
+    with pdfplumber.open(tmp_path / "report.pdf") as pdf:
+        cover, back = pdf.pages[0], pdf.pages[-1]
+        left, top = trim_of(cover)
+        found = words(cover)
+        assert META.issuer in found and found[META.issuer]["color"] == (0.0, 1.0, 1.0, 0.0)
+        rule = [r for r in cover.lines + cover.rects if abs(r["top"] - r["bottom"]) < 3
+                and r["x1"] - r["x0"] > theme.text_width * 0.9]
+        margin = theme.margin_top
+        assert any(abs(r["top"] - (top + margin + 62 * MM)) < 2 for r in rule), rule
+        assert found[META.issuer]["bottom"] < top + margin + 62 * MM  # the heading above
+        middle = left + theme.page_width / 2
+        assert abs((found[META.date]["x0"] + found[META.date]["x1"]) / 2 - middle) < 1
+        title_lines = [t for t in found if t and t in META.title]
+        assert title_lines, found.keys()
+        assert not cover.images and not [r for r in cover.rects if r["width"] > cover.width / 2
+                                          and r["non_stroking_color"] not in ((0, 0, 0, 0),)]
+        assert f"编印：{META.issuer}" in words(back)
+        assert f"{META.date}　共{len(pdf.pages)}页".replace("　", "") in \
+            "".join(words(back)).replace("　", "")
+
+
+def test_a_theme_file_alone_makes_a_new_cover(tmp_path: Path) -> None:
+    """The closing note's diff: the default cover turned into another without Python."""
+    theme = tmp_path / "poster.yaml"
+    theme.write_text("""name: poster
+extends: default
+masters:
+  cover:
+    background: accent
+    art:
+      - {rect: [0, 0, 100%, 40%], in: bleed, color: primary_dark}
+      - {circle: [80%, 70%, 30mm], color: paper}
+    slots:
+      - {text: "{meta.title}", style: cover_title, box: [0, 10%, 100%, 20%], in: margins,
+         align: center, valign: middle, fit: {shrink: 16}}
+      - {text: "{meta.kicker}", style: cover_kicker, box: [0, 0, 100%, 12mm], in: margins,
+         fit: {shrink: 9}}
+      - {text: "{meta.subtitle}", style: cover_subtitle, box: [0, 35%, 100%, 12mm],
+         in: margins, align: center, fit: {shrink: 9}}
+      - {text: "{meta.issuer}　{meta.date}", style: cover_issuer, box: [0, -20mm, 100%, 10mm],
+         in: margins, align: center}
+""", encoding="utf-8")
+    build(DEFAULT_CONTENT, tmp_path / "poster.pdf", str(theme))
+    with pdfplumber.open(tmp_path / "poster.pdf") as pdf:
+        cover = pdf.pages[0]
+        fills = {tuple(round(v, 3) for v in r["non_stroking_color"]) for r in cover.rects}
+        default = load_theme(theme_path("default"))
+        assert tuple(v / 100 for v in default.colors["accent"]) in fills
+        assert tuple(round(v / 100, 3) for v in default.colors["primary_dark"]) in fills
+        assert cover.curves  # the circle
+        found = words(cover)
+        assert f"{META.issuer}{META.date}" in [t.replace("　", "") for t in found]
+        assert META.subtitle.replace(" ", "") in found
+
+
+def test_a_master_that_leaves_out_a_content_field_is_refused(tmp_path: Path) -> None:
+    """A cover master without the kicker would drop the content's kicker: an error naming
+    the master, not a lost text."""
+    theme = _poster(tmp_path, '{text: "{meta.title}", style: cover_title, box: [20mm, 30mm, '
+                              '170mm, 60mm], fit: {shrink: 12}}')
+    with pytest.raises(BrochureError) as caught:
+        build(DEFAULT_CONTENT, tmp_path / "lost.pdf", str(theme))
+    assert caught.value.path == theme and caught.value.line in (4, 5)
+    assert "shows no {meta.kicker}" in caught.value.message
+
+
+def _poster(tmp_path: Path, slot: str) -> Path:
+    theme = tmp_path / "fit.yaml"
+    theme.write_text("name: fit\nextends: default\nmasters:\n  cover:\n    slots:\n"
+                     f"      - {slot}\n", encoding="utf-8")
+    return theme
+
+
+def test_a_slot_shrinks_to_fit_and_refuses_below_its_least_size(tmp_path: Path) -> None:
+    content = write(tmp_path, document({"paragraph": "正文。"}) | {
+        "meta": {"title": "很长的标题" * 6, "date": "2022", "language": "zh-CN"}})
+    theme = _poster(tmp_path, '{text: "{meta.title}", style: cover_title, box: [20mm, 30mm, '
+                              '120mm, 20mm], fit: {shrink: 10}}')
+    build(content, tmp_path / "fit.pdf", str(theme))
+    size = load_theme(theme_path("default")).styles["cover_title"].size
+    with pdfplumber.open(tmp_path / "fit.pdf") as pdf:
+        sizes = {round(c["size"], 1) for c in pdf.pages[0].chars}
+    assert sizes and max(sizes) < size and min(sizes) >= 10
+    theme = _poster(tmp_path, '{text: "{meta.title}", style: cover_title, box: [20mm, 30mm, '
+                              '120mm, 20mm]}')
+    with pytest.raises(BrochureError) as caught:
+        build(content, tmp_path / "refused.pdf", str(theme))
+    assert caught.value.path == theme and caught.value.line == 6
+    assert "cannot fit its box" in caught.value.message and "shrink" in str(caught.value.hint)
+    assert not (tmp_path / "refused.pdf").exists()
+    theme = _poster(tmp_path, '{text: "{meta.title}", style: cover_title, box: [20mm, 30mm, '
+                              '120mm, 200mm], fit: {lines: 1}}')
+    with pytest.raises(BrochureError, match="at most 1 lines"):
+        build(content, tmp_path / "refused.pdf", str(theme))
+
+
+def test_an_opener_master_shows_each_part(tmp_path: Path) -> None:
+    theme = tmp_path / "opener.yaml"
+    theme.write_text("""name: opener
+extends: default
+design:
+  opener: page
+masters:
+  opener:
+    background: primary
+    slots:
+      - {text: "第{part.number}篇", style: opener_number, box: [0, 20%, 100%, 60mm],
+         in: margins, align: center}
+      - {text: "{part.title}", style: opener_title, box: [0, 55%, 100%, 20mm], in: margins,
+         align: center, fit: {shrink: 12}}
+      - {text: "{part.tag}", style: opener_tag, box: [0, 75%, 100%, 20mm], in: margins,
+         align: center, fit: {shrink: 8}}
+""", encoding="utf-8")
+    build(DEFAULT_CONTENT, tmp_path / "opener.pdf", str(theme))
+    sections = load_document(DEFAULT_CONTENT).sections
+    with pdfplumber.open(tmp_path / "opener.pdf") as pdf:
+        texts = ["".join(words(page)) for page in pdf.pages]
+    for number, part in enumerate(sections, start=1):
+        assert any(f"第{number:02d}篇" in t and part.title in t for t in texts), part.title
+
+
+@pytest.mark.parametrize(("master", "line", "message"), [
+    ('slots:\n      - {text: "{meta.titel}", style: cover_title, box: [0, 0, 10, 10]}', 7,
+     "did you mean 'meta.title'"),
+    ('slots:\n      - {text: "{part.title}", style: cover_title, box: [0, 0, 10, 10]}', 7,
+     "does not exist on this page"),
+    ('slots:\n      - {text: "{meta.title}", style: cover_tilte, box: [0, 0, 10, 10]}', 7,
+     "unknown style 'cover_tilte'"),
+    ("art:\n      - {rect: [0, 0, 10, 10], color: gold}", 7, "unknown colour 'gold'"),
+    ("art:\n      - {rect: [0, 0, 10cm, 10], color: primary}", 7, "'10cm' is not a length"),
+    ("art:\n      - {rings: [50%, 50%], color: primary}", 7, "rings need 'step'"),
+    ("art:\n      - {rect: [0, 0, 10], color: primary}", 7, "must be [x, y, width, height]"),
+    ("backdrop: primary", 6, "unknown key 'backdrop'"),
+])
+def test_master_errors_name_the_theme_line(tmp_path: Path, master: str, line: int,
+                                           message: str) -> None:
+    theme = tmp_path / "bad.yaml"
+    theme.write_text(f"name: bad\nextends: default\nmasters:\n  cover:\n    {master}\n",
+                     encoding="utf-8")
+    theme.write_text(theme.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(BrochureError) as caught:
+        load_theme(theme)
+    assert caught.value.path == theme and caught.value.line in (line - 1, line), \
+        str(caught.value)
+    assert message in str(caught.value) and caught.value.hint
+
+
+def test_the_report_theme_is_data_only() -> None:
+    """Its designed pages are masters; nothing of it is in Python."""
+    theme = load_theme(theme_path("report"))
+    assert set(theme.masters) == {"cover", "back_cover"}
+    layout = Path(__file__).parent.parent / "builder" / "layout"
+    assert all('"report"' not in path.read_text(encoding="utf-8")
+               for path in layout.glob("*.py"))
