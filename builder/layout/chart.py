@@ -758,8 +758,9 @@ class PlotChart(Flowable):
                 heights = self.line_heights(x + left, x + right, number)
                 over = (x + left, max(heights) + apart, x + right, max(heights) + apart + height)
                 under = (x + left, min(heights) - apart - height, x + right, min(heights) - apart)
-                sides = (below_box, above_box, under, over) if below else \
+                order = (below_box, above_box, under, over) if below else \
                     (above_box, below_box, over, under)
+                sides = [self.off_grid(b, up=b in (above_box, over)) for b in order]
                 box = next((b for b in sides if not self.crosses_lines(b)
                             and not self.crosses_grid(b)
                             and self.plot_bottom - 1e-6 <= b[1] and b[3] <= self.plot_top + 1e-6),
@@ -800,6 +801,17 @@ class PlotChart(Flowable):
                 if low <= y1 and y0 <= high:
                     return True
         return False
+
+    def off_grid(self, box: Box, up: bool) -> Box:
+        """`box` moved away from its point (up or down) just clear of a gridline that runs
+        through the middle half of its glyphs (ticks lie leadings apart: one move does)."""
+        quarter = (box[3] - box[1]) / 4
+        for tick, _ in self.ticks:
+            y = self.y(tick)
+            if box[1] + quarter < y < box[3] - quarter:
+                shift = y - (box[1] + quarter) + 0.5 if up else y - (box[3] - quarter) - 0.5
+                return (box[0], box[1] + shift, box[2], box[3] + shift)
+        return box
 
     def crosses_grid(self, box: Box) -> bool:
         """True if a gridline runs through the middle half of `box` (a number's glyphs)."""

@@ -71,9 +71,9 @@ class MasterPage:
     def draw(self, canv: Canvas, master: Master, part: Part | None = None,
              pages: int | None = None) -> None:
         self.ensure_shown(master, part)
-        with self.art._clipped(canv):
+        with self.art.clipped(canv):
             if master.background is not None:
-                self.art._background(canv, master.background)
+                self.art.background(canv, master.background)
             for item in master.art:
                 self.draw_art(canv, item)
         for slot in master.slots:

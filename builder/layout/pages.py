@@ -216,7 +216,7 @@ class PageArt:
     # ------------------------------------------------------------------ art
 
     @contextmanager
-    def _clipped(self, canv: Canvas) -> Iterator[None]:
+    def clipped(self, canv: Canvas) -> Iterator[None]:
         """Draw inside the bleed box (the trim plus the bleed)."""
         bleed = self.theme.print.bleed
         canv.saveState()
@@ -229,7 +229,7 @@ class PageArt:
         finally:
             canv.restoreState()
 
-    def _background(self, canv: Canvas, color: str) -> None:
+    def background(self, canv: Canvas, color: str) -> None:
         """Fill the page up to the bleed edge."""
         bleed = self.theme.print.bleed
         canv.setFillColor(self.theme.color(color))
@@ -253,7 +253,7 @@ class PageArt:
                arc_color: str | None = None) -> None:
         """Draw concentric rings (and their accent arc), each interrupted at the open
         sectors: the ink itself stays out of them, not only what shows."""
-        with self._clipped(canv):
+        with self.clipped(canv):
             canv.setStrokeColor(self.theme.color(color))
             canv.setLineWidth(rings.width)
             for ring in range(1, rings.count + 1):
@@ -404,8 +404,8 @@ class PageArt:
 
     def cover_masthead(self, canv: Canvas) -> None:
         """A white cover under a coloured title band, the lead below it: a newsletter."""
-        with self._clipped(canv):
-            self._background(canv, "paper")
+        with self.clipped(canv):
+            self.background(canv, "paper")
             self._draw_plan(canv, self._masthead_plan())
 
     def _cover_rings(self) -> tuple[Plan, Rings]:
@@ -465,8 +465,8 @@ class PageArt:
     def cover_rings(self, canv: Canvas) -> None:
         """A red cover: kicker banner, title, subtitle, rings rising from below."""
         plan, rings = self._cover_rings()
-        with self._clipped(canv):
-            self._background(canv, "primary")
+        with self.clipped(canv):
+            self.background(canv, "primary")
             self._rings(canv, rings, "primary_dark", arc_color="accent")
             self._draw_plan(canv, plan)
 
@@ -644,15 +644,15 @@ class PageArt:
         rings = self._opener_geometry()
 
         def art(canv: Canvas) -> None:  # the same on every opener
-            with self._clipped(canv):
-                self._background(canv, "paper")
+            with self.clipped(canv):
+                self.background(canv, "paper")
                 self._band(canv, "primary", height - band, band)
                 self._rings(canv, rings, "accent_light")
                 self._band(canv, "primary_dark", height - band, d.opener_band_edge)
 
         edge = theme.print.bleed + 1  # the form's box lies beyond what it draws
         place_form(canv, "opener-art", (-edge, -edge, width + edge, height + edge), art)
-        with self._clipped(canv):
+        with self.clipped(canv):
             self._draw_plan(canv, self._opener_plan(part, rings))
 
     # ------------------------------------------------------------------ band opener
@@ -724,7 +724,7 @@ class PageArt:
         theme, d = self.theme, self.theme.decor
         plan, band = self._band_plan(part)
         top = theme.page_height
-        with self._clipped(canv):
+        with self.clipped(canv):
             self._band(canv, "primary", top - band, band)
             self._band(canv, "primary_dark", top - band, d.opener_band_edge)
             self._draw_plan(canv, plan)
@@ -788,8 +788,8 @@ class PageArt:
                                   pages=pages or canv.getPageNumber())
             return
         d = self.theme.decor
-        with self._clipped(canv):
-            self._background(canv, "primary_dark")
+        with self.clipped(canv):
+            self.background(canv, "primary_dark")
             self._band(canv, "accent", 0, d.back_band)
             self._draw_plan(canv, self._back_plan(pages or canv.getPageNumber()))
 
