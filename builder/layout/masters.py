@@ -4,18 +4,33 @@ box, shrunk as its fit rule allows, else a clear error naming the theme file and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from typing import Protocol
 
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.errors import BrochureError
 from builder.source.masters import FIELD, Art, Length, Master, Place, Slot
-from builder.source.model import Part
-from builder.source.theme import MM
+from builder.source.model import Document, Part
+from builder.source.theme import MM, Theme
 from builder.typeset.record import Source
+from builder.typeset.typesetter import Typesetter
 
-if TYPE_CHECKING:
-    from builder.layout.pages import Box, PageArt
+Box = tuple[float, float, float, float]
+"""x0, y0, x1, y1 in trim coordinates (points from the trim's lower left corner)."""
+
+
+class Surface(Protocol):
+    """What a master is drawn with: the document, the theme, the typesetter, a clip to the
+    bleed and a background to it (builder.layout.pages.PageArt)."""
+
+    document: Document
+    theme: Theme
+    type: Typesetter
+
+    def clipped(self, canv: Canvas) -> AbstractContextManager[None]: ...
+
+    def background(self, canv: Canvas, color: str) -> None: ...
 
 ONLY_ON = {"cover": ("meta.kicker", "meta.subtitle"), "opener": ("part.tag",)}
 """Content fields that only this kind of page prints: its master must show them."""
@@ -26,7 +41,7 @@ SHRINK_STEP = 0.02
 class MasterPage:
     """Draws masters for one document and theme (through its PageArt)."""
 
-    def __init__(self, art: PageArt) -> None:
+    def __init__(self, art: Surface) -> None:
         self.art, self.theme, self.type = art, art.theme, art.type
 
     def origin(self, name: str) -> Box:

@@ -16,15 +16,13 @@ from dataclasses import dataclass, field, replace
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.engine.private import form_resources
-from builder.layout.masters import MasterPage
+from builder.layout.masters import Box, MasterPage
 from builder.source.model import Document, Part
 from builder.source.theme import MM, Theme
 from builder.typeset.compose import BASELINE_DROP
 from builder.typeset.record import Source
 from builder.typeset.typesetter import Fonts, Typesetter, line_extent
 
-Box = tuple[float, float, float, float]
-"""x0, y0, x1, y1 in trim coordinates (points from the trim's lower left corner)."""
 Sector = tuple[float, float, float, float]
 """Part of an annulus: from and to angle (degrees counterclockwise from east, from < to),
 inner and outer radius."""

@@ -54,8 +54,9 @@ class Place:
 
 @dataclass(frozen=True)
 class Art:
-    """One piece of art: rect (x, y, w, h), line (x1, y1, x2, y2), circle (cx, cy, r),
-    rings (cx, cy: `count` circles `step` apart), polygon (x1, y1, x2, y2, …)."""
+    """One piece of art: rect (x, y, w, h), line (x1, y1, x2, y2), circle (cx, cy, r; a
+    share of r is of the width), rings (cx, cy: `count` circles `step` apart), polygon
+    (x1, y1, x2, y2, …)."""
 
     kind: str
     place: Place
@@ -245,8 +246,7 @@ class _Context:
             value = float("nan")
         if not low <= value <= high:  # NaN fails too
             raise self.reader.fail(node, f"{what} must be a number from {low:g} to {high:g}",
-                                   hint=f"e.g. {what.strip(chr(39)).split('.')[-1]}: "
-                                        f"{max(low, 1):g}")
+                                   hint=f"write a number such as {max(low, 1):g}")
         return value
 
     def choice(self, entries: dict[str, yaml.Node], key: str,
