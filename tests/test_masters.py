@@ -15,7 +15,7 @@ from content_factory import document, write
 from builder.build import build
 from builder.errors import BrochureError
 from builder.source.content import load_document
-from builder.source.theme import MM, load_theme, theme_path
+from builder.source.theme import load_theme, theme_path
 
 META = load_document(DEFAULT_CONTENT).meta
 
@@ -49,8 +49,10 @@ def test_the_report_cover_is_drawn_from_its_master(tmp_path: Path) -> None:
         rule = [r for r in cover.lines + cover.rects if abs(r["top"] - r["bottom"]) < 3
                 and r["x1"] - r["x0"] > theme.text_width * 0.9]
         margin = theme.margin_top
-        assert any(abs(r["top"] - (top + margin + 62 * MM)) < 2 for r in rule), rule
-        assert found[META.issuer]["bottom"] < top + margin + 62 * MM  # the heading above
+        block = theme.page_height - theme.margin_top - theme.margin_bottom
+        rule_y = top + margin + 0.26 * block  # the rule at 26 % of the margins' box
+        assert any(abs(r["top"] - rule_y) < 2 for r in rule), (rule, rule_y)
+        assert found[META.issuer]["bottom"] < rule_y  # the heading above it
         middle = left + theme.page_width / 2
         assert abs((found[META.date]["x0"] + found[META.date]["x1"]) / 2 - middle) < 1
         title_lines = [t for t in found if t and t in META.title]
@@ -195,3 +197,22 @@ def test_the_report_theme_is_data_only() -> None:
     layout = Path(__file__).parent.parent / "builder" / "layout"
     assert all('"report"' not in path.read_text(encoding="utf-8")
                for path in layout.glob("*.py"))
+
+
+def test_overlapping_text_boxes_are_refused_on_the_page_size_where_they_meet(
+        tmp_path: Path) -> None:
+    """Boxes placed in mm, apart on A4, meet on A5: an error naming both lines, on A5
+    only."""
+    theme = _poster(tmp_path, '{text: "{meta.title}", style: cover_title, box: [0, 100mm, '
+                              '100%, 30mm], in: margins, fit: {shrink: 10}}\n'
+                              '      - {text: "{meta.date}", style: cover_issuer, box: [0, '
+                              '-40mm, 100%, 10mm], in: margins}\n'
+                              '      - {text: "{meta.kicker}", style: cover_kicker, box: [0, '
+                              '0, 100%, 10mm], in: margins, fit: {shrink: 8}}\n'
+                              '      - {text: "{meta.subtitle}", style: cover_subtitle, box: '
+                              '[0, 60mm, 100%, 10mm], in: margins, fit: {shrink: 8}}')
+    build(DEFAULT_CONTENT, tmp_path / "a4.pdf", str(theme))
+    with pytest.raises(BrochureError) as caught:
+        build(DEFAULT_CONTENT, tmp_path / "a5.pdf", str(theme), page_size="A5")
+    assert "the text boxes of lines" in caught.value.message and "overprint" in \
+        caught.value.message and caught.value.path == theme

@@ -91,8 +91,29 @@ class MasterPage:
                 self.art.background(canv, master.background)
             for item in master.art:
                 self.draw_art(canv, item)
-        for slot in master.slots:
+        printed = [slot for slot in master.slots
+                   if self.fill(slot, part, canv.getPageNumber(), pages)[0]]
+        self.ensure_apart(master, printed)
+        for slot in printed:
             self.draw_slot(canv, master, slot, part, pages)
+
+    def ensure_apart(self, master: Master, slots: list[Slot]) -> None:
+        """Refuse two text boxes that overlap on this page size: their texts would be set
+        one over the other."""
+        boxes = [(slot, self.box(slot.place)) for slot in slots]
+        for index, (first, a) in enumerate(boxes):
+            for second, b in boxes[index + 1:]:
+                width = min(a[2], b[2]) - max(a[0], b[0])
+                height = min(a[3], b[3]) - max(a[1], b[1])
+                if width > 0.5 and height > 0.5:
+                    raise BrochureError(
+                        f"masters.{master.page}: the text boxes of lines {first.line} and "
+                        f"{second.line} overlap by {width / MM:.0f} × {height / MM:.0f} mm on "
+                        f"this page size ({self.theme.page_width / MM:.0f} × "
+                        f"{self.theme.page_height / MM:.0f} mm): their texts would overprint",
+                        path=master.file or None, line=second.line,
+                        hint="move or shrink one of the boxes; a share (30%) of the margins "
+                             "keeps boxes apart on every page size")
 
     def ensure_shown(self, master: Master, part: Part | None) -> None:
         """Refuse a master that leaves out a content field no other page prints (the
