@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pdfplumber
-from pdfminer.pdftypes import resolve1
 import pytest
 from conftest import DEFAULT_CONTENT
 from content_factory import document, write
+from pdfminer.pdftypes import resolve1
 
 from builder.build import build
 from builder.errors import BrochureError
