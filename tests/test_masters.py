@@ -4,6 +4,7 @@ shrink or refuse, opener masters with part fields, and errors naming the theme f
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pdfplumber
@@ -216,3 +217,98 @@ def test_overlapping_text_boxes_are_refused_on_the_page_size_where_they_meet(
         build(DEFAULT_CONTENT, tmp_path / "a5.pdf", str(theme), page_size="A5")
     assert "the text boxes of lines" in caught.value.message and "overprint" in \
         caught.value.message and caught.value.path == theme
+
+
+ARTWORK = Path(__file__).parent / "data" / "artwork"
+
+
+def test_svg_artwork_prints_in_the_palette_and_its_frames_hold_the_slots(
+        tmp_path: Path) -> None:
+    """The cover drawn from an SVG: its colours become the theme's CMYK (no RGB operator on
+    the page), its frames (rectangles with an id) hold the title and date, and the art and
+    frames scale together on A5."""
+    import pikepdf
+
+    theme = load_theme(ARTWORK / "svg-cover.yaml")
+    primary = tuple(round(v / 100, 3) for v in theme.colors["primary"])
+    for size in ("A4", "A5"):
+        output = tmp_path / f"{size}.pdf"
+        build(DEFAULT_CONTENT, output, str(ARTWORK / "svg-cover.yaml"), page_size=size)
+        with pikepdf.open(output) as pdf:
+            stream = pdf.pages[0].Contents.read_bytes() if not isinstance(
+                pdf.pages[0].Contents, pikepdf.Array) else b"".join(
+                part.read_bytes() for part in pdf.pages[0].Contents)
+            forms = b"".join(x.read_bytes() for x in pdf.pages[0].Resources.get(
+                "/XObject", {}).values())
+        assert not re.search(rb"\srg\s|\sRG\s", stream + forms), "RGB on a print cover"
+        with pdfplumber.open(output) as opened:
+            cover = opened.pages[0]
+            left, top = trim_of(cover)
+            fills = {tuple(round(v, 3) for v in (p.get("non_stroking_color") or ()))
+                     for p in cover.objects.get("curve", []) + cover.rects}
+            found = words(cover)
+        assert primary in fills, fills
+        sized = theme.with_page_size(size)  # the art covers the bleed box, centred
+        bleed, art = sized.print.bleed, 210 * 72 / 25.4
+        scale = max((sized.page_width + 2 * bleed) / art,
+                    (sized.page_height + 2 * bleed) / (297 * 72 / 25.4))
+        frame_left = -bleed + (sized.page_width + 2 * bleed - art * scale) / 2 \
+            + 20 * 72 / 25.4 * scale  # the title frame: x = 20 of the SVG's 210
+        title = [v for t, v in found.items() if t and t in META.title.replace(" ", "")]
+        assert title, found.keys()
+        assert all(abs(v["x0"] - left - frame_left) < 1.5 for v in title), (size, title)
+        date = found[f"{META.issuer}{META.date}"] if f"{META.issuer}{META.date}" in found \
+            else next(v for t, v in found.items() if META.date in t)
+        assert date["top"] - top > 0.85 * (float(cover.height) - 2 * top)  # the foot frame
+
+
+@pytest.mark.parametrize(("svg", "colors", "box", "message"), [
+    ('<rect width="10" height="10" fill="#123456"/>', '{"#c8102e": primary}', "[0, 0, 10, 10]",
+     "1 colour(s) with no palette entry: #123456"),
+    ('<text x="5" y="5" fill="#c8102e">标题</text>', '{"#c8102e": primary}', "[0, 0, 10, 10]",
+     "the SVG has text"),
+    ('<rect width="10" height="10" fill="#c8102e"/>', '{"#c8102e": primary}', '"#title"',
+     "no rectangle with id 'title'"),
+    ('<rect width="10" height="10" fill="#c8102e"/>', '{"#c8102e": gold}', "[0, 0, 10, 10]",
+     "unknown colour 'gold'"),
+    ('<rect width="10" height="10" fill="#c8102e"/>', '{"red": primary}', "[0, 0, 10, 10]",
+     "is not a colour of the form #rrggbb"),
+])
+def test_svg_errors_name_the_theme_line(tmp_path: Path, svg: str, colors: str, box: str,
+                                        message: str) -> None:
+    (tmp_path / "art.svg").write_text(
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" '
+        f'viewBox="0 0 100 100">{svg}</svg>', encoding="utf-8")
+    theme = tmp_path / "art.yaml"
+    theme.write_text("name: art\nextends: default\nmasters:\n  cover:\n    svg:\n"
+                     f"      file: art.svg\n      colors: {colors}\n    slots:\n"
+                     f'      - {{text: "{{meta.title}}", style: cover_title, box: {box}}}\n',
+                     encoding="utf-8")
+    with pytest.raises(BrochureError) as caught:
+        load_theme(theme)
+    assert caught.value.path == theme and caught.value.line is not None
+    assert message in str(caught.value) and caught.value.hint, str(caught.value)
+
+
+def test_hostile_svg_files_are_refused_quickly(tmp_path: Path) -> None:
+    """Entity bombs, outside files and things that are not SVG: errors, never a hang."""
+    import time
+
+    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY l0 "lol">{lol}]>'
+            '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+            '<text x="1" y="1">&l9;</text></svg>')
+    cases = {"bomb.svg": bomb, "notsvg.svg": "<html><body/></html>", "broken.svg": "<svg",
+             "../outside.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"}
+    folder = tmp_path / "theme"
+    folder.mkdir()
+    for name, text in cases.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        theme = folder / "art.yaml"
+        theme.write_text(f"name: art\nextends: default\nmasters:\n  cover:\n    svg:\n"
+                         f"      file: {name}\n      colors: {{}}\n", encoding="utf-8")
+        started = time.monotonic()
+        with pytest.raises(BrochureError) as caught:
+            load_theme(theme)
+        assert time.monotonic() - started < 5, name
+        assert caught.value.path == theme and caught.value.hint, (name, str(caught.value))

@@ -144,7 +144,11 @@ def _masters() -> dict[str, Any]:
             "required": ["text", "style", "box"],
             "properties": {"text": {"type": "string", "description": "fields: " + ", ".join(
                                "{" + f + "}" for f in masters.page_fields("opener"))},
-                           "style": {"type": "string"}, "box": places(4), "in": origin,
+                           "style": {"type": "string"},
+                           "box": {"oneOf": [places(4), {
+                               "type": "string", "pattern": "^#",
+                               "description": "the id of a rectangle of the master's SVG"}]},
+                           "in": origin,
                            "align": {"enum": list(masters.ALIGNS)},
                            "valign": {"enum": list(masters.VALIGNS)},
                            "color": {"type": "string"},
@@ -153,6 +157,16 @@ def _masters() -> dict[str, Any]:
                                                   "lines": {"type": "integer"}}}}}
     master = {"type": "object", "additionalProperties": False,
               "properties": {"background": {"type": "string"},
+                             "svg": {"type": "object", "additionalProperties": False,
+                                     "required": ["file", "colors"],
+                                     "description": "SVG artwork scaled to cover its box "
+                                                    "(default: the bleed)",
+                                     "properties": {
+                                         "file": {"type": "string", "pattern": "\\.svg$"},
+                                         "box": places(4), "in": origin,
+                                         "colors": {"type": "object",
+                                                    "additionalProperties": {"type": "string"},
+                                                    "description": "#rrggbb: palette name"}}},
                              "art": {"type": "array", "items": art},
                              "slots": {"type": "array", "items": slot}}}
     return {"type": "object", "additionalProperties": False,

@@ -31,6 +31,7 @@ defer_uri_pattern()
 
 from reportlab.graphics import renderPDF  # noqa: E402
 from reportlab.graphics.shapes import Drawing, Line, Rect, String  # noqa: E402
+from reportlab.graphics.shapes import Image as GraphicsImage  # noqa: E402
 from reportlab.platypus import (  # noqa: E402  (after the deferral, on purpose)
     BalancedColumns,
     BaseDocTemplate,
@@ -49,6 +50,7 @@ from reportlab.platypus import (  # noqa: E402  (after the deferral, on purpose)
 from reportlab.platypus.doctemplate import LayoutError  # noqa: E402
 
 __all__ = ["BalancedColumns", "BaseDocTemplate",
-           "CondPageBreak", "Drawing", "Flowable", "Frame", "KeepInFrame", "KeepTogether",
+           "CondPageBreak", "Drawing", "Flowable", "Frame", "GraphicsImage", "KeepInFrame",
+           "KeepTogether",
            "LayoutError", "Line", "NextPageTemplate", "PageBreak", "PageTemplate", "Rect",
            "Spacer", "String", "Table", "TableStyle", "renderPDF"]

@@ -9,8 +9,11 @@ from typing import Protocol
 
 from reportlab.pdfgen.canvas import Canvas
 
+from builder.engine.platypus import renderPDF
+from builder.engine.private import set_initial_colors
 from builder.errors import BrochureError
-from builder.source.masters import FIELD, Art, Length, Master, Place, Slot
+from builder.source.artwork import Artwork, read_artwork
+from builder.source.masters import FIELD, Art, Length, Master, Place, Slot, Svg
 from builder.source.model import Document, Part
 from builder.source.theme import MM, Theme
 from builder.typeset.record import Source
@@ -89,6 +92,8 @@ class MasterPage:
         with self.art.clipped(canv):
             if master.background is not None:
                 self.art.background(canv, master.background)
+            if master.svg is not None:
+                self.draw_svg(canv, master.svg)
             for item in master.art:
                 self.draw_art(canv, item)
         printed = [slot for slot in master.slots
@@ -100,7 +105,7 @@ class MasterPage:
     def ensure_apart(self, master: Master, slots: list[Slot]) -> None:
         """Refuse two text boxes that overlap on this page size: their texts would be set
         one over the other."""
-        boxes = [(slot, self.box(slot.place)) for slot in slots]
+        boxes = [(slot, self.frame_box(master, slot)) for slot in slots]
         for index, (first, a) in enumerate(boxes):
             for second, b in boxes[index + 1:]:
                 width = min(a[2], b[2]) - max(a[0], b[0])
@@ -130,6 +135,38 @@ class MasterPage:
                     path=master.file or None, line=master.line or None,
                     hint=f"add a slot showing {{{field}}} to masters.{master.page}, or remove "
                          f"'{name}' from the content")
+
+    def svg_placement(self, svg: Svg) -> tuple[float, float, float, Artwork]:
+        """Where the artwork goes: its lower left corner and its scale, covering its box
+        (centred, the overflow clipped at the bleed), and the artwork."""
+        _, artwork = read_artwork(svg.path)
+        x0, y0, x1, y1 = self.box(svg.place)
+        scale = max((x1 - x0) / artwork.width, (y1 - y0) / artwork.height)
+        return (x0 + (x1 - x0 - artwork.width * scale) / 2,
+                y0 + (y1 - y0 - artwork.height * scale) / 2, scale, artwork)
+
+    def draw_svg(self, canv: Canvas, svg: Svg) -> None:
+        """The artwork in the palette's colours (device CMYK in print)."""
+        drawing, _ = read_artwork(svg.path)
+        x, y, scale, artwork = self.svg_placement(svg)
+        for shape, attribute, color in artwork.painted:
+            setattr(shape, attribute, self.theme.color(svg.colors[color]))
+        ink = self.theme.color("ink")
+        set_initial_colors(drawing, fill=ink, stroke=ink)
+        canv.saveState()
+        canv.translate(x, y)
+        canv.scale(scale, scale)
+        renderPDF.draw(drawing, canv, 0, 0)
+        canv.restoreState()
+
+    def frame_box(self, master: Master, slot: Slot) -> Box:
+        """A slot's box: its place, or the SVG rectangle it names, where the SVG lies."""
+        if slot.frame is None or master.svg is None:
+            return self.box(slot.place)
+        x, y, scale, artwork = self.svg_placement(master.svg)
+        fx, fy, fw, fh = artwork.frames[slot.frame]
+        left, top = x + fx * scale, y + (artwork.height - fy) * scale
+        return (left, top - fh * scale, left + fw * scale, top)
 
     def draw_art(self, canv: Canvas, item: Art) -> None:
         color = self.theme.color(item.color)
@@ -205,7 +242,7 @@ class MasterPage:
         text, sources = self.fill(slot, part, canv.getPageNumber(), pages)
         if not text:
             return
-        x0, y0, x1, y1 = self.box(slot.place)
+        x0, y0, x1, y1 = self.frame_box(master, slot)
         width, room = x1 - x0, y1 - y0
         size = self.theme.style(slot.style).size
         scale = 1.0

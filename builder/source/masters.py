@@ -15,6 +15,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
@@ -30,6 +31,7 @@ META_FIELDS = ("title", "subtitle", "kicker", "issuer", "date", "lead")
 PART_FIELDS = ("title", "headline", "tag", "number")
 PAGE_FIELDS = ("page", "pages")
 FIELD = re.compile(r"\{([^{}]*)\}")
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LENGTH = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(mm|pt|%)?\s*$")
 MAX_ITEMS = 64
 """Art items and slots of one master."""
@@ -84,10 +86,23 @@ class Slot:
     lines: int | None = None
     """The most lines it may take; None: as many as the box holds."""
     line: int = 0
+    frame: str | None = None
+    """The id of the SVG rectangle that is its box (`box: "#title"`), instead of `place`."""
 
     @property
     def fields(self) -> list[str]:
         return FIELD.findall(self.text)
+
+
+@dataclass(frozen=True)
+class Svg:
+    """SVG artwork drawn over the background (builder/source/artwork.py), scaled to cover
+    its box; `colors` maps each of its colours (#rrggbb) to a palette name."""
+
+    path: Path
+    place: Place
+    colors: dict[str, str]
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,7 @@ class Master:
     background: str | None
     art: tuple[Art, ...]
     slots: tuple[Slot, ...]
+    svg: Svg | None = None
     file: str = ""
     """The theme file the master is written in (for errors found when it is drawn)."""
     line: int = 0
@@ -106,7 +122,8 @@ ART_KEYS = {"rect": False, "line": False, "circle": False, "rings": False, "poly
 SLOT_KEYS = {"text": True, "style": True, "box": True, "in": False, "align": False,
              "valign": False, "color": False, "fit": False}
 FIT_KEYS = {"shrink": False, "lines": False}
-MASTER_KEYS = {"background": False, "art": False, "slots": False}
+MASTER_KEYS = {"background": False, "svg": False, "art": False, "slots": False}
+SVG_KEYS = {"file": True, "box": False, "in": False, "colors": True}
 ARITY = {"rect": 4, "line": 4, "circle": 3, "rings": 2}
 
 
@@ -129,10 +146,53 @@ class _Context:
     def master(self, page: str, node: yaml.Node) -> Master:
         entries = self.reader.mapping(node, f"'masters.{page}'", MASTER_KEYS)
         background = self.color(entries["background"]) if "background" in entries else None
+        svg, frames = self.svg(entries["svg"]) if "svg" in entries else (None, {})
         art = tuple(self.art(item) for item in self.items(entries, "art"))
-        slots = tuple(self.slot(page, item) for item in self.items(entries, "slots"))
-        return Master(page, background, art, slots, node.start_mark.name,
+        slots = tuple(self.slot(page, item, frames) for item in self.items(entries, "slots"))
+        return Master(page, background, art, slots, svg, node.start_mark.name,
                       node.start_mark.line + 1)
+
+    def svg(self, node: yaml.Node) -> tuple[Svg, dict[str, object]]:
+        """`svg: {file, colors, box, in}`: the file beside the theme, every colour of it
+        mapped to the palette; and its frames (rectangles with an id)."""
+        from builder.errors import BrochureError
+        from builder.files import inside
+        from builder.source.artwork import read_artwork
+
+        entries = self.reader.mapping(node, "'svg'", SVG_KEYS)
+        written = self.reader.text(entries["file"], "'svg.file'")
+        folder = Path(node.start_mark.name).resolve().parent
+        path = (folder / written).resolve()
+        if not written.lower().endswith(".svg") or not inside(path, [folder]):
+            raise self.reader.fail(entries["file"], f"'{written}' is not an .svg file in the "
+                                   "theme's folder", hint="put the SVG next to the theme file "
+                                   "(or in a folder under it) and name it relative to it")
+        try:
+            _, artwork = read_artwork(path)
+        except BrochureError as error:
+            raise self.reader.fail(entries["file"], f"{path.name}: {error.message}",
+                                   hint=error.hint) from None
+        mapping = entries["colors"]
+        if not isinstance(mapping, yaml.MappingNode):
+            raise self.reader.fail(mapping, "'svg.colors' maps each colour of the SVG to a "
+                                   "palette name", hint='e.g. colors: {"#c8102e": primary}')
+        colors: dict[str, str] = {}
+        for key, value in mapping.value:
+            written_color = str(key.value).strip()
+            if not HEX_COLOR.match(written_color):
+                raise self.reader.fail(key, f"'{written_color}' is not a colour of the form "
+                                       "#rrggbb", hint='quote it: "#c8102e"')
+            colors[written_color.lower()] = self.color(value)
+        missing = sorted(artwork.colors - set(colors))
+        if missing:
+            raise self.reader.fail(mapping, f"{path.name} uses {len(missing)} colour(s) with "
+                                   f"no palette entry: {', '.join(missing)}",
+                                   hint="map each to a palette name under svg.colors, e.g. "
+                                        f'"{missing[0]}": primary (print stays CMYK)')
+        place = self.place(entries, "box", 4) if "box" in entries else Place(
+            self.choice(entries, "in", ORIGINS) or "bleed",
+            (Length(0, "mm"), Length(0, "mm"), Length(100, "%"), Length(100, "%")))
+        return Svg(path, place, colors, node.start_mark.line + 1), dict(artwork.frames)
 
     def items(self, entries: dict[str, yaml.Node], key: str) -> list[yaml.Node]:
         if key not in entries:
@@ -173,7 +233,7 @@ class _Context:
         return Art(kind, place, self.color(entries["color"]), stroke, step, count,
                    node.start_mark.line + 1)
 
-    def slot(self, page: str, node: yaml.Node) -> Slot:
+    def slot(self, page: str, node: yaml.Node, frames: dict[str, object]) -> Slot:
         entries = self.reader.mapping(node, "a slot", SLOT_KEYS)
         text = self.reader.text(entries["text"], "a slot's 'text'")
         for field in FIELD.findall(text):
@@ -191,9 +251,21 @@ class _Context:
                 shrink = self.number(fit["shrink"], "'fit.shrink'", 4, 200)
             if "lines" in fit:
                 lines = int(self.number(fit["lines"], "'fit.lines'", 1, 50))
-        return Slot(text, style, self.place(entries, "box", 4), align, valign,
+        frame = None
+        box = entries["box"]
+        if isinstance(box, yaml.ScalarNode) and str(box.value).startswith("#"):
+            frame = str(box.value)[1:]
+            if frame not in frames:
+                raise self.reader.fail(box, f"the master's SVG has no rectangle with id "
+                                       f"'{frame}'", hint="frames in the SVG: " + (
+                                           ", ".join(f"#{f}" for f in frames) or "none (give a "
+                                           "rectangle an id in Inkscape's XML editor)"))
+            place = Place("trim", ())
+        else:
+            place = self.place(entries, "box", 4)
+        return Slot(text, style, place, align, valign,
                     self.color(entries["color"]) if "color" in entries else None,
-                    shrink, lines, node.start_mark.line + 1)
+                    shrink, lines, node.start_mark.line + 1, frame)
 
     def field(self, page: str, field: str, node: yaml.Node) -> None:
         """A template field must exist on this kind of page (part fields on openers only)."""
