@@ -15,6 +15,7 @@ from pdfminer.pdftypes import resolve1
 
 from builder.build import build
 from builder.errors import BrochureError
+from builder.inspect.preflight import preflight
 from builder.source.content import load_document
 from builder.source.theme import load_theme, theme_path
 
@@ -241,6 +242,8 @@ def test_svg_artwork_prints_in_the_palette_and_its_frames_hold_the_slots(
             forms = b"".join(x.read_bytes() for x in pdf.pages[0].Resources.get(
                 "/XObject", {}).values())
         assert not re.search(rb"\srg\s|\sRG\s", stream + forms), "RGB on a print cover"
+        report = preflight(output)  # no ReportLab default font (Helvetica) comes along
+        assert not report.errors, [f.message for f in report.errors][:3]
         with pdfplumber.open(output) as opened:
             cover = opened.pages[0]
             left, top = trim_of(cover)

@@ -153,6 +153,8 @@ class MasterPage:
             setattr(shape, attribute, self.theme.color(svg.colors[color]))
         ink = self.theme.color("ink")
         set_initial_colors(drawing, fill=ink, stroke=ink)
+        body = self.type.text_style("body")  # not ReportLab's Helvetica, which no print
+        drawing.initialFontName, drawing.initialFontSize = body.font, body.size  # file embeds
         canv.saveState()
         canv.translate(x, y)
         canv.scale(scale, scale)
