@@ -257,7 +257,7 @@ def test_checks_in_the_content_name_the_line(tmp_path: Path) -> None:
     ({"columns": ["指标", "指标"], "rows": [["a", "1"]]}, "- 指标\n    rows",
      "two columns are headed"),
     ({"rows": [["a", "1"]]}, "table:", "needs 'columns'"),
-    ({"columns": ["指标"], "rows": "../x.xlsx"}, "../x.xlsx", "outside the content's folder"),
+    ({"columns": ["指标"], "rows": "../x.xlsx"}, "../x.xlsx", "leaves the content's folder"),
     ({"columns": ["指标"], "rows": "data/x.txt"}, "data/x.txt", "is not a spreadsheet"),
     ({"columns": ["指标", {"header": "数值", "unit": "亿元"}], "rows": [["a", "1"]]}, "亿元",
      "a text column has no unit"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 from builder.errors import BrochureError
 from builder.files import read_input
 
-HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 SVG_HINT = "export it from Inkscape or Illustrator as plain SVG, text converted to paths"
 
 

@@ -227,8 +227,7 @@ def _theme(reader: NodeReader, node: yaml.Node) -> str:
         raise reader.fail(node, f"'{value}' is not a theme name",
                           hint="use a name such as 'default', or a .yaml file next to the"
                                " content")
-    folder = reader.path.resolve().parent
-    path = _inside(reader, node, folder / value, folder, "theme") if is_path \
+    path = reader.inside(node, value, "theme", "theme.yaml") if is_path \
         else theme_path(value)
     if not os.path.isfile(path):
         raise reader.fail(node, f"theme '{value}' not found ({path})",
@@ -239,14 +238,8 @@ def _theme(reader: NodeReader, node: yaml.Node) -> str:
 
 def _part(reader: NodeReader, node: yaml.Node) -> Part:
     entries = reader.mapping(node, "a part", PART_KEYS)
-    layout = reader.optional_text(entries, "layout", "part") or "plain"
-    if layout not in LAYOUTS:
-        raise reader.fail(entries["layout"], f"unknown layout '{layout}'",
-                          hint=f"use one of: {', '.join(LAYOUTS)}")
-    opener = reader.optional_text(entries, "opener", "part")
-    if opener is not None and opener not in OPENERS:
-        raise reader.fail(entries["opener"], f"unknown opener '{opener}'",
-                          hint=f"use one of: {', '.join(OPENERS)}")
+    layout = reader.optional_choice(entries, "layout", "part", LAYOUTS) or "plain"
+    opener = reader.optional_choice(entries, "opener", "part", OPENERS)
     blocks = tuple(_block(reader, b) for b in reader.sequence(entries["blocks"], "'blocks'"))
     return Part(title=reader.text(entries["title"], "part 'title'"), blocks=blocks,
                 layout=layout,  # type: ignore[arg-type]
@@ -286,20 +279,15 @@ def _block(reader: NodeReader, node: yaml.Node) -> Block:
         return Quote(main, source=reader.optional_text(entries, "source", "quote"), line=line,
                      where=where)
     if kind == "figure":
-        width = reader.optional_text(entries, "width", "figure") or "full"
-        if width not in FIGURE_WIDTHS:
-            raise reader.fail(entries["width"], f"unknown figure width '{width}'",
-                              hint=f"use one of: {', '.join(FIGURE_WIDTHS)}")
+        width = reader.optional_choice(entries, "width", "figure", FIGURE_WIDTHS,
+                                       "figure width") or "full"
         return Figure(main, image=_image_path(reader, entries.get("image")), width=width,
                       line=line, where=where)
     row_nodes = reader.sequence(entries["rows"], "'rows'")
     if len(row_nodes) > MAX_ROWS:
         raise too_many_rows(reader, entries["rows"], "scorecard", len(row_nodes), MAX_ROWS)
     rows = tuple(_row(reader, r) for r in row_nodes)
-    chart = reader.optional_text(entries, "chart", "scorecard")
-    if chart is not None and chart not in CHARTS:
-        raise reader.fail(entries["chart"], f"unknown chart '{chart}'",
-                          hint=f"use one of: {', '.join(CHARTS)}")
+    chart = reader.optional_choice(entries, "chart", "scorecard", CHARTS)
     return Scorecard(main, rows=rows, note=reader.optional_text(entries, "note", "scorecard"),
                      line=line, where=where, chart=chart)
 
@@ -335,18 +323,5 @@ def _row(reader: NodeReader, node: yaml.Node) -> ScoreRow:
 def _image_path(reader: NodeReader, node: yaml.Node | None) -> Path | None:
     if node is None:
         return None
-    folder = reader.path.resolve().parent
-    return _inside(reader, node, folder / reader.text(node, "figure 'image'"), folder, "image")
-
-
-def _inside(reader: NodeReader, node: yaml.Node, path: Path, folder: Path, what: str) -> Path:
-    """`path` with symbolic links resolved, refused unless it lies inside `folder`."""
-    try:
-        resolved = path.resolve()
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise reader.fail(node, f"unusable {what} path ({exc})",
-                          hint="write a plain relative path such as images/photo.jpg") from None
-    if not resolved.is_relative_to(folder):
-        raise reader.fail(node, f"{what} path leaves the content's folder",
-                          hint=f"put the {what} next to the content file or in a subfolder")
-    return resolved
+    return reader.inside(node, reader.text(node, "figure 'image'"), "image",
+                         "images/photo.jpg")

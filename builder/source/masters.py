@@ -323,13 +323,7 @@ class _Context:
 
     def choice(self, entries: dict[str, yaml.Node], key: str,
                choices: tuple[str, ...]) -> str | None:
-        if key not in entries:
-            return None
-        value = self.reader.text(entries[key], f"'{key}'")
-        if value not in choices:
-            raise self.reader.fail(entries[key], f"unknown {key} '{value}'",
-                                   hint=f"use one of: {', '.join(choices)}")
-        return value
+        return self.reader.optional_choice(entries, key, "a master's", choices)
 
 
 def page_fields(page: str, labels: tuple[str, ...] = ()) -> list[str]:

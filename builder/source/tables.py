@@ -80,14 +80,9 @@ def _column(reader: NodeReader, node: yaml.Node, keys: dict[str, bool]) -> Colum
         return Column(reader.text(node, "column header"), line=line,
                       where={"header": reader.span(node)})
     entries = reader.mapping(node, "a column", keys)
-    kind = reader.optional_text(entries, "kind", "column") or "text"
-    if kind not in COLUMN_KINDS:
-        raise reader.fail(entries["kind"], f"unknown column kind '{kind}'",
-                          hint=f"use one of: {', '.join(COLUMN_KINDS)}")
-    align = reader.optional_text(entries, "align", "column")
-    if align is not None and align not in ALIGNS:
-        raise reader.fail(entries["align"], f"unknown alignment '{align}'",
-                          hint=f"use one of: {', '.join(ALIGNS)}")
+    kind = reader.optional_choice(entries, "kind", "column", COLUMN_KINDS,
+                                  "column kind") or "text"
+    align = reader.optional_choice(entries, "align", "column", ALIGNS, "alignment")
     width = None
     if "width" in entries:
         width = _share(reader.text(entries["width"], "column 'width'"))
@@ -159,17 +154,7 @@ def _data_path(reader: NodeReader, node: yaml.Node) -> Path:
         raise reader.fail(node, f"'{written}' is not a spreadsheet the rows can be read "
                           "from", hint="write the rows as a list, or name a .xlsx or .csv "
                           "file next to the content, e.g. rows: data/成绩单.xlsx")
-    folder = reader.path.resolve().parent
-    try:
-        path = (folder / written).resolve()
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise reader.fail(node, f"unusable rows path ({exc})",
-                          hint="write a plain relative path such as data/成绩单.xlsx") from None
-    if not path.is_relative_to(folder):
-        raise reader.fail(node, "the rows' file lies outside the content's folder",
-                          hint="put the spreadsheet next to the content file or in a "
-                               "subfolder such as data/")
-    return path
+    return reader.inside(node, written, "rows' file", "data/成绩单.xlsx")
 
 
 def _sheet_rows(reader: NodeReader, entries: dict[str, yaml.Node], path: Path,
@@ -239,10 +224,8 @@ def _chart(reader: NodeReader, node: yaml.Node, columns: tuple[Column, ...],
         entries: dict[str, yaml.Node] = {"type": node}
     else:
         entries = reader.mapping(node, "a chart", keys)
-    kind = reader.text(entries["type"], "chart 'type'")
-    if kind not in CHART_KINDS:
-        raise reader.fail(entries["type"], f"unknown chart '{kind}'",
-                          hint=f"use one of: {', '.join(CHART_KINDS)}")
+    kind = reader.optional_choice(entries, "type", "chart", CHART_KINDS, "chart")
+    assert kind is not None  # 'type' is required
     headers = [c.header for c in columns]
     numeric = [c.header for c in columns if c.kind in NUMBER_KINDS]
     if "value" in entries:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import io
+from collections.abc import Collection
 from pathlib import Path
 
 import yaml
@@ -169,6 +170,30 @@ class NodeReader:
             raise self.fail(node, f"{what} must be true or false",
                             hint="write true or false without quotes")
         return node.value.lower() in ("true", "yes", "on")
+
+    def inside(self, node: yaml.Node, written: str, what: str, example: str) -> Path:
+        """The path `written` (relative to the file being read), symbolic links resolved;
+        refused unless it lies inside that file's folder."""
+        folder = self.path.resolve().parent
+        try:
+            resolved = (folder / written).resolve()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise self.fail(node, f"unusable {what} path ({exc})",
+                            hint=f"write a plain relative path such as {example}") from None
+        if not resolved.is_relative_to(folder):
+            raise self.fail(node, f"{what} path leaves the content's folder",
+                            hint=f"put the {what} next to the content file or in a subfolder")
+        return resolved
+
+    def optional_choice(self, entries: dict[str, yaml.Node], key: str, what: str,
+                        choices: Collection[str], name: str | None = None) -> str | None:
+        """The text under `key`, if given, which must be one of `choices` (else an error:
+        unknown `name` (default: the key), with the choices in the hint)."""
+        value = self.optional_text(entries, key, what)
+        if value is not None and value not in choices:
+            raise self.fail(entries[key], f"unknown {name or key} '{value}'",
+                            hint=f"use one of: {', '.join(choices)}")
+        return value
 
     def optional_text(self, entries: dict[str, yaml.Node], key: str, what: str) -> str | None:
         return self.text(entries[key], f"{what} '{key}'") if key in entries else None
