@@ -186,6 +186,7 @@ def _masters() -> dict[str, Any]:
                             "in": origin, "valign": {"enum": list(masters.VALIGNS)},
                             "rise": length, "name": {"type": "string"},
                             "below": {"type": "string"}}}
+    master: dict[str, Any]
     master = {"type": "object", "additionalProperties": False,
               "properties": {"background": {"type": "string"},
                              "svg": {"type": "object", "additionalProperties": False,
