@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -139,6 +140,13 @@ def text_width(text: str, font: str, size: float) -> float:
     if width is None:
         width = widths[text] = stringWidth(text, font, size)
     return width
+
+
+def _is_letter(atom: Atom) -> bool:
+    """An atom that counts as a character of a line (not a mark, a space or a lone
+    symbol such as & that reads as punctuation): a 孤字 is one of these alone."""
+    return atom.kind not in ("mark", "space") and not all(
+        unicodedata.category(char).startswith("P") for char in atom.text)
 
 
 def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
@@ -289,10 +297,16 @@ class Composer:
             natural=[*accumulate((g.natural for g in gaps), initial=0.0)],
             shrink=[*accumulate((g.shrink_latin + g.shrink_mark for g in gaps), initial=0.0)],
             slots=[*accumulate((g.weight for g in gaps), initial=0.0)],
-            letters=[*accumulate((a.kind not in ("mark", "space") for a in atoms), initial=0)])
+            letters=[*accumulate((_is_letter(a) for a in atoms), initial=0)])
+
+    def ink_end(self, start: int, end: int) -> int:
+        """The end of a line's ink: a space that ends the line is not set (its width would
+        leave the justified line short by a quarter em)."""
+        return end - 1 if end - 1 > start and self.atoms[end - 1].kind == "space" else end
 
     def measure(self, start: int, end: int) -> tuple[float, float, float]:
         """Natural width, shrink and stretch shares of atoms[start:end]."""
+        end = self.ink_end(start, end)
         s, last = self.sums, end - 1
         natural = s.width[end] - s.width[start] + s.natural[last] - s.natural[start]
         shrink = s.shrink[last] - s.shrink[start]
@@ -330,7 +344,8 @@ class Composer:
         previous = [-1] * (count + 1)     # ... and where that line starts
         starts, start_begins = [0], [begins[0]]
         for end in allowed:
-            reach = s.width[end] + s.natural[end - 1]
+            ink = end - 1 if atoms[end - 1].kind == "space" else end
+            reach = s.width[ink] + s.natural[ink - 1]
             # starts whose line is at most 2 em too long and, unless last, at most
             # LOOSEST em too short: the only ones worth costing
             low = bisect_left(start_begins, reach - width - 2 * em - (first_width - width))
@@ -359,14 +374,15 @@ class Composer:
         `line_cost` inlined (the hot loop of every paragraph), with the same arithmetic; a
         start already costing as much as the best found is skipped (line costs are >= 0)."""
         last, em, s = end == len(self.atoms), self.em, self.sums
-        width_end, natural_last = s.width[end], s.natural[end - 1]
-        shrink_last, slots_last, letters_end = s.shrink[end - 1], s.slots[end - 1], s.letters[end]
-        mark_end = self.atoms[end - 1].text[-1] in BLANK_RIGHT
+        ink = end - 1 if self.atoms[end - 1].kind == "space" else end  # see ink_end
+        width_end, natural_last = s.width[ink], s.natural[ink - 1]
+        shrink_last, slots_last, letters_end = s.shrink[ink - 1], s.slots[ink - 1], s.letters[end]
+        mark_end = self.atoms[ink - 1].text[-1] in BLANK_RIGHT
         widths, naturals, shrinks, slots, letters = s.width, s.natural, s.shrink, s.slots, s.letters
         found_cost, found_start = math.inf, -1
         for start in starts:
             before = costs[start]
-            if before >= found_cost:
+            if before >= found_cost or start >= ink:
                 continue
             measure = first_width if start == 0 else width
             natural = width_end - widths[start] + natural_last - naturals[start]
@@ -398,7 +414,7 @@ class Composer:
         adjust = [g.natural for g in gaps]
         align = self.style.align
         offset = indent
-        if natural > measure and self.atoms[end - 1].text[-1] in BLANK_RIGHT:
+        if natural > measure and self.atoms[self.ink_end(start, end) - 1].text[-1] in BLANK_RIGHT:
             # the line-end mark is set half width: its empty half hangs past the measure
             # and the line is justified to the mark's ink (GB/T 15834 §5.1.10)
             natural -= COMPRESSION * self.em
