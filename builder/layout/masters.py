@@ -4,20 +4,26 @@ box, shrunk as its fit rule allows, else a clear error naming the theme file and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from reportlab.pdfgen.canvas import Canvas
 
+from builder.engine import private
 from builder.engine.platypus import renderPDF
 from builder.engine.private import set_initial_colors
 from builder.errors import BrochureError
 from builder.source.artwork import Artwork, read_artwork
-from builder.source.masters import FIELD, Art, Length, Master, Place, Slot, Svg
+from builder.source.masters import FIELD, Art, ImageArt, Length, Master, Place, Slot, Svg
 from builder.source.model import Document, Part
 from builder.source.theme import MM, Theme
 from builder.typeset.record import Source
 from builder.typeset.typesetter import Typesetter
+
+if TYPE_CHECKING:
+    from builder.pdf.images import ImageStore
 
 Box = tuple[float, float, float, float]
 """x0, y0, x1, y1 in trim coordinates (points from the trim's lower left corner)."""
@@ -30,6 +36,8 @@ class Surface(Protocol):
     document: Document
     theme: Theme
     type: Typesetter
+    images: Callable[[], ImageStore] | None
+    """The build's pictures (converted to its colour space), if it places any."""
 
     def clipped(self, canv: Canvas) -> AbstractContextManager[None]: ...
 
@@ -95,7 +103,10 @@ class MasterPage:
             if master.svg is not None:
                 self.draw_svg(canv, master.svg)
             for item in master.art:
-                self.draw_art(canv, item)
+                if isinstance(item, ImageArt):
+                    self.draw_picture(canv, master, item, part)
+                else:
+                    self.draw_art(canv, item)
         printed = [slot for slot in master.slots
                    if self.fill(slot, part, canv.getPageNumber(), pages)[0]]
         self.ensure_apart(master, printed)
@@ -202,6 +213,64 @@ class MasterPage:
                 path.lineTo(*point)
             path.close()
             canv.drawPath(path, stroke=stroke, fill=fill)
+
+    def picture_place(self, item: ImageArt, size: tuple[int, int]) -> tuple[Box, Box]:
+        """The image's box and where a picture of `size` pixels is drawn in it: covering it
+        (centred, the overflow clipped) or contained in it (centred)."""
+        box = x0, y0, x1, y1 = self.box(item.place)
+        choose = max if item.fit == "cover" else min
+        scale = choose((x1 - x0) / size[0], (y1 - y0) / size[1])
+        width, height = size[0] * scale, size[1] * scale
+        left, bottom = x0 + (x1 - x0 - width) / 2, y0 + (y1 - y0 - height) / 2
+        return box, (left, bottom, left + width, bottom + height)
+
+    def draw_picture(self, canv: Canvas, master: Master, item: ImageArt,
+                     part: Part | None) -> None:
+        """A picture in its box, through the build's image store (CMYK in print); a part
+        without a picture: the fallback colour, or nothing."""
+        from builder.source.images import picture
+
+        path = item.path if item.path is not None else part.picture if part else None
+        if path is None:
+            if item.fallback is not None:
+                x0, y0, x1, y1 = self.box(item.place)
+                canv.setFillColor(self.theme.color(item.fallback))
+                canv.rect(x0, y0, x1 - x0, y1 - y0, stroke=0, fill=1)
+            return
+        try:
+            picture(path)  # decoded once (cached), checked before the store converts it
+        except BrochureError as error:
+            raise self.picture_error(master, item, part, path, error) from None
+        store = self.image_store()
+        box, (x0, y0, x1, y1) = self.picture_place(item, store.size(path))
+        reader = store.placed(path, x1 - x0, y1 - y0)
+        canv.saveState()
+        clip = canv.beginPath()
+        clip.rect(box[0], box[1], box[2] - box[0], box[3] - box[1])
+        canv.clipPath(clip, stroke=0, fill=0)
+        private.draw_image(canv, reader, x0, y0, x1 - x0, y1 - y0, store.names)
+        canv.restoreState()
+
+    def image_store(self) -> ImageStore:
+        """The build's image store (a screen one of its own where the surface has none)."""
+        if self.art.images is None:
+            from builder.pdf.images import ImageStore
+
+            store = ImageStore("RGB", (1.0, 1.0, 1.0))
+            self.art.images = lambda: store
+        return self.art.images()
+
+    def picture_error(self, master: Master, item: ImageArt, part: Part | None, path: Path,
+                      error: BrochureError) -> BrochureError:
+        """A picture that cannot be printed, named where it is written: the content's part
+        (`picture:`) or the theme's image."""
+        if item.path is None and part is not None:
+            span = part.where.get("picture")
+            return BrochureError(f"the picture of part 「{part.title[:20]}」: {path.name}: "
+                                 f"{error.message}", path=self.art.document.source,
+                                 line=span.line if span else part.line, hint=error.hint)
+        return BrochureError(f"masters.{master.page}: image {path.name}: {error.message}",
+                             path=master.file or None, line=item.line, hint=error.hint)
 
     def fill(self, slot: Slot, part: Part | None, page: int,
              pages: int | None) -> tuple[str, tuple[Source, ...]]:

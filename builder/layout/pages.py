@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from reportlab.pdfgen.canvas import Canvas
 
@@ -22,6 +23,9 @@ from builder.source.theme import MM, Theme
 from builder.typeset.compose import BASELINE_DROP
 from builder.typeset.record import Source
 from builder.typeset.typesetter import Fonts, Typesetter, line_extent
+
+if TYPE_CHECKING:
+    from builder.pdf.images import ImageStore
 
 Sector = tuple[float, float, float, float]
 """Part of an annulus: from and to angle (degrees counterclockwise from east, from < to),
@@ -138,8 +142,11 @@ class PageArt:
     """Full-page designs: cover, section openers, back cover; the band opener."""
 
     def __init__(self, document: Document, theme: Theme, fonts: Fonts,
-                 typesetter: Typesetter) -> None:
+                 typesetter: Typesetter,
+                 images: Callable[[], ImageStore] | None = None) -> None:
         self.document, self.theme, self.fonts, self.type = document, theme, fonts, typesetter
+        self.images = images
+        """The build's pictures, for masters that place some (builder/layout/masters.py)."""
         self.scale = theme.page_width / (210 * MM)
         """Decoration drawn for A4 shrinks or grows with the page width."""
         self.clearance = theme.spacing.block / 2

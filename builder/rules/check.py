@@ -319,6 +319,13 @@ def _images(document: Document) -> Iterator[Finding]:
             except BrochureError as error:
                 yield finding_at(where, 0, "unreadable-image", "error",
                                     f"{name}: {error.message}", error.hint or HINT)
+        if part.picture is not None:  # a section's picture: no placeholder stands in for it
+            where = text_at(part, "picture", str(part.picture), "part picture")
+            try:
+                picture(part.picture)
+            except BrochureError as error:
+                yield finding_at(where, 0, "unreadable-image", "error",
+                                 f"{part.picture.name}: {error.message}", error.hint or HINT)
 
 
 def _tags(document: Document, theme: Theme | None) -> Iterator[Finding]:

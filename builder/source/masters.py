@@ -1,7 +1,7 @@
 """Load stage: page masters, a theme's designed pages as data (issue 15).
 
 A master (`masters.cover`, `masters.back_cover`, `masters.opener`) is a background colour,
-art (rectangles, lines, circles, ring sets, polygons) in palette colours, and text slots
+art (rectangles, lines, circles, ring sets, polygons; pictures) in palette colours, and text slots
 bound to content fields (`{meta.title}`, `{part.number}`, …), each with a style, a box and a
 fit rule. Places are lengths from an edge of the trim (default), the margins or the bleed:
 `12mm`, `6pt`, `30%` (of that box's width or height) or a plain number (mm); x from the left,
@@ -71,6 +71,20 @@ class Art:
 
 
 @dataclass(frozen=True)
+class ImageArt:
+    """A picture in a box: a file beside the theme (`path`), or the part's own picture
+    (`path` None: `{part.picture}`, on openers only), covering its box (centred, clipped to
+    it) or contained in it; `fallback`: the colour filling the box when the part has no
+    picture (None: nothing is drawn)."""
+
+    path: Path | None
+    place: Place
+    fit: str = "cover"
+    fallback: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Slot:
     """A text bound to content fields, set in a box."""
 
@@ -109,7 +123,7 @@ class Svg:
 class Master:
     page: str
     background: str | None
-    art: tuple[Art, ...]
+    art: tuple[Art | ImageArt, ...]
     slots: tuple[Slot, ...]
     svg: Svg | None = None
     file: str = ""
@@ -124,6 +138,10 @@ SLOT_KEYS = {"text": True, "style": True, "box": True, "in": False, "align": Fal
 FIT_KEYS = {"shrink": False, "lines": False}
 MASTER_KEYS = {"background": False, "svg": False, "art": False, "slots": False}
 SVG_KEYS = {"file": True, "box": False, "in": False, "colors": True}
+IMAGE_KEYS = {"image": True, "box": True, "in": False, "fit": False, "fallback": False}
+IMAGE_FITS = ("cover", "contain")
+PART_PICTURE = "{part.picture}"
+"""The one field an image may name: the part's picture (content `picture:`), on openers."""
 ARITY = {"rect": 4, "line": 4, "circle": 3, "rings": 2}
 
 
@@ -147,7 +165,8 @@ class _Context:
         entries = self.reader.mapping(node, f"'masters.{page}'", MASTER_KEYS)
         background = self.color(entries["background"]) if "background" in entries else None
         svg, frames = self.svg(entries["svg"]) if "svg" in entries else (None, {})
-        art = tuple(self.art(item) for item in self.items(entries, "art"))
+        art = tuple(self.image(page, item) if _is_image(item) else self.art(item)
+                    for item in self.items(entries, "art"))
         slots = tuple(self.slot(page, item, frames) for item in self.items(entries, "slots"))
         return Master(page, background, art, slots, svg, node.start_mark.name,
                       node.start_mark.line + 1)
@@ -232,6 +251,51 @@ class _Context:
             count = int(self.number(entries["count"], "'count'", 1, 100))
         return Art(kind, place, self.color(entries["color"]), stroke, step, count,
                    node.start_mark.line + 1)
+
+    def image(self, page: str, node: yaml.Node) -> ImageArt:
+        """`{image, box, in, fit, fallback}`: a picture file beside the theme (checked and
+        decoded now, so a bad one is named with its line) or `{part.picture}` on openers."""
+        entries = self.reader.mapping(node, "an image", IMAGE_KEYS)
+        written = self.reader.text(entries["image"], "'image'")
+        place = self.place(entries, "box", 4)
+        fit = self.reader.optional_choice(entries, "fit", "an image's", IMAGE_FITS) or "cover"
+        fallback = self.color(entries["fallback"]) if "fallback" in entries else None
+        line = node.start_mark.line + 1
+        if written == PART_PICTURE:
+            if page != "opener":
+                raise self.reader.fail(entries["image"], f"{PART_PICTURE} exists on openers "
+                                       f"only, not on {PAGES[page]}", hint="name a picture "
+                                       "file beside the theme, e.g. image: photos/cover.jpg")
+            return ImageArt(None, place, fit, fallback, line)
+        if FIELD.search(written):
+            raise self.reader.fail(entries["image"], f"an image names a file or "
+                                   f"{PART_PICTURE}, not '{written}'",
+                                   hint=f"write image: {PART_PICTURE} (openers) or a file "
+                                        "such as photos/cover.jpg")
+        if fallback is not None:
+            raise self.reader.fail(entries["fallback"], "'fallback' is for "
+                                   f"{PART_PICTURE} (a part without a picture)",
+                                   hint="remove it: a picture file is always there")
+        return ImageArt(self.picture_file(entries["image"], written), place, fit, None, line)
+
+    def picture_file(self, node: yaml.Node, written: str) -> Path:
+        """A picture beside the theme, read and decoded as a content picture is."""
+        from builder.errors import BrochureError
+        from builder.files import inside
+        from builder.source.images import picture
+
+        folder = Path(node.start_mark.name).resolve().parent
+        path = (folder / written).resolve()
+        if not inside(path, [folder]):
+            raise self.reader.fail(node, f"'{written}' is not a file in the theme's folder",
+                                   hint="put the picture next to the theme file (or in a "
+                                        "folder under it) and name it relative to it")
+        try:
+            picture(path)
+        except BrochureError as error:
+            raise self.reader.fail(node, f"{path.name}: {error.message}",
+                                   hint=error.hint) from None
+        return path
 
     def slot(self, page: str, node: yaml.Node, frames: dict[str, object]) -> Slot:
         entries = self.reader.mapping(node, "a slot", SLOT_KEYS)
@@ -324,6 +388,12 @@ class _Context:
     def choice(self, entries: dict[str, yaml.Node], key: str,
                choices: tuple[str, ...]) -> str | None:
         return self.reader.optional_choice(entries, key, "a master's", choices)
+
+
+def _is_image(node: yaml.Node) -> bool:
+    """Whether an art item is an image (`image:` among its keys)."""
+    return isinstance(node, yaml.MappingNode) and any(
+        isinstance(key, yaml.ScalarNode) and key.value == "image" for key, _ in node.value)
 
 
 def page_fields(page: str, labels: tuple[str, ...] = ()) -> list[str]:
