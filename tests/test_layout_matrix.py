@@ -18,7 +18,7 @@ from builder.inspect.typography import format_report as typography_report
 CONTENTS = {"default": DEFAULT_CONTENT, "second": ROOT / "tests" / "data" / "second-text.yaml",
             "economy": ROOT / "tests" / "data" / "economy" / "economy.yaml"}
 SIZES = ("A4", "A5", "B5", "大16开", "32开")
-THEMES = ("default", "newsletter", "report")
+THEMES = ("default", "newsletter", "report", "magazine")
 
 
 @pytest.mark.parametrize("content", sorted(CONTENTS))

@@ -140,6 +140,15 @@ def _masters() -> dict[str, Any]:
                           "stroke": {"type": "number", "minimum": 0, "maximum": 50},
                           "step": length, "count": {"type": "integer", "minimum": 1,
                                                     "maximum": 100}}}
+    image = {"type": "object", "additionalProperties": False, "required": ["image", "box"],
+             "description": "a picture covering or contained in its box",
+             "properties": {"image": {"type": "string", "description": "a JPEG or PNG file "
+                                      "relative to the theme, or " + masters.PART_PICTURE +
+                                      " (openers)"},
+                            "box": places(4), "in": origin,
+                            "fit": {"enum": list(masters.IMAGE_FITS)},
+                            "fallback": {"type": "string", "description": "the colour "
+                                         "filling the box of a part without a picture"}}}
     slot = {"type": "object", "additionalProperties": False,
             "required": ["text", "style", "box"],
             "properties": {"text": {"type": "string", "description": "fields: " + ", ".join(
@@ -167,7 +176,7 @@ def _masters() -> dict[str, Any]:
                                          "colors": {"type": "object",
                                                     "additionalProperties": {"type": "string"},
                                                     "description": "#rrggbb: palette name"}}},
-                             "art": {"type": "array", "items": art},
+                             "art": {"type": "array", "items": {"oneOf": [art, image]}},
                              "slots": {"type": "array", "items": slot}}}
     return {"type": "object", "additionalProperties": False,
             "description": "designed pages as data: " + "; ".join(

@@ -1,0 +1,267 @@
+"""The magazine theme and pictures in page masters (issue 15, item 4), read back from the
+built PDF: image art placed covering or contained in its box and clipped to it, a part's
+picture on its opener (its fallback colour without one), print keeping every picture CMYK,
+errors naming the theme's or the content's file and line, text on a band over a picture
+passing the layout report while text set on the picture itself does not, and the magazine
+theme building its pictured test content clean at A4 and A5."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pypdfium2
+import pytest
+from content_factory import document, write
+from PIL import Image
+
+from builder.build import build
+from builder.errors import BrochureError
+from builder.inspect.layout import analyze_layout, format_report
+from builder.inspect.typography import analyze_pdf
+from builder.inspect.typography import format_report as typography_report
+from builder.source.content import load_document
+from builder.source.theme import load_theme, theme_path
+
+MM = 72 / 25.4
+MAGAZINE = Path(__file__).parent / "data" / "magazine" / "magazine.yaml"
+RED = (220, 30, 30)
+THEME = """name: pictured
+extends: default
+design:
+  opener: page
+masters:
+  opener:
+    background: paper
+    art:
+      - {{image: "{{part.picture}}", box: [20mm, 30mm, 100mm, 60mm], fit: {fit}{fallback}}}
+{band}    slots:
+      - {{text: "{{part.title}}", style: opener_title, box: [{title}], color: ink}}
+"""
+"""A theme whose openers show the part's picture in a 100 × 60 mm box 20 mm from the left
+and 30 mm from the top of the trim, and the part's title below it (or over it: `title`)."""
+
+
+def pictured(folder: Path, fit: str = "cover", fallback: str = "", band: str = "",
+             title: str = "20mm, 120mm, 150mm, 20mm") -> Path:
+    """A theme file (THEME) and content of two section parts, the first with a 400 × 200
+    pixel red picture, the second without one; returns the content file."""
+    Image.new("RGB", (400, 200), RED).save(folder / "wide.png")
+    theme = folder / "pictured.yaml"
+    theme.write_text(THEME.format(fit=fit, fallback=f", fallback: {fallback}" if fallback
+                                  else "", band=band, title=title), encoding="utf-8")
+    content = document(layout="section", picture="wide.png")
+    content["parts"].append({"title": "第二部分", "layout": "section",
+                             "blocks": [{"paragraph": "第二部分的正文。"}]})
+    content["theme"] = "pictured.yaml"
+    return write(folder, content)
+
+
+def opener_pages(pdf: Path) -> list[int]:
+    """Indexes of the pages showing a section's title at opener size (34 pt)."""
+    with pdfplumber.open(pdf) as document:
+        return [index for index, page in enumerate(document.pages)
+                if any(char["size"] > 30 for char in page.chars)]
+
+
+def render(pdf: Path, index: int, scale: float = 2.0) -> Image.Image:
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        return document[index].render(scale=scale).to_pil().convert("RGB")
+    finally:
+        document.close()
+
+
+def pixel(image: Image.Image, x_mm: float, y_mm: float, scale: float = 2.0
+          ) -> tuple[int, int, int]:
+    """The colour at x, y mm from the top left of a screen page (trim = page)."""
+    return image.getpixel((round(x_mm * MM * scale), round(y_mm * MM * scale)))
+
+
+def near(found: tuple[int, ...], wanted: tuple[int, ...], tolerance: int = 12) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(found, wanted, strict=True))
+
+
+@pytest.mark.parametrize(("fit", "box"), [
+    ("cover", (10, 30, 130, 90)),     # 2:1 into 5:3: as tall as the box, 10 mm over each side
+    ("contain", (20, 35, 120, 85)),   # as wide as the box, 5 mm short above and below
+])
+def test_image_art_covers_or_fits_its_box(tmp_path: Path, fit: str,
+                                           box: tuple[float, ...]) -> None:
+    content = pictured(tmp_path, fit)
+    pdf = tmp_path / "out.pdf"
+    build(content, pdf, profile="screen")
+    [first, _] = opener_pages(pdf)
+    with pdfplumber.open(pdf) as document:
+        [image] = document.pages[first].images
+        placed = tuple(image[key] / MM for key in ("x0", "top", "x1", "bottom"))
+    assert all(abs(a - b) < 0.2 for a, b in zip(placed, box, strict=True)), (placed, box)
+    page = render(pdf, first)
+    assert near(pixel(page, 22, 60), RED) and near(pixel(page, 118, 60), RED)
+    if fit == "cover":  # the picture runs 10 mm past the box's sides: clipped there
+        assert near(pixel(page, 15, 60), (255, 255, 255)), pixel(page, 15, 60)
+        assert near(pixel(page, 125, 60), (255, 255, 255)), pixel(page, 125, 60)
+        assert near(pixel(page, 70, 31), RED) and near(pixel(page, 70, 89), RED)
+    else:  # the box's top and foot are left empty
+        assert near(pixel(page, 70, 32), (255, 255, 255)) and near(pixel(page, 70, 34), (
+            255, 255, 255)) and near(pixel(page, 70, 36), RED)
+
+
+@pytest.mark.parametrize("fallback", ["", "accent"])
+def test_a_part_without_a_picture_gets_the_fallback_colour_or_nothing(
+        tmp_path: Path, fallback: str) -> None:
+    content = pictured(tmp_path, fallback=fallback)
+    pdf = tmp_path / "out.pdf"
+    build(content, pdf, profile="screen")
+    [first, second] = opener_pages(pdf)
+    with pdfplumber.open(pdf) as document:
+        assert len(document.pages[first].images) == 1 and not document.pages[second].images
+        fills = [r for r in document.pages[second].rects if r.get("fill")
+                 and abs(r["x0"] - 20 * MM) < 0.5 and abs(r["width"] - 100 * MM) < 0.5
+                 and abs(r["top"] - 30 * MM) < 0.5 and abs(r["height"] - 60 * MM) < 0.5]
+    assert len(fills) == (1 if fallback else 0)
+    red, green, blue = colour = pixel(render(pdf, second), 70, 60)
+    if fallback:  # the default's gold
+        assert red > 220 and 150 < green < 220 and blue < 120, colour
+    else:
+        assert near(colour, (255, 255, 255)), colour
+
+
+def test_print_keeps_every_picture_cmyk_and_runs_openers_to_the_bleed(tmp_path: Path) -> None:
+    pdf = tmp_path / "magazine.pdf"
+    build(MAGAZINE, pdf)
+    with pikepdf.open(pdf) as document:
+        images = {x.objgen: str(x.get("/ColorSpace")) for page in document.pages
+                  for x in (page.obj.Resources.get("/XObject") or {}).values()
+                  if x.get("/Subtype") == "/Image"}
+    assert len(images) == 3 and set(images.values()) == {"/DeviceCMYK"}  # 2 openers, 1 figure
+    with pdfplumber.open(pdf) as document:
+        pictured_openers = 0
+        for page in document.pages:
+            bleed = [float(v) for v in page.page_obj.attrs["BleedBox"]]
+            for image in page.images:
+                height = float(page.height)
+                if image["x0"] <= bleed[0] + 0.1 and image["x1"] >= bleed[2] - 0.1 and \
+                        image["top"] <= height - bleed[3] + 0.1 and \
+                        image["bottom"] >= height - bleed[1] - 0.1:
+                    pictured_openers += 1
+    assert pictured_openers == 2
+
+
+@pytest.mark.parametrize(("art", "words"), [
+    ('{image: photos/none.jpg, box: [0, 0, 10, 10]}', "none.jpg"),
+    ('{image: ../outside.png, box: [0, 0, 10, 10]}', "not a file in the theme's folder"),
+    ('{image: broken.jpg, box: [0, 0, 10, 10]}', "cannot be decoded"),
+    ('{image: "{part.title}", box: [0, 0, 10, 10]}', "not '{part.title}'"),
+    ('{image: wide.png, box: [0, 0, 10, 10], fallback: primary}', "'fallback' is for"),
+    ('{image: wide.png, box: [0, 0, 10, 10], fit: fill}', "unknown fit 'fill'"),
+    ('{image: wide.png}', "missing"),
+])
+def test_a_bad_theme_image_names_the_theme_file_and_line(tmp_path: Path, art: str,
+                                                         words: str) -> None:
+    folder = tmp_path / "theme"
+    folder.mkdir()
+    Image.new("RGB", (40, 20), RED).save(folder / "wide.png")
+    Image.new("RGB", (40, 20), RED).save(tmp_path / "outside.png")
+    whole = folder / "whole.jpg"
+    Image.new("RGB", (400, 300), RED).save(whole, quality=90)
+    (folder / "broken.jpg").write_bytes(whole.read_bytes()[:600])  # cut off mid-scan
+    theme = folder / "bad.yaml"
+    theme.write_text(f"name: bad\nextends: default\nmasters:\n  opener:\n    art:\n"
+                     f"      - {art}\n", encoding="utf-8")
+    with pytest.raises(BrochureError) as caught:
+        load_theme(theme)
+    assert caught.value.path == theme and caught.value.line == 6, str(caught.value)
+    assert words in str(caught.value) and caught.value.hint
+
+
+def test_the_part_picture_field_is_for_openers_only(tmp_path: Path) -> None:
+    theme = tmp_path / "bad.yaml"
+    theme.write_text('name: bad\nextends: default\nmasters:\n  cover:\n    art:\n'
+                     '      - {image: "{part.picture}", box: [0, 0, 10, 10]}\n'
+                     '    slots:\n      - {text: "{part.picture}", style: cover_title, '
+                     'box: [0, 20, 10, 10]}\n', encoding="utf-8")
+    with pytest.raises(BrochureError, match="on openers only") as caught:
+        load_theme(theme)
+    assert caught.value.line == 6
+
+
+def test_a_part_picture_outside_the_content_folder_is_refused_at_its_line(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    Image.new("RGB", (40, 20), RED).save(tmp_path / "outside.png")
+    content = write(folder, document(layout="section", picture="../outside.png"))
+    with pytest.raises(BrochureError, match="leaves the content's folder") as caught:
+        load_document(content)
+    line = next(number for number, text in enumerate(
+        content.read_text(encoding="utf-8").splitlines(), 1) if "picture:" in text)
+    assert caught.value.path == content and caught.value.line == line
+
+
+@pytest.mark.parametrize("damage", ["truncated", "missing"])
+def test_a_bad_part_picture_stops_the_build_at_its_line(tmp_path: Path, damage: str) -> None:
+    content = pictured(tmp_path)
+    picture = tmp_path / "photo.jpg"
+    if damage == "truncated":
+        Image.new("RGB", (400, 300), RED).save(picture, quality=90)
+        picture.write_bytes(picture.read_bytes()[:600])
+    text = content.read_text(encoding="utf-8").replace("wide.png", "photo.jpg")
+    content.write_text(text, encoding="utf-8")
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if "picture:" in row)
+    with pytest.raises(BrochureError) as caught:
+        build(content, tmp_path / "out.pdf")
+    assert caught.value.path == content and caught.value.line == line, str(caught.value)
+    assert "photo.jpg" in str(caught.value)
+    assert not (tmp_path / "out.pdf").exists()
+
+
+@pytest.mark.parametrize("band", [False, True])
+def test_text_over_a_picture_needs_a_band_under_it(tmp_path: Path, band: bool) -> None:
+    """A title set on the picture itself is text over art; on a band painted over the
+    picture it is not (the magazine opener)."""
+    content = pictured(tmp_path, band="      - {rect: [10mm, 60mm, 130mm, 26mm], color: paper}\n"
+                       if band else "", title="20mm, 64mm, 100mm, 20mm")
+    pdf = tmp_path / "out.pdf"
+    build(content, pdf)
+    report = analyze_layout(pdf)
+    over = [f for f in report.findings if f.rule == "text-over-art"]
+    assert len(over) == (0 if band else 1), format_report(report)
+
+
+@pytest.mark.parametrize("size", ["A4", "A5"])
+def test_the_magazine_theme_builds_its_pictured_content_clean(tmp_path: Path,
+                                                             size: str) -> None:
+    pdf = tmp_path / "magazine.pdf"
+    result = build(MAGAZINE, pdf, page_size=size)
+    report = analyze_layout(pdf)
+    assert not [f for f in report.findings if f.severity == "error"], format_report(report)
+    assert len(report.sections) == 3
+    typography = analyze_pdf(pdf)
+    assert typography.ok, typography_report(typography)
+    with pdfplumber.open(pdf) as document:
+        texts = [page.extract_text() or "" for page in document.pages]
+    meta = load_document(MAGAZINE).meta
+    assert meta.subtitle in texts[0].replace("\n", "")
+    assert result.pages % 4 == 0
+
+
+def test_the_magazine_theme_is_data_only() -> None:
+    """Its cover is SVG artwork beside it, its openers and back cover masters."""
+    theme = load_theme(theme_path("magazine"))
+    assert set(theme.masters) == {"cover", "opener", "back_cover"}
+    assert theme.design.opener == "page"
+    svg = theme.masters["cover"].svg
+    assert svg is not None and svg.path.name == "magazine-cover.svg"
+    assert {"title", "kicker", "subtitle", "issuer"} <= set(
+        load_artwork_frames(svg.path))
+    layout = Path(__file__).parent.parent / "builder" / "layout"
+    assert all('"magazine"' not in path.read_text(encoding="utf-8")
+               for path in layout.glob("*.py"))
+
+
+def load_artwork_frames(path: Path) -> dict[str, object]:
+    from builder.source.artwork import read_artwork
+
+    return dict(read_artwork(path)[1].frames)
