@@ -265,3 +265,59 @@ def load_artwork_frames(path: Path) -> dict[str, object]:
     from builder.source.artwork import read_artwork
 
     return dict(read_artwork(path)[1].frames)
+
+
+def test_a_theme_picture_is_drawn_where_its_master_puts_it(tmp_path: Path) -> None:
+    Image.new("RGB", (400, 200), RED).save(tmp_path / "wide.png")
+    theme = tmp_path / "photo-cover.yaml"
+    theme.write_text("name: photo-cover\nextends: default\nmasters:\n  cover:\n"
+                     "    background: paper\n    art:\n"
+                     "      - {image: wide.png, box: [0, 0, 100%, 50%], fit: contain}\n"
+                     "    slots:\n"
+                     '      - {text: "{meta.title}", style: cover_title, box: [0, 60%, 100%, '
+                     '20%], color: ink}\n', encoding="utf-8")
+    pdf = tmp_path / "out.pdf"
+    build(write(tmp_path, document()), pdf, str(theme), profile="screen")
+    with pdfplumber.open(pdf) as document_:
+        [image] = document_.pages[0].images
+        width = float(document_.pages[0].width)
+    assert abs(image["x0"]) < 0.5 and abs(image["x1"] - width) < 0.5  # as wide as the page
+    assert abs(image["top"] - (148.5 * MM - width / 2) / 2) < 0.5  # centred in the top half
+
+
+def test_a_theme_picture_spoilt_after_loading_names_the_theme_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault injection: with the load-time check left out, the draw still names the theme's
+    line, never a traceback."""
+    from builder.source import masters
+
+    monkeypatch.setattr(masters._Context, "picture_file",
+                        lambda self, node, written: tmp_path / written)
+    Image.new("RGB", (400, 300), RED).save(tmp_path / "photo.jpg", quality=90)
+    (tmp_path / "photo.jpg").write_bytes((tmp_path / "photo.jpg").read_bytes()[:600])
+    theme = tmp_path / "spoilt.yaml"
+    theme.write_text("name: spoilt\nextends: default\nmasters:\n  cover:\n    art:\n"
+                     "      - {image: photo.jpg, box: [0, 0, 100%, 50%]}\n"
+                     '    slots:\n      - {text: "{meta.title}", style: cover_title, '
+                     "box: [0, 60%, 100%, 20%]}\n", encoding="utf-8")
+    with pytest.raises(BrochureError) as caught:
+        build(write(tmp_path, document()), tmp_path / "out.pdf", str(theme))
+    assert caught.value.path == theme and caught.value.line == 6, str(caught.value)
+    assert "photo.jpg" in str(caught.value) and "cannot be decoded" in str(caught.value)
+
+
+def test_a_part_picture_unchecked_before_the_layout_names_the_content_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault injection: with the content check's picture findings left out, the opener's
+    draw names the content's line."""
+    from builder.rules import check
+
+    monkeypatch.setattr(check, "_images", lambda document: iter(()))
+    content = pictured(tmp_path)
+    (tmp_path / "wide.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    line = next(number for number, row in enumerate(
+        content.read_text(encoding="utf-8").splitlines(), 1) if "picture:" in row)
+    with pytest.raises(BrochureError) as caught:
+        build(content, tmp_path / "out.pdf")
+    assert caught.value.path == content and caught.value.line == line, str(caught.value)
+    assert "wide.png" in str(caught.value) and "第一部分" in str(caught.value)
