@@ -321,3 +321,29 @@ def test_a_part_picture_unchecked_before_the_layout_names_the_content_line(
         build(content, tmp_path / "out.pdf")
     assert caught.value.path == content and caught.value.line == line, str(caught.value)
     assert "wide.png" in str(caught.value) and "第一部分" in str(caught.value)
+
+
+@pytest.mark.parametrize(("theme", "part", "reason"), [
+    ("magazine", {"layout": "section"}, None),
+    ("magazine", {"layout": "section", "opener": "auto"}, None),
+    ("default", {"layout": "section"}, "openers show no picture"),
+    ("magazine", {"layout": "section", "opener": "band"}, "opens with a band"),
+    ("magazine", {}, "layout is 'plain'"),
+    ("newsletter", {"layout": "section", "opener": "page"}, "openers show no picture"),
+])
+def test_a_picture_the_theme_does_not_print_is_reported(tmp_path: Path, theme: str,
+                                                         part: dict, reason: str | None
+                                                         ) -> None:
+    from builder.rules.check import check_document
+    from builder.typeset.typesetter import register_theme_fonts
+
+    Image.new("RGB", (40, 20), RED).save(tmp_path / "wide.png")
+    loaded = load_theme(theme_path(theme))
+    found = [f for f in check_document(
+        load_document(write(tmp_path, document(picture="wide.png", **part))),
+        register_theme_fonts(loaded).faces, loaded) if f.rule == "unprinted-picture"]
+    if reason is None:
+        assert found == []
+    else:
+        [finding] = found
+        assert finding.severity == "warning" and reason in finding.message, finding.message
