@@ -176,14 +176,20 @@ def test_a_bad_theme_image_names_the_theme_file_and_line(tmp_path: Path, art: st
     assert words in str(caught.value) and caught.value.hint
 
 
-def test_the_part_picture_field_is_for_openers_only(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("master", "words"), [
+    ('cover:\n    art:\n      - {image: "{part.picture}", box: [0, 0, 10, 10]}',
+     "on a part's pages only"),
+    ('opener:\n    slots:\n      - {text: "{part.picture}", style: opener_title, '
+     'box: [0, 0, 10, 10]}', "'{part.picture}' does not exist"),
+])
+def test_the_part_picture_field_is_for_image_art_on_a_parts_pages(
+        tmp_path: Path, master: str, words: str) -> None:
     theme = tmp_path / "bad.yaml"
-    theme.write_text('name: bad\nextends: default\nmasters:\n  cover:\n    art:\n'
-                     '      - {image: "{part.picture}", box: [0, 0, 10, 10]}\n'
-                     '    slots:\n      - {text: "{part.picture}", style: cover_title, '
-                     'box: [0, 20, 10, 10]}\n', encoding="utf-8")
-    with pytest.raises(BrochureError, match="on openers only") as caught:
+    theme.write_text(f"name: bad\nextends: default\nmasters:\n  {master}\n",
+                     encoding="utf-8")
+    with pytest.raises(BrochureError) as caught:
         load_theme(theme)
+    assert words in str(caught.value) and caught.value.path == theme
     assert caught.value.line == 6
 
 
@@ -250,7 +256,7 @@ def test_the_magazine_theme_builds_its_pictured_content_clean(tmp_path: Path,
 def test_the_magazine_theme_is_data_only() -> None:
     """Its cover is SVG artwork beside it, its openers and back cover masters."""
     theme = load_theme(theme_path("magazine"))
-    assert set(theme.masters) == {"cover", "opener", "back_cover"}
+    assert set(theme.masters) == {"cover", "opener", "band", "back_cover"}
     assert theme.design.opener == "page"
     svg = theme.masters["cover"].svg
     assert svg is not None and svg.path.name == "magazine-cover.svg"
@@ -327,7 +333,7 @@ def test_a_part_picture_unchecked_before_the_layout_names_the_content_line(
     ("magazine", {"layout": "section"}, None),
     ("magazine", {"layout": "section", "opener": "auto"}, None),
     ("default", {"layout": "section"}, "openers show no picture"),
-    ("magazine", {"layout": "section", "opener": "band"}, "opens with a band"),
+    ("magazine", {"layout": "section", "opener": "band"}, "opens with a band, and only"),
     ("magazine", {}, "layout is 'plain'"),
     ("newsletter", {"layout": "section", "opener": "page"}, "openers show no picture"),
 ])
@@ -347,3 +353,19 @@ def test_a_picture_the_theme_does_not_print_is_reported(tmp_path: Path, theme: s
     else:
         [finding] = found
         assert finding.severity == "warning" and reason in finding.message, finding.message
+
+
+def test_a_section_asking_for_a_band_gets_the_magazine_band(tmp_path: Path) -> None:
+    content = document({"paragraph": "第一部分的正文。"}, layout="section", opener="band",
+                       headline="标题之下的一行", tag="标签")
+    pdf = tmp_path / "band.pdf"
+    build(write(tmp_path, content), pdf, "magazine")
+    report = analyze_layout(pdf)
+    assert not [f for f in report.findings if f.severity == "error"], format_report(report)
+    with pdfplumber.open(pdf) as document_:
+        page = next(p for p in document_.pages if "第一部分的正文" in (p.extract_text() or ""))
+        bands = [r for r in page.rects if r.get("fill") and r["width"] > page.width * 0.9
+                 and tuple(round(v, 2) for v in r["non_stroking_color"] or ()) == (
+                     0.6, 0.4, 0.4, 1.0)]
+        trim_top = float(page.height) - float(page.page_obj.attrs["TrimBox"][3])
+    assert len(bands) == 1 and bands[0]["top"] < trim_top - 2  # black, run into the bleed

@@ -5,6 +5,7 @@ shrink or refuse, opener masters with part fields, and errors naming the theme f
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pdfplumber
@@ -16,8 +17,12 @@ from pdfminer.pdftypes import resolve1
 from builder.build import build
 from builder.errors import BrochureError
 from builder.inspect.preflight import preflight
+from builder.layout.pages import PageArt
 from builder.source.content import load_document
+from builder.source.masters import PAGES
 from builder.source.theme import load_theme, theme_path
+from builder.typeset.record import PrintRecord
+from builder.typeset.typesetter import Typesetter, register_theme_fonts
 
 META = load_document(DEFAULT_CONTENT).meta
 
@@ -178,6 +183,17 @@ masters:
     ("art:\n      - {rings: [50%, 50%], color: primary}", 7, "rings need 'step'"),
     ("art:\n      - {rect: [0, 0, 10], color: primary}", 7, "must be [x, y, width, height]"),
     ("backdrop: primary", 6, "unknown key 'backdrop'"),
+    ('slots:\n      - {text: "{meta.title}", style: cover_title, box: [0, 0, 10, 10], '
+     'below: band}', 7, "names 'band', which is not a slot"),
+    ("art:\n      - {name: a, rect: [0, 0, 10, 10], in: b, color: primary}\n"
+     "      - {name: b, rect: [0, 0, 10, 10], in: a, color: primary}", 5,
+     "place each other in a circle: a → b"),
+    ("art:\n      - {rect: [0, 0, 10, 10], color: primary, clear: title}", 7,
+     "'clear' belongs to rings art"),
+    ("art:\n      - {rect: [0, 0, 42% + 3em, 10], color: primary}", 7,
+     "'42% + 3em' is not a length"),
+    ('stacks:\n      - {box: [0, 0, 10, 10], stack: [{text: "{meta.title}", '
+     'style: cover_title, box: [0, 0, 1, 1]}]}', 7, "a slot in a stack takes no 'box'"),
 ])
 def test_master_errors_name_the_theme_line(tmp_path: Path, master: str, line: int,
                                            message: str) -> None:
@@ -192,13 +208,18 @@ def test_master_errors_name_the_theme_line(tmp_path: Path, master: str, line: in
     assert message in str(caught.value) and caught.value.hint
 
 
-def test_the_report_theme_is_data_only() -> None:
-    """Its designed pages are masters; nothing of it is in Python."""
-    theme = load_theme(theme_path("report"))
-    assert set(theme.masters) == {"cover", "back_cover"}
+@pytest.mark.parametrize("name", ["default", "newsletter", "report"])
+def test_every_shipped_theme_is_data_only(name: str) -> None:
+    """Every designed page of every shipped theme is a master; the layout code names no
+    theme and draws no design of its own (no rings, bands or covers in pages.py)."""
+    theme = load_theme(theme_path(name))
+    assert set(theme.masters) == set(PAGES)
     layout = Path(__file__).parent.parent / "builder" / "layout"
-    assert all('"report"' not in path.read_text(encoding="utf-8")
+    assert all(f'"{name}"' not in path.read_text(encoding="utf-8")
                for path in layout.glob("*.py"))
+    pages = (layout / "pages.py").read_text(encoding="utf-8")
+    for drawing in ("circle(", "roundRect(", "drawString(", "Rings(", "primary", "accent"):
+        assert drawing not in pages
 
 
 def test_overlapping_text_boxes_are_refused_on_the_page_size_where_they_meet(
@@ -315,3 +336,68 @@ def test_hostile_svg_files_are_refused_quickly(tmp_path: Path) -> None:
             load_theme(theme)
         assert time.monotonic() - started < 5, name
         assert caught.value.path == theme and caught.value.hint, (name, str(caught.value))
+
+
+def test_a_sum_of_lengths_places_a_box(tmp_path: Path) -> None:
+    """`58% + 10mm` is the sum: a rect reaching to 58 % of the trim and 10 mm more."""
+    theme = tmp_path / "sum.yaml"
+    theme.write_text("name: sum\nextends: default\nmasters:\n  cover:\n    art:\n"
+                     "      - {rect: [0, 0, 100%, 58% + 10mm], color: accent}\n"
+                     "    slots:\n      - {text: \"{meta.title}{meta.kicker}{meta.subtitle}\","
+                     " style: cover_issuer, box: [0, -20mm, 100%, 15mm], in: margins, "
+                     "fit: {shrink: 4}}\n", encoding="utf-8")
+    build(DEFAULT_CONTENT, tmp_path / "sum.pdf", str(theme), profile="screen")
+    resolved = load_theme(theme)
+    with pdfplumber.open(tmp_path / "sum.pdf") as pdf:
+        band = max(pdf.pages[0].rects, key=lambda r: r["width"] * r["height"])
+    assert band["height"] == pytest.approx(resolved.page_height * 0.58 + 10 * 72 / 25.4,
+                                           abs=0.05)
+
+
+def test_a_stack_that_cannot_fit_names_its_line(tmp_path: Path) -> None:
+    theme = tmp_path / "stack.yaml"
+    theme.write_text("name: stack\nextends: default\nmasters:\n  cover:\n    stacks:\n"
+                     "      - box: [0, 0, 100%, 20mm]\n        stack:\n"
+                     "          - {text: \"{meta.kicker}\", style: cover_kicker}\n"
+                     "          - {text: \"{meta.title}\", style: cover_title}\n"
+                     "          - {text: \"{meta.subtitle}\", style: cover_subtitle}\n",
+                     encoding="utf-8")
+    with pytest.raises(BrochureError) as caught:
+        build(DEFAULT_CONTENT, tmp_path / "stack.pdf", str(theme))
+    assert caught.value.path == theme and caught.value.line in (9, 10), str(caught.value)
+    assert "cannot fit" in caught.value.message and caught.value.hint
+
+
+def test_a_masthead_cover_without_a_list_of_sections_is_refused(tmp_path: Path) -> None:
+    """design.cover: masthead drops the contents page: a cover master that lists no
+    sections would lose them."""
+    theme = tmp_path / "masthead.yaml"
+    theme.write_text("name: m\nextends: default\ndesign:\n  cover: masthead\n",
+                     encoding="utf-8")
+    with pytest.raises(BrochureError) as caught:
+        load_theme(theme)
+    assert caught.value.path == theme and caught.value.line == 4
+    assert "lists no sections" in caught.value.message and "newsletter" in caught.value.hint
+
+
+def test_the_compact_cover_is_used_where_the_cover_does_not_fit(tmp_path: Path) -> None:
+    """Twelve sections on 32开: the newsletter's cover does not hold them; its compact
+    master does, with every section listed."""
+    document = load_document(DEFAULT_CONTENT)
+    extra = tuple(replace(document.sections[0], title=f"第{n}节") for n in range(8))
+    document = replace(document, parts=document.parts + extra)
+    theme = load_theme(theme_path("newsletter")).with_page_size("32开")
+    cover = theme.masters["cover"]
+    assert cover.compact is not None
+    fonts = register_theme_fonts(theme)
+    art = PageArt(document, theme, fonts, Typesetter(theme, fonts, PrintRecord()))
+    with pytest.raises(BrochureError):
+        art.masters.lay(cover, None, 1, None, {})
+    assert art.masters.chosen(cover) is cover.compact
+    plan = art.masters.plan(cover)
+    titles = {placed.text for placed in plan.texts}
+    assert all(part.title in titles for part in document.sections)
+    a4 = load_theme(theme_path("newsletter"))
+    fonts = register_theme_fonts(a4)
+    usual = PageArt(load_document(DEFAULT_CONTENT), a4, fonts, Typesetter(a4, fonts))
+    assert usual.masters.chosen(a4.masters["cover"]) is a4.masters["cover"]

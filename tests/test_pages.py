@@ -18,7 +18,8 @@ from content_factory import write
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.build import build
-from builder.layout.pages import PageArt, Rings
+from builder.layout.pages import PageArt
+from builder.layout.rings import Rings
 from builder.pdf.printing import Sheet
 from builder.pdf.profile import output_profile
 from builder.source.content import load_document
@@ -173,26 +174,29 @@ def test_no_glyph_lies_on_the_ring_art(folder: Path, theme: str, size: str) -> N
 def test_a5_openers_keep_designed_rings_and_the_old_headlines_would_touch_them() -> None:
     """In A5 the headlines ran into the rings: set at the full measure (as they were), the
     same check finds them on the rings, so it can fail; the headlines now break at their
-    space, and the rings keep their design size (scaled with the page)."""
+    space, and the rings keep their design size (a share of the page width)."""
     art, theme = setting("default", "A5")
     rings = art.ring_geometry("opener")
-    assert rings.step == pytest.approx(theme.decor.rings_step * 0.75 * art.scale)
+    master = theme.masters["opener"]
+    assert rings.step == pytest.approx(0.042837 * theme.page_width, rel=1e-3)
+    index = next(i for i, item in enumerate(master.art) if item.kind == "rings")
     for part in art.document.sections:
-        old = art._opener_plan(part, None)
-        assert any(rings.touches(box) for box in art.text_boxes(old)), part.title
-        new = art._opener_plan(part, rings)
-        assert not any(rings.touches(box) for box in art.text_boxes(new))
+        old = art.masters.lay(master, part, 1, None, {})
+        assert any(rings.touches(box) for box in art.masters.text_boxes(old)), part.title
+        new = art.masters.lay(master, part, 1, None, {index: rings})
+        assert not any(rings.touches(box) for box in art.masters.text_boxes(new))
         assert [p.text for p in new.texts if p.role == "opener_headline"] == \
             (part.headline or "").split()
 
 
 def test_a4_keeps_its_designed_rings() -> None:
+    """The default theme's rings at their design size on A4: 25.5 pt apart on the openers,
+    34 pt on the cover with the gold arc at 9.5 steps."""
     art, theme = setting("default", "A4")
-    d = theme.decor
     opener, cover = art.ring_geometry("opener"), art.ring_geometry("cover")
-    assert opener.step == pytest.approx(d.rings_step * 0.75)
-    assert cover.step == pytest.approx(d.rings_step)
-    assert cover.arc == pytest.approx(d.rings_step * (d.rings_count * 2 // 3 + 0.5))
+    assert opener.step == pytest.approx(25.5, abs=0.01)
+    assert cover.step == pytest.approx(34, abs=0.01)
+    assert cover.arc == pytest.approx(34 * 9.5, abs=0.1)
 
 
 def test_rings_touch_only_where_their_ink_is() -> None:
@@ -323,7 +327,8 @@ def test_band_opener_holds_its_texts_in_the_band_and_measure(size: str, theme: s
             assert field in text
         assert "".join(part.headline.split()) in text
         left, right = resolved.margin_side, resolved.margin_side + resolved.text_width
-        edge = height - band + resolved.decor.opener_band_edge
+        edge = art.band_plan(part).art[1][3]  # the top of the dark strip at the band's foot
+        assert edge > height - band
         outside = beyond(page, sheet.slug, left, right, edge, height)
         assert outside == []
         # the band, drawn first, runs from its foot into the bleed at the top and sides
@@ -419,11 +424,18 @@ def test_masthead_cover_shrinks_a_long_list_rather_than_drop_a_section(size: str
     assert _overlapping(chars) == []
 
 
-def test_a_theme_without_rings_builds(tmp_path: Path) -> None:
-    """decor.rings_count 0 (in range) left the ring scaling dividing by zero."""
+def test_rings_without_room_shrink_to_nothing_and_the_cover_builds(tmp_path: Path) -> None:
+    """Rings centred on the title that they must clear have no room at all: they shrink to
+    nothing (no division by zero) and the cover still builds."""
     theme = tmp_path / "plain.yaml"
-    theme.write_text("name: plain\nextends: default\ndecor:\n  rings_count: 0\n",
-                     encoding="utf-8")
+    theme.write_text(
+        "name: plain\nextends: default\nmasters:\n  cover:\n    background: primary\n"
+        "    slots:\n      - {text: \"{meta.title}\", style: cover_title, box: [0, 40%, 100%, "
+        "20%], in: margins, align: center, fit: {shrink: 10}}\n"
+        "      - {text: \"{meta.kicker}　{meta.subtitle}\", style: cover_issuer, "
+        "box: [0, 0, 100%, 10%], in: margins, fit: {shrink: 6}}\n"
+        "    art:\n      - {rings: [50%, 50%], step: 10mm, count: 5, color: primary_dark,"
+        " clear: title}\n", encoding="utf-8")
     build(DEFAULT_CONTENT, tmp_path / "plain.pdf", str(theme), page_size="A5")
     art, _ = setting(str(theme), "A5")
-    assert art.ring_geometry("cover").strokes()[:-1] == []  # the gold arc only
+    assert art.ring_geometry("cover").step == 0

@@ -123,15 +123,24 @@ def _section(cls: type, complete: bool = False) -> dict[str, Any]:
 
 
 def _masters() -> dict[str, Any]:
-    """Page masters (builder/source/masters.py): art and text slots by kind of page."""
-    length = {"type": ["string", "number"], "pattern": masters.LENGTH.pattern,
-              "description": "mm (12 or 12mm), pt (6pt) or a share (30%); negative: from the "
-                             "far edge"}
+    """Page masters (builder/source/masters.py): art, text slots and stacks by kind of page."""
+    length = {"type": ["string", "number"],
+              "pattern": r"^\s*[+-]?\s*\d+(\.\d+)?\s*(mm|pt|%)?(\s*[+-]\s*\d+(\.\d+)?\s*"
+                         r"(mm|pt|%)?)*\s*$",
+              "description": "mm (12 or 12mm), pt (6pt), a share (30%) or a sum (42% + 6pt); "
+                             "negative: from the far edge"}
 
     def places(count: int) -> dict[str, Any]:
         return {"type": "array", "items": length, "minItems": count, "maxItems": count}
 
-    origin = {"enum": list(masters.ORIGINS)}
+    origin = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"},
+                                               "minItems": 2, "maxItems": 2}],
+              "description": "trim, margins, bleed (art: or an item named before); [x, y]"}
+    names = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    share = {"type": ["string", "number"], "description": "10% to 100%"}
+    deco = {"type": "object", "additionalProperties": False, "required": ["color"],
+            "properties": {"color": {"type": "string"}, "stroke": {"type": "number"},
+                           "pad": length, "length": length, "at": {"enum": ["above", "below"]}}}
     art = {"type": "object", "additionalProperties": False, "required": ["color"],
            "properties": {"rect": places(4), "line": places(4), "circle": places(3),
                           "rings": places(2),
@@ -139,32 +148,54 @@ def _masters() -> dict[str, Any]:
                           "in": origin, "color": {"type": "string"},
                           "stroke": {"type": "number", "minimum": 0, "maximum": 50},
                           "step": length, "count": {"type": "integer", "minimum": 1,
-                                                    "maximum": 100}}}
+                                                    "maximum": 100},
+                          "name": {"type": "string"}, "reach": names, "pad": length,
+                          "width": length, "clear": names, "open": names, "shrink": share,
+                          "arc": {"type": "object", "additionalProperties": False,
+                                  "required": ["ring", "color"],
+                                  "properties": {"ring": {"type": "number"},
+                                                 "color": {"type": "string"},
+                                                 "stroke": {"type": "number"}}}}}
     image = {"type": "object", "additionalProperties": False, "required": ["image", "box"],
              "description": "a picture covering or contained in its box",
              "properties": {"image": {"type": "string", "description": "a JPEG or PNG file "
                                       "relative to the theme, or " + masters.PART_PICTURE +
-                                      " (openers)"},
+                                      " (a part's pages)"},
                             "box": places(4), "in": origin,
                             "fit": {"enum": list(masters.IMAGE_FITS)},
                             "fallback": {"type": "string", "description": "the colour "
                                          "filling the box of a part without a picture"}}}
-    slot = {"type": "object", "additionalProperties": False,
-            "required": ["text", "style", "box"],
+    slot = {"type": "object", "additionalProperties": False, "required": ["style"],
             "properties": {"text": {"type": "string", "description": "fields: " + ", ".join(
                                "{" + f + "}" for f in masters.page_fields("opener"))},
+                           "rows": {"type": "array", "items": {
+                               "type": "array", "minItems": 2, "maxItems": 2,
+                               "items": {"type": "string"}}},
+                           "list": {"enum": list(masters.LISTS)},
+                           "number": {"type": "string"}, "detail": {"type": "string"},
+                           "indent": length, "label_color": {"type": "string"},
                            "style": {"type": "string"},
                            "box": {"oneOf": [places(4), {
                                "type": "string", "pattern": "^#",
                                "description": "the id of a rectangle of the master's SVG"}]},
-                           "in": origin,
+                           "in": origin, "name": {"type": "string"},
+                           "below": {"type": "string"},
                            "align": {"enum": list(masters.ALIGNS)},
                            "valign": {"enum": list(masters.VALIGNS)},
+                           "break": {"enum": list(masters.BREAKS)},
+                           "scale": share, "wrap": {"type": "boolean"}, "gap": length,
+                           "beside": {"type": "boolean"},
+                           "band": deco, "outline": deco, "bar": deco, "rules": deco,
                            "color": {"type": "string"},
                            "fit": {"type": "object", "additionalProperties": False,
                                    "properties": {"shrink": {"type": "number"},
                                                   "lines": {"type": "integer"}}}}}
-    master = {"type": "object", "additionalProperties": False,
+    stack = {"type": "object", "additionalProperties": False, "required": ["stack", "box"],
+             "properties": {"stack": {"type": "array", "items": slot}, "box": places(4),
+                            "in": origin, "valign": {"enum": list(masters.VALIGNS)},
+                            "rise": length, "name": {"type": "string"},
+                            "below": {"type": "string"}}}
+    master: dict[str, Any] = {"type": "object", "additionalProperties": False,
               "properties": {"background": {"type": "string"},
                              "svg": {"type": "object", "additionalProperties": False,
                                      "required": ["file", "colors"],
@@ -177,7 +208,11 @@ def _masters() -> dict[str, Any]:
                                                     "additionalProperties": {"type": "string"},
                                                     "description": "#rrggbb: palette name"}}},
                              "art": {"type": "array", "items": {"oneOf": [art, image]}},
-                             "slots": {"type": "array", "items": slot}}}
+                             "slots": {"type": "array", "items": slot},
+                             "stacks": {"type": "array", "items": stack}}}
+    master["properties"]["compact"] = {
+        **master, "properties": dict(master["properties"]),
+        "description": "keys used instead where the master's texts do not fit the page"}
     return {"type": "object", "additionalProperties": False,
             "description": "designed pages as data: " + "; ".join(
                 f"{page}: {what}" for page, what in masters.PAGES.items()),

@@ -633,7 +633,7 @@ class StoryBuilder:
 
     def story(self) -> list[Flowable]:
         story: list[Flowable] = [FullPage(self.pages.cover)]
-        if self.theme.design.cover != "masthead":  # a masthead cover lists the contents
+        if not self.pages.master("cover").lists_sections:  # else the cover lists them
             story += [NextPageTemplate("body"), PageBreak(), *self.contents()]
         for index, part in enumerate(self.document.parts):
             story += self.part(index, part)

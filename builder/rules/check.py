@@ -330,25 +330,24 @@ def _images(document: Document) -> Iterator[Finding]:
 
 
 def _unprinted_pictures(document: Document, theme: Theme | None) -> Iterator[Finding]:
-    """A part's picture the theme never prints: only a section's full opener page shows
-    one, and only when the theme's opener master has `{part.picture}` image art."""
+    """A part's picture the theme never prints: only a section's opener (its full page, or
+    the band atop its text) shows one, when that master has `{part.picture}` image art."""
     if theme is None:
         return
-    from builder.source.masters import ImageArt
-
-    master = theme.masters.get("opener")
-    shown = master is not None and any(isinstance(item, ImageArt) and item.path is None
-                                       for item in master.art)
+    showing = {page for page in ("opener", "band") if page in theme.masters and any(
+        item.kind == "image" and item.picture is None for item in theme.masters[page].art)}
+    pages = {"page": {"opener"}, "band": {"band"}, "auto": {"opener", "band"}}
     for part in document.parts:
         if part.picture is None:
             continue
         opener = "inline" if theme.design.opener == "inline" else part.opener or \
             theme.design.opener
-        if shown and part.layout == "section" and opener in ("page", "auto"):
+        if part.layout == "section" and pages.get(opener, set()) & showing:
             continue
-        reason = ("the theme's openers show no picture ({part.picture})" if not shown else
+        reason = ("the theme's openers show no picture ({part.picture})" if not showing else
                   f"this part's layout is '{part.layout}'" if part.layout != "section" else
-                  f"this section opens with a {opener}, not a page")
+                  f"this section opens {'inline' if opener == 'inline' else 'with a ' + opener}"
+                  f", and only the theme's {' and '.join(sorted(showing))} master shows one")
         where = text_at(part, "picture", str(part.picture), "part picture")
         yield finding_at(where, 0, "unprinted-picture", "warning",
                          f"the picture {part.picture.name} is not printed: {reason}",

@@ -55,7 +55,7 @@ OPTIONAL_COLORS = {"chart": "primary"}
 
 MAX_CHAIN = 8
 """Theme files in an `extends` chain, the theme itself included."""
-MAX_NESTING = 7
+MAX_NESTING = 9
 """Levels of mappings and lists in a theme file (styles.body.font is three)."""
 MAX_TEXT = 200
 """Characters of a theme text: a name, a label, a header or footer template."""
@@ -256,19 +256,21 @@ class Decor:
     caption_gap: float = field(metadata=pt(0, 100))
     frame_line: float = field(metadata=pt(0, 10))
     cell_padding: float = field(metadata=pt(0, 30))
-    rings_count: int = field(metadata=count(0, 100, "rings"))
-    rings_step: float = field(metadata=pt(1, 500))
-    rings_width: float = field(metadata=pt(0, 200))
-    rings_centre: float = field(metadata=share())
-    cover_kicker_top: float = field(metadata=pt(0, 2000))
-    cover_title_gap: float = field(metadata=pt(0, 2000))
-    cover_issuer_bottom: float = field(metadata=pt(0, 2000))
-    opener_band: float = field(metadata=share())
-    opener_band_edge: float = field(metadata=pt(0, 500))
-    opener_number_top: float = field(metadata=pt(0, 2000))
-    opener_tag_gap: float = field(metadata=pt(0, 2000))
-    back_band: float = field(metadata=pt(0, 500))
-    back_title_bottom: float = field(metadata=pt(0, 2000))
+    # Deprecated, still read (and checked) so old themes load; unused: the covers,
+    # openers and back cover are the theme's page masters (builder/source/masters.py).
+    rings_count: int = field(default=14, metadata=count(0, 100, "rings"))
+    rings_step: float = field(default=34, metadata=pt(1, 500))
+    rings_width: float = field(default=12, metadata=pt(0, 200))
+    rings_centre: float = field(default=0.1, metadata=share())
+    cover_kicker_top: float = field(default=70, metadata=pt(0, 2000))
+    cover_title_gap: float = field(default=110, metadata=pt(0, 2000))
+    cover_issuer_bottom: float = field(default=60, metadata=pt(0, 2000))
+    opener_band: float = field(default=0.58, metadata=share())
+    opener_band_edge: float = field(default=10, metadata=pt(0, 500))
+    opener_number_top: float = field(default=150, metadata=pt(0, 2000))
+    opener_tag_gap: float = field(default=60, metadata=pt(0, 2000))
+    back_band: float = field(default=8, metadata=pt(0, 500))
+    back_title_bottom: float = field(default=200, metadata=pt(0, 2000))
 
 
 @dataclass(frozen=True)
@@ -491,6 +493,13 @@ def _theme(reader: ThemeReader, node: yaml.Node, path: Path) -> Theme:
         footer_offset=page.footer_offset, fonts=fonts, colors=colors, styles=styles,
         masters=masters, **sections)
     _check_geometry(reader, top, theme)
+    cover = theme.masters.get("cover")
+    if theme.design.cover == "masthead" and cover is not None and not cover.lists_sections:
+        raise reader.fail(_at(reader, top, "design", "design.cover"), "design.cover: masthead puts "
+                          "the contents on the cover (no contents page), but the cover's "
+                          f"master (line {cover.line}) lists no sections: they would be lost",
+                          hint="extend the newsletter theme (its cover lists them), add "
+                               "{list: sections, …} to masters.cover, or use cover: rings")
     return theme
 
 
@@ -587,7 +596,7 @@ def _check_tree(reader: NodeReader, root: yaml.Node) -> None:
         if depth > MAX_NESTING:
             raise reader.fail(node, f"the theme is nested more than {MAX_NESTING} levels deep",
                               hint="a theme's values are at most three levels deep, e.g."
-                                   " styles: body: size: 10.5 (a master's polygon: seven)")
+                                   " styles: body: size: 10.5 (a master's stacked slot: nine)")
         if isinstance(node, yaml.SequenceNode):
             stack += [(item, depth + 1) for item in node.value]
             continue
@@ -605,16 +614,19 @@ def _check_tree(reader: NodeReader, root: yaml.Node) -> None:
             stack.append((value, depth + 1))
 
 
-def _overlay(base: yaml.Node, top: yaml.Node) -> yaml.Node:
-    """Mappings merge key by key; anything else in `top` replaces what `base` had."""
+def _overlay(base: yaml.Node, top: yaml.Node, whole: bool = False) -> yaml.Node:
+    """Mappings merge key by key; anything else in `top` replaces what `base` had. A page
+    master is replaced whole (`whole`: the mapping's values replace): a theme's cover
+    keeps none of the art or texts of the cover it replaces."""
     if not (isinstance(base, yaml.MappingNode) and isinstance(top, yaml.MappingNode)):
         return top
     merged = {k.value: (k, v) for k, v in base.value if k.value != "extends"}
     for key, value in top.value:
         if key.value == "extends":
             continue
-        merged[key.value] = (key, _overlay(merged[key.value][1], value)
-                             if key.value in merged else value)
+        merged[key.value] = (key, value if whole or key.value not in merged
+                             else _overlay(merged[key.value][1], value,
+                                           whole=key.value == "masters"))
     return yaml.MappingNode(top.tag, list(merged.values()), top.start_mark, top.end_mark)
 
 
@@ -941,14 +953,6 @@ def misfit(theme: Theme) -> Misfit | None:
                       " or the body size smaller",
                       ("page.chars_per_line", "page.min_margin_side", "page.size",
                        "design.columns", "design.column_gap", "styles.body.size"))
-    kicker, title = theme.styles["cover_kicker"], theme.styles["cover_title"]
-    share = 0.6 if theme.design.cover == "masthead" else 1.0  # as the covers place them
-    needed = title.size + 2 * (kicker.leading - kicker.size)  # below the kicker and its band
-    if theme.decor.cover_title_gap * share < needed:
-        return Misfit("'decor.cover_title_gap' sets the cover title into the kicker above it",
-                      f"make it at least {needed / share:.0f} pt",
-                      ("decor.cover_title_gap", "styles.cover_title.size",
-                       "styles.cover_kicker.leading"))
     columns = theme.table_columns
     total = sum(getattr(columns, key.attribute) for key in KEYS[TableColumns].values())
     if total > METRIC_SHARES + 1e-9:
