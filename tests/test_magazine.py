@@ -369,3 +369,31 @@ def test_a_section_asking_for_a_band_gets_the_magazine_band(tmp_path: Path) -> N
                      0.6, 0.4, 0.4, 1.0)]
         trim_top = float(page.height) - float(page.page_obj.attrs["TrimBox"][3])
     assert len(bands) == 1 and bands[0]["top"] < trim_top - 2  # black, run into the bleed
+
+
+def test_a_theme_picture_on_every_opener_is_one_image_placed_on_each(tmp_path: Path) -> None:
+    """Opener art is otherwise drawn once as a form, whose resources would not hold the
+    image (found: openers without their picture); the picture is stored once."""
+    Image.new("RGB", (300, 200), RED).save(tmp_path / "wide.png")
+    theme = tmp_path / "opener-photo.yaml"
+    theme.write_text("name: opener-photo\nextends: default\ndesign:\n  opener: page\n"
+                     "masters:\n  opener:\n    background: paper\n    art:\n"
+                     "      - {image: wide.png, box: [0, 0, 100%, 40%], in: bleed}\n"
+                     "    slots:\n"
+                     '      - {text: "{part.title}", style: opener_title, box: [10%, 50%, '
+                     "80%, 10%], color: ink, fit: {shrink: 10}}\n"
+                     '      - {text: "{part.tag}", style: opener_tag, box: [10%, 65%, 80%, 5%],'
+                     " fit: {shrink: 7}}\n", encoding="utf-8")
+    content = document(layout="section", tag="标签一")
+    content["parts"].append({"title": "第二部分", "layout": "section", "tag": "标签二",
+                             "blocks": [{"paragraph": "第二部分的正文。"}]})
+    pdf = tmp_path / "out.pdf"
+    build(write(tmp_path, content), pdf, str(theme))
+    openers = opener_pages(pdf)
+    with pdfplumber.open(pdf) as document_:
+        assert len(openers) == 2 and all(len(document_.pages[i].images) == 1 for i in openers)
+    with pikepdf.open(pdf) as document_:
+        stored = {x.objgen for page in document_.pages
+                  for x in (page.obj.Resources.get("/XObject") or {}).values()
+                  if x.get("/Subtype") == "/Image"}
+    assert len(stored) == 1

@@ -1134,10 +1134,11 @@ class MasterPage:
 
     def art_form(self, master: Master) -> bool:
         """True when the master's art is the same on every page it draws (a part's page
-        whose art reaches no text and shows no picture of the part): drawn once as a form."""
+        whose art reaches no text and has no picture): drawn once as a form. A picture is
+        not (a part's own differs by page; a form's resources would not hold an image's,
+        and the image is stored once all the same)."""
         return master.page in PART_PAGES and not any(
-            item.reach or (item.kind == "image" and item.picture is None)  # a part's own
-            for item in master.art)
+            item.reach or item.kind == "image" for item in master.art)
 
     def draw_art_form(self, canv: Canvas, master: Master, plan: Plan) -> None:
         """The master's background and art as a form shared by its pages."""
