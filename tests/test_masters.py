@@ -401,3 +401,19 @@ def test_the_compact_cover_is_used_where_the_cover_does_not_fit(tmp_path: Path) 
     fonts = register_theme_fonts(a4)
     usual = PageArt(load_document(DEFAULT_CONTENT), a4, fonts, Typesetter(a4, fonts))
     assert usual.masters.chosen(a4.masters["cover"]) is a4.masters["cover"]
+
+
+def test_a_cover_listing_the_sections_must_print_the_lead(tmp_path: Path) -> None:
+    """A cover that lists the sections replaces the contents page, which prints the lead:
+    leaving the lead out is an error naming the master, not a lost paragraph."""
+    theme = tmp_path / "nolead.yaml"
+    theme.write_text(
+        "name: nolead\nextends: default\ndesign:\n  cover: masthead\nmasters:\n  cover:\n"
+        "    slots:\n      - {list: sections, style: contents_entry, number: contents_number,"
+        " detail: contents_detail, box: [0, 40%, 100%, 40%], in: margins}\n"
+        '      - {text: "{meta.title}{meta.kicker}{meta.subtitle}", style: cover_issuer, '
+        "box: [0, 0, 100%, 20%], in: margins, fit: {shrink: 5}}\n", encoding="utf-8")
+    with pytest.raises(BrochureError) as caught:
+        build(DEFAULT_CONTENT, tmp_path / "nolead.pdf", str(theme))
+    assert caught.value.path is not None and caught.value.path.name == "nolead.yaml"
+    assert "{meta.lead}" in caught.value.message and caught.value.hint

@@ -195,7 +195,8 @@ def _masters() -> dict[str, Any]:
                             "in": origin, "valign": {"enum": list(masters.VALIGNS)},
                             "rise": length, "name": {"type": "string"},
                             "below": {"type": "string"}}}
-    master: dict[str, Any] = {"type": "object", "additionalProperties": False,
+    master: dict[str, Any]
+    master = {"type": "object", "additionalProperties": False,
               "properties": {"background": {"type": "string"},
                              "svg": {"type": "object", "additionalProperties": False,
                                      "required": ["file", "colors"],

@@ -69,7 +69,8 @@ class Surface(Protocol):
 
 ONLY_ON = {"cover": ("meta.kicker", "meta.subtitle"), "opener": ("part.tag",),
            "band": ("part.tag",)}
-"""Content fields that only this kind of page prints: its master must show them."""
+"""Content fields that only this kind of page prints: its master must show them (and a
+cover that lists the sections, which replaces the contents page, the lead)."""
 SHRINK_STEP = 0.02
 """The share of its size a text shrinks by at each try to fit its box."""
 RING_SHARES = (1.0, 0.9, 0.8, 0.7)
@@ -161,6 +162,9 @@ class MasterPage:
         self.clearance = self.theme.spacing.block / 2
         """Least distance between a text and art that keeps clear of it."""
         self._ring_share: dict[tuple[str, int], float] = {}
+        self._plans: dict[tuple[int, int, int, int], Plan] = {}
+        """Plans made, by master, part and (where the master prints them) page numbers."""
+        self._chosen: dict[tuple[int, int], Master] = {}
 
     # ------------------------------------------------------------------ places
 
@@ -224,16 +228,32 @@ class MasterPage:
         """The master itself, or its compact master where its texts do not fit."""
         if master.compact is None:
             return master
-        try:
-            self.lay(master, part, 1, None, {})
-        except BrochureError:
-            return master.compact
-        return master
+        key = (id(master), id(part))
+        if key not in self._chosen:
+            try:
+                self.lay(master, part, 1, None, {})
+                self._chosen[key] = master
+            except BrochureError:
+                self._chosen[key] = master.compact
+        return self._chosen[key]
 
     def plan(self, master: Master, part: Part | None = None, page: int = 1,
              pages: int | None = None) -> Plan:
         """The master laid out for this part and page: rings sized to the texts, then the
         texts that wrap set beside them."""
+        fields = {field for slot in master.all_slots for field in slot.fields}
+        fields |= {field for item in (master.compact,) if item is not None
+                   for slot in item.all_slots for field in slot.fields}
+        key = (id(master), id(part), page if "page" in fields else 0,
+               (pages or page) if "pages" in fields or any(
+                   field.startswith("labels.") for field in fields) else 0)
+        found = self._plans.get(key)
+        if found is None:
+            found = self._plans[key] = self._plan(master, part, page, pages)
+        return found
+
+    def _plan(self, master: Master, part: Part | None, page: int,
+              pages: int | None) -> Plan:
         master = self.chosen(master, part)
         self.ensure_shown(master, part)
         first = self.lay(master, part, page, pages, {})
@@ -872,8 +892,8 @@ class MasterPage:
     def draw(self, canv: Canvas, master: Master, part: Part | None = None,
              pages: int | None = None) -> Plan:
         """Lay out and draw the master on the canvas's page; returns the plan drawn."""
-        master = self.chosen(master, part)
         plan = self.plan(master, part, canv.getPageNumber(), pages)
+        master = self.chosen(master, part)
         self.ensure_apart(master, part, canv.getPageNumber(), pages)
         if self.art_form(master):
             self.draw_art_form(canv, master, plan)
@@ -948,7 +968,10 @@ class MasterPage:
         """Refuse a master that leaves out a content field no other page prints (the
         cover's kicker and subtitle, an opener's tag): content is never dropped unsaid."""
         shown = {field for slot in master.all_slots for field in slot.fields}
-        for field_name in ONLY_ON.get(master.page, ()):
+        only = ONLY_ON.get(master.page, ())
+        if master.lists_sections:  # no contents page, which prints the lead
+            only = (*only, "meta.lead")
+        for field_name in only:
             group, _, name = field_name.partition(".")
             owner = self.art.document.meta if group == "meta" else part
             value = getattr(owner, name, None) if owner is not None else None

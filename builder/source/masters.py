@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -667,6 +667,10 @@ class _Context:
             place = Place("trim", ())
         else:
             place = self.place(entries, "box", 4)
+        if "gap" in entries and self.length(entries["gap"]).value < 0:
+            raise self.reader.fail(entries["gap"], "a negative gap sets this slot's text into "
+                                   "the one above it: they would overprint",
+                                   hint="write a gap of 0 or more (e.g. gap: 6pt)")
         for key in ("gap", "beside"):
             if key in entries and not stacked:
                 raise self.reader.fail(entries[key], f"'{key}' places a slot in a stack",
@@ -681,8 +685,8 @@ class _Context:
                     self.flag(entries, "wrap"),
                     self.length(entries["gap"]) if "gap" in entries else None,
                     self.flag(entries, "beside"), rows=rows, sections=sections, **decos)
-        name = self.name(entries, None if "name" in entries else slot.label)
-        return Slot(**{**slot.__dict__, "name": name})
+        return replace(slot, name=self.name(entries, None if "name" in entries
+                                            else slot.label))
 
     def template(self, page: str, node: yaml.Node, what: str) -> str:
         text = self.reader.text(node, what)

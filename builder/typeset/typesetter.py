@@ -118,6 +118,9 @@ class Typesetter:
         """The layout's record of what it printed; paragraphs drawn are entered in it."""
         self._styles: dict[tuple[str, str, str | None, float], TextStyle] = {}
         """The TextStyles made so far (they are frozen, and asked for again and again)."""
+        self._set: dict[tuple[object, ...], tuple[object, TextStyle]] = {}
+        """Display lines and blocks composed so far (designed pages measure the same texts
+        again and again); read only once made, and at most SET_CACHE of them."""
 
     def text_style(self, role: str, align: str = "left") -> TextStyle:
         key = (role, align, "", 0.0)
@@ -171,8 +174,19 @@ class Typesetter:
     def block(self, text: str, role: str, width: float, align: str = "left",
               color: str | None = None, scale: float = 1.0) -> tuple[list[Line], TextStyle]:
         """Literal `text` composed into lines of `width` (see `styled`)."""
-        style = self.styled(role, align, color, scale)
-        return compose([Run(text)], style, width), style
+        key = ("block", text, role, width, align, color, scale)
+        found = self._set.get(key)
+        if found is None:
+            style = self.styled(role, align, color, scale)
+            found = self._remember(key, (compose([Run(text)], style, width), style))
+        return found  # type: ignore[return-value]
+
+    def _remember(self, key: tuple[object, ...],
+                  value: tuple[object, TextStyle]) -> tuple[object, TextStyle]:
+        if len(self._set) >= SET_CACHE:
+            self._set.clear()
+        self._set[key] = value
+        return value
 
     def draw_block(self, canv, text: str, role: str, x: float, top: float, width: float,
                    align: str = "left", color: str | None = None, scale: float = 1.0,
@@ -190,6 +204,10 @@ class Typesetter:
         """`text` composed as ONE line in a role (clreq gaps: ¼ em between Han and Latin,
         compressed punctuation pairs), its size reduced in proportion if the line is wider
         than `max_width`. The text is literal: no **bold** markup."""
+        key = ("line", text, role, max_width, color, scale)
+        found = self._set.get(key)
+        if found is not None:
+            return found  # type: ignore[return-value]
         style = self.styled(role, color=color, scale=scale)
         runs = [Run(text)]
         line = _one_line(runs, style)
@@ -198,6 +216,7 @@ class Typesetter:
             ratio = max_width / natural
             style = replace(style, size=style.size * ratio, leading=style.leading * ratio)
             line = _one_line(runs, style)
+        self._remember(key, (line, style))
         return line, style
 
     def line_width(self, text: str, role: str, max_width: float | None = None,
@@ -226,6 +245,8 @@ class Typesetter:
         return width
 
 
+SET_CACHE = 4096
+"""Composed display lines and blocks kept by a Typesetter."""
 LINE_MEASURE = 1e6
 """The measure a single line is composed to: wider than any line, so never broken."""
 
