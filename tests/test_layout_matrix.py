@@ -21,7 +21,7 @@ CONTENTS = {"default": DEFAULT_CONTENT, "second": ROOT / "tests" / "data" / "sec
             "scaffold": None}
 """The contents built; the scaffold is what `brochure new` writes (made once)."""
 SIZES = ("A4", "A5", "B5", "大16开", "32开")
-THEMES = ("default", "newsletter", "report")
+THEMES = ("default", "newsletter", "report", "magazine")
 
 
 @pytest.fixture(scope="module")

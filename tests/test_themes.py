@@ -91,7 +91,7 @@ def test_theme_errors_name_file_and_line(tmp_path: Path, body: str, words: str) 
 
 def test_every_shipped_theme_loads_under_its_own_name() -> None:
     names = sorted(p.stem for p in data.themes_dir().glob("*.yaml"))
-    assert names == ["default", "newsletter", "report"]
+    assert names == ["default", "magazine", "newsletter", "report"]
     for name in names:
         assert load_theme(theme_path(name)).name == name
 

@@ -8,6 +8,8 @@ The README's gallery comes from the print builds, cut to their trim (--trim):
   brochure build --theme report -o dist/report.pdf
   python tools/page_images.py dist/report.pdf --trim --prefix report --pages 1,2,3,7,12
   (docs/theming-01.png: the cover of docs/theming.md's walkthrough, page 1 of its build)
+  brochure build tests/data/magazine/magazine.yaml -o dist/magazine.pdf
+  python tools/page_images.py dist/magazine.pdf --trim --prefix magazine --pages 1,4,5,8,12
   brochure build tests/data/economy/economy.yaml -o dist/economy.pdf
   python tools/page_images.py dist/economy.pdf --trim --prefix tables --pages 3,7,9
 and the contact sheets from `brochure preview` (its contact-sheet.png, width 160):

@@ -33,6 +33,7 @@ parts:
     layout: section
     headline: 第一篇的大标题
     tag: 标签文字
+    # picture: images/sample.jpg   # the section's picture, for themes whose openers show one (magazine)
     blocks:
       - paragraph: 正文段落按照中文排版规则自动两端对齐，首行缩进两字；数字如 2026 年、17.28% 和英文 ReportLab 不会被拆开。
       - heading: 小标题

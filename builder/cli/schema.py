@@ -156,6 +156,15 @@ def _masters() -> dict[str, Any]:
                                   "properties": {"ring": {"type": "number"},
                                                  "color": {"type": "string"},
                                                  "stroke": {"type": "number"}}}}}
+    image = {"type": "object", "additionalProperties": False, "required": ["image", "box"],
+             "description": "a picture covering or contained in its box",
+             "properties": {"image": {"type": "string", "description": "a JPEG or PNG file "
+                                      "relative to the theme, or " + masters.PART_PICTURE +
+                                      " (a part's pages)"},
+                            "box": places(4), "in": origin,
+                            "fit": {"enum": list(masters.IMAGE_FITS)},
+                            "fallback": {"type": "string", "description": "the colour "
+                                         "filling the box of a part without a picture"}}}
     slot = {"type": "object", "additionalProperties": False, "required": ["style"],
             "properties": {"text": {"type": "string", "description": "fields: " + ", ".join(
                                "{" + f + "}" for f in masters.page_fields("opener"))},
@@ -199,7 +208,7 @@ def _masters() -> dict[str, Any]:
                                          "colors": {"type": "object",
                                                     "additionalProperties": {"type": "string"},
                                                     "description": "#rrggbb: palette name"}}},
-                             "art": {"type": "array", "items": art},
+                             "art": {"type": "array", "items": {"oneOf": [art, image]}},
                              "slots": {"type": "array", "items": slot},
                              "stacks": {"type": "array", "items": stack}}}
     master["properties"]["compact"] = {

@@ -182,6 +182,8 @@ class _Page:
     glyphs: list[tuple[_Glyph, float]] = field(default_factory=list)
     paths: list[_Path] = field(default_factory=list)
     images: list[Box] = field(default_factory=list)
+    image_order: list[int] = field(default_factory=list)
+    """For each image, the number of paths painted before it (what is painted over it)."""
     lines: list[_Line] = field(default_factory=list)
 
 
@@ -295,6 +297,7 @@ def _read_pages(checked: CheckedPdf) -> list[_Page]:
             clipped = _intersect(box, self.clip)
             if clipped is not None:
                 pages[-1].images.append(clipped)
+                pages[-1].image_order.append(len(pages[-1].paths))
 
     class Interpreter(PDFPageInterpreter):
         """Tracks the clip (as a box) and the registration colour through q/Q and forms."""
@@ -716,12 +719,18 @@ def _overprints(page: _Page) -> list[Finding]:
     return findings
 
 
+def _inside(box: Box, outer: Box) -> bool:
+    return outer[0] <= box[0] and outer[1] <= box[1] and box[2] <= outer[2] \
+        and box[3] <= outer[3]
+
+
 def _short(text: str, length: int = 16) -> str:
     return text if len(text) <= length else text[:length - 1] + "…"
 
 
 def _text_over_art(page: _Page) -> list[Finding]:
-    """Lines whose glyphs' central parts are crossed by a stroked path or an image."""
+    """Lines whose glyphs' central parts are crossed by a stroked path or an image (a glyph
+    on a filled rectangle painted over the image, a band holding a title, is not)."""
     strokes = [p for p in page.paths if p.stroke and not p.registration and p.extent]
     if not strokes and not page.images:
         return []
@@ -750,9 +759,12 @@ def _text_over_art(page: _Page) -> list[Finding]:
             grown = (core[0] - half, core[1] - half, core[2] + half, core[3] + half)
             if any(_segment_hits(s, grown) for s in drawn):
                 hit[id(line)] = (line, "a stroked path")
-    for image in page.images:
-        for _, line in near(image):
-            hit.setdefault(id(line), (line, "an image"))
+    for image, order in zip(page.images, page.image_order, strict=True):
+        bands = [p.extent for p in page.paths[order:] if p.fill and p.rect and p.extent
+                 and not p.registration and _overlaps(p.extent, image)]
+        for core, line in near(image):
+            if not any(_inside(core, band) for band in bands):  # not on a band over it
+                hit.setdefault(id(line), (line, "an image"))
     return [_finding("text-over-art", "error", page.number,
                      f"text runs into {what}: 「{_short(line.text)}」", line.text)
             for line, what in hit.values()]

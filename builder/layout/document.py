@@ -616,7 +616,7 @@ class StoryBuilder:
         self.state, self.profile, self.record = state, profile, record
         self._images: ImageStore | None = None
         self.type = Typesetter(theme, fonts, record)
-        self.pages = PageArt(document, theme, fonts, self.type)
+        self.pages = PageArt(document, theme, fonts, self.type, self.images)
 
     def images(self) -> ImageStore:
         """The build's image store, made when the first picture is drawn: Pillow and

@@ -13,10 +13,12 @@ import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from reportlab.pdfgen.canvas import Canvas
 
+from builder.engine import private
 from builder.engine.platypus import renderPDF
 from builder.engine.private import form_resources, set_initial_colors
 from builder.errors import BrochureError
@@ -46,6 +48,9 @@ from builder.typeset.compose import BASELINE_DROP, TextStyle
 from builder.typeset.record import Source
 from builder.typeset.typesetter import Typesetter, line_extent
 
+if TYPE_CHECKING:
+    from builder.pdf.images import ImageStore
+
 
 class Surface(Protocol):
     """What a master is drawn with: the document, the theme, the typesetter, a clip to the
@@ -54,6 +59,8 @@ class Surface(Protocol):
     document: Document
     theme: Theme
     type: Typesetter
+    images: Callable[[], ImageStore] | None
+    """The build's pictures (converted to its colour space), if it places any."""
 
     def clipped(self, canv: Canvas) -> AbstractContextManager[None]: ...
 
@@ -892,19 +899,23 @@ class MasterPage:
             self.draw_art_form(canv, master, plan)
         else:
             with self.art.clipped(canv):
-                self.draw_background(canv, master, plan)
+                self.draw_background(canv, master, plan, part)
         with self.art.clipped(canv):
             self.draw_plan(canv, plan)
         return plan
 
-    def draw_background(self, canv: Canvas, master: Master, plan: Plan) -> None:
-        """The master's background colour, SVG artwork and art."""
+    def draw_background(self, canv: Canvas, master: Master, plan: Plan,
+                        part: Part | None = None) -> None:
+        """The master's background colour, SVG artwork and art (pictures among it)."""
         if master.background is not None:
             self.art.background(canv, master.background)
         if master.svg is not None:
             self.draw_svg(canv, master.svg)
         for index, item in enumerate(master.art):
-            self.draw_art(canv, item, plan, index)
+            if item.kind == "image":
+                self.draw_picture(canv, master, item, part)
+            else:
+                self.draw_art(canv, item, plan, index)
 
     def draw_plan(self, canv: Canvas, plan: Plan) -> None:
         theme = self.theme
@@ -1036,6 +1047,64 @@ class MasterPage:
             path.close()
             canv.drawPath(path, stroke=stroke, fill=fill)
 
+    def picture_place(self, item: Art, size: tuple[int, int]) -> tuple[Box, Box]:
+        """An image's box and where a picture of `size` pixels is drawn in it: covering it
+        (centred, the overflow clipped) or contained in it (centred)."""
+        box = x0, y0, x1, y1 = self.box(item.place)
+        choose = max if item.fit == "cover" else min
+        scale = choose((x1 - x0) / size[0], (y1 - y0) / size[1])
+        width, height = size[0] * scale, size[1] * scale
+        left, bottom = x0 + (x1 - x0 - width) / 2, y0 + (y1 - y0 - height) / 2
+        return box, (left, bottom, left + width, bottom + height)
+
+    def draw_picture(self, canv: Canvas, master: Master, item: Art,
+                     part: Part | None) -> None:
+        """A picture in its box, through the build's image store (CMYK in print); a part
+        without a picture: the fallback colour (the item's colour), or nothing."""
+        from builder.source.images import picture
+
+        path = item.picture if item.picture is not None else part.picture if part else None
+        if path is None:
+            if item.color:
+                x0, y0, x1, y1 = self.box(item.place)
+                canv.setFillColor(self.theme.color(item.color))
+                canv.rect(x0, y0, x1 - x0, y1 - y0, stroke=0, fill=1)
+            return
+        try:
+            picture(path)  # decoded once (cached), checked before the store converts it
+        except BrochureError as error:
+            raise self.picture_error(master, item, part, path, error) from None
+        store = self.image_store()
+        box, (x0, y0, x1, y1) = self.picture_place(item, store.size(path))
+        reader = store.placed(path, x1 - x0, y1 - y0)
+        canv.saveState()
+        clip = canv.beginPath()
+        clip.rect(box[0], box[1], box[2] - box[0], box[3] - box[1])
+        canv.clipPath(clip, stroke=0, fill=0)
+        private.draw_image(canv, reader, x0, y0, x1 - x0, y1 - y0, store.names)
+        canv.restoreState()
+
+    def image_store(self) -> ImageStore:
+        """The build's image store (a screen one of its own where the surface has none)."""
+        if self.art.images is None:
+            from builder.pdf.images import ImageStore
+
+            store = ImageStore("RGB", (1.0, 1.0, 1.0))
+            self.art.images = lambda: store
+        return self.art.images()
+
+    def picture_error(self, master: Master, item: Art, part: Part | None, path: Path,
+                      error: BrochureError) -> BrochureError:
+        """A picture that cannot be printed, named where it is written: the content's part
+        (`picture:`) or the theme's image."""
+        if item.picture is None and part is not None:
+            span = part.where.get("picture")
+            return BrochureError(f"the picture of part 「{part.title[:20]}」: {path.name}: "
+                                 f"{error.message}", path=self.art.document.source,
+                                 line=span.line if span else part.line, hint=error.hint)
+        return BrochureError(f"masters.{master.page}: image {path.name}: {error.message}",
+                             path=master.file or None, line=item.line, hint=error.hint)
+
     def fill(self, template: str, part: Part | None, page: int,
              pages: int | None) -> tuple[str, tuple[Source, ...]]:
         """A template with its fields filled, and the content fields it prints; '' when
@@ -1088,8 +1157,11 @@ class MasterPage:
 
     def art_form(self, master: Master) -> bool:
         """True when the master's art is the same on every page it draws (a part's page
-        whose art reaches no text): drawn once as a form."""
-        return master.page in PART_PAGES and not any(item.reach for item in master.art)
+        whose art reaches no text and has no picture): drawn once as a form. A picture is
+        not (a part's own differs by page; a form's resources would not hold an image's,
+        and the image is stored once all the same)."""
+        return master.page in PART_PAGES and not any(
+            item.reach or item.kind == "image" for item in master.art)
 
     def draw_art_form(self, canv: Canvas, master: Master, plan: Plan) -> None:
         """The master's background and art as a form shared by its pages."""

@@ -6,8 +6,9 @@ the masters of builder/data/themes/*.yaml."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from reportlab.pdfgen.canvas import Canvas
 
@@ -19,6 +20,9 @@ from builder.source.model import Document, Part
 from builder.source.theme import Theme
 from builder.typeset.typesetter import Fonts, Typesetter
 
+if TYPE_CHECKING:
+    from builder.pdf.images import ImageStore
+
 __all__ = ["PageArt", "place_form"]
 
 
@@ -26,8 +30,11 @@ class PageArt:
     """The designed pages of one document in one theme."""
 
     def __init__(self, document: Document, theme: Theme, fonts: Fonts,
-                 typesetter: Typesetter) -> None:
+                 typesetter: Typesetter,
+                 images: Callable[[], ImageStore] | None = None) -> None:
         self.document, self.theme, self.fonts, self.type = document, theme, fonts, typesetter
+        self.images = images
+        """The build's pictures, for masters that place some (builder/layout/masters.py)."""
         self.masters = MasterPage(self)
         self._band_heights: dict[int, float] = {}
         """Band heights by id() of the parts of `document` (which outlives this object)."""

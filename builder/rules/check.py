@@ -5,9 +5,9 @@ that `brochure check --fix` applies (builder/fix.py). Errors stop the build.
 
 Rules: duplicate-section, duplicate-paragraph, cut-off, unbalanced-pair,
 half-width-punctuation, mixed-width-digits, invisible-character, missing-glyph, too-long,
-not-a-number, missing-image, unreadable-image, unprinted-tag; and the data of tables
-(builder/rules/data.py): not-a-number, mixed-units, number-as-text, empty-cell, change-sign,
-duplicate-row. (A date that is not one is refused when the
+not-a-number, missing-image, unreadable-image, unprinted-tag, unprinted-picture; and the data
+of tables (builder/rules/data.py): not-a-number, mixed-units, number-as-text, empty-cell,
+change-sign, duplicate-row. (A date that is not one is refused when the
 content is loaded: builder.source.content.date_problem.)
 """
 
@@ -92,6 +92,7 @@ def check_document(document: Document, faces: tuple[FontFace, ...],
     findings += table_findings(document)
     findings += _images(document)
     findings += _tags(document, theme)
+    findings += _unprinted_pictures(document, theme)
     return sorted(findings, key=lambda f: (f.line, f.column, f.place))
 
 
@@ -319,6 +320,39 @@ def _images(document: Document) -> Iterator[Finding]:
             except BrochureError as error:
                 yield finding_at(where, 0, "unreadable-image", "error",
                                     f"{name}: {error.message}", error.hint or HINT)
+        if part.picture is not None:  # a section's picture: no placeholder stands in for it
+            where = text_at(part, "picture", str(part.picture), "part picture")
+            try:
+                picture(part.picture)
+            except BrochureError as error:
+                yield finding_at(where, 0, "unreadable-image", "error",
+                                 f"{part.picture.name}: {error.message}", error.hint or HINT)
+
+
+def _unprinted_pictures(document: Document, theme: Theme | None) -> Iterator[Finding]:
+    """A part's picture the theme never prints: only a section's opener (its full page, or
+    the band atop its text) shows one, when that master has `{part.picture}` image art."""
+    if theme is None:
+        return
+    showing = {page for page in ("opener", "band") if page in theme.masters and any(
+        item.kind == "image" and item.picture is None for item in theme.masters[page].art)}
+    pages = {"page": {"opener"}, "band": {"band"}, "auto": {"opener", "band"}}
+    for part in document.parts:
+        if part.picture is None:
+            continue
+        opener = "inline" if theme.design.opener == "inline" else part.opener or \
+            theme.design.opener
+        if part.layout == "section" and pages.get(opener, set()) & showing:
+            continue
+        reason = ("the theme's openers show no picture ({part.picture})" if not showing else
+                  f"this part's layout is '{part.layout}'" if part.layout != "section" else
+                  f"this section opens {'inline' if opener == 'inline' else 'with a ' + opener}"
+                  f", and only the theme's {' and '.join(sorted(showing))} master shows one")
+        where = text_at(part, "picture", str(part.picture), "part picture")
+        yield finding_at(where, 0, "unprinted-picture", "warning",
+                         f"the picture {part.picture.name} is not printed: {reason}",
+                         "use a theme that prints it (--theme magazine), 'layout: section' "
+                         "with 'opener: page', or remove the picture")
 
 
 def _tags(document: Document, theme: Theme | None) -> Iterator[Finding]:

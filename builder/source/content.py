@@ -71,6 +71,9 @@ PART_FIELDS = {
     "tag": Field(False, "text", "short tag taken from the text"),
     "opener": Field(False, "choice", "a section's opener: page (facing its text), band (atop "
                     "its first page), auto (by length); default: the theme's", OPENERS),
+    "picture": Field(False, "path", "the section's picture, JPEG or PNG, relative to the "
+                     "content file: printed on its opener page by themes whose opener shows "
+                     "{part.picture} (e.g. magazine)"),
 }
 ROW_FIELDS = {
     "metric": Field(True, "text", "what is measured"),
@@ -245,6 +248,9 @@ def _part(reader: NodeReader, node: yaml.Node) -> Part:
                 layout=layout,  # type: ignore[arg-type]
                 headline=reader.optional_text(entries, "headline", "part"),
                 tag=reader.optional_text(entries, "tag", "part"), opener=opener,
+                picture=reader.inside(entries["picture"], reader.text(entries["picture"],
+                                      "part 'picture'"), "picture", "photos/part-1.jpg")
+                if "picture" in entries else None,
                 line=node.start_mark.line + 1, where=reader.spans(entries))
 
 

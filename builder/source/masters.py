@@ -1,7 +1,7 @@
 """Load stage: page masters, a theme's designed pages as data (issue 15).
 
 A master (one per kind of page, PAGES) is a background colour, art (rectangles, lines,
-circles, ring sets, polygons) in palette colours, text slots bound to content fields
+circles, ring sets, polygons in palette colours; pictures), text slots bound to content fields
 (`{meta.title}`, `{part.number}`, …) each with a style, a box and a fit rule, and stacks:
 slots set one under another in a box, each as tall as its text.
 
@@ -123,7 +123,8 @@ class SectionList:
 class Art:
     """One piece of art: rect (x, y, w, h), line (x1, y1, x2, y2), circle (cx, cy, r; a
     share of r is of the width), rings (cx, cy: `count` circles `step` apart), polygon
-    (x1, y1, x2, y2, …). A rect touching the trim's edge runs into the bleed."""
+    (x1, y1, x2, y2, …), image (x, y, w, h: a picture). A rect touching the trim's edge
+    runs into the bleed."""
 
     kind: str
     place: Place
@@ -149,6 +150,12 @@ class Art:
     shrink: float = 1.0
     """Rings with slots wrapping beside them: the least share they may shrink to so that
     no text takes more lines (1: they never shrink for the wrapping texts)."""
+    picture: Path | None = None
+    """An image: its file beside the theme; None: the part's picture (`{part.picture}`, on a
+    part's pages), its `color` then the fallback filling the box of a part without one
+    ('': nothing is drawn)."""
+    fit: str = "cover"
+    """An image: 'cover' fills its box (centred, clipped to it), 'contain' fits inside."""
 
 
 @dataclass(frozen=True)
@@ -309,6 +316,10 @@ ARC_KEYS = {"ring": True, "color": True, "stroke": False}
 MASTER_KEYS = {"background": False, "svg": False, "art": False, "slots": False,
                "stacks": False, "compact": False}
 SVG_KEYS = {"file": True, "box": False, "in": False, "colors": True}
+IMAGE_KEYS = {"image": True, "box": True, "in": False, "fit": False, "fallback": False}
+IMAGE_FITS = ("cover", "contain")
+PART_PICTURE = "{part.picture}"
+"""The one field an image may name: the part's picture (content `picture:`)."""
 ARITY = {"rect": 4, "line": 4, "circle": 3, "rings": 2}
 
 
@@ -351,7 +362,8 @@ class _Context:
         svg, frames = self.svg(entries["svg"]) if "svg" in entries else (None, {})
         slots = tuple(self.slot(page, item, frames) for item in self.items(entries, "slots"))
         stacks = tuple(self.stack(page, item, frames) for item in self.items(entries, "stacks"))
-        art = tuple(self.art(item) for item in self.items(entries, "art"))
+        art = tuple(self.image(page, item) if _is_image(item) else self.art(item)
+                    for item in self.items(entries, "art"))
         master = Master(page, background, art, slots, svg, node.start_mark.name,
                         node.start_mark.line + 1, stacks, fallback)
         cycle = master.cycle()
@@ -522,6 +534,54 @@ class _Context:
                    self.names(entries["clear"], "'clear'") if "clear" in entries else (),
                    self.names(entries["open"], "'open'") if "open" in entries else (),
                    self.share(entries["shrink"], "'shrink'") if "shrink" in entries else 1.0)
+
+    def image(self, page: str, node: yaml.Node) -> Art:
+        """`{image, box, in, fit, fallback}`: a picture file beside the theme (checked and
+        decoded now, so a bad one is named with its line) or `{part.picture}` on a part's
+        pages (its fallback colour, if any, is the art's colour)."""
+        entries = self.reader.mapping(node, "an image", IMAGE_KEYS)
+        written = self.reader.text(entries["image"], "'image'")
+        place = self.place(entries, "box", 4)
+        fit = self.reader.optional_choice(entries, "fit", "an image's", IMAGE_FITS) or "cover"
+        fallback = self.color(entries["fallback"]) if "fallback" in entries else ""
+        line = node.start_mark.line + 1
+        if written == PART_PICTURE:
+            if page not in PART_PAGES:
+                raise self.reader.fail(entries["image"], f"{PART_PICTURE} exists on a part's "
+                                       f"pages only, not on {PAGES[page]}", hint="name a "
+                                       "picture file beside the theme, e.g. image: "
+                                       "photos/cover.jpg")
+            return Art("image", place, fallback, line=line, fit=fit)
+        if FIELD.search(written):
+            raise self.reader.fail(entries["image"], f"an image names a file or "
+                                   f"{PART_PICTURE}, not '{written}'",
+                                   hint=f"write image: {PART_PICTURE} (openers) or a file "
+                                        "such as photos/cover.jpg")
+        if fallback:
+            raise self.reader.fail(entries["fallback"], "'fallback' is for "
+                                   f"{PART_PICTURE} (a part without a picture)",
+                                   hint="remove it: a picture file is always there")
+        return Art("image", place, "", line=line,
+                   picture=self.picture_file(entries["image"], written), fit=fit)
+
+    def picture_file(self, node: yaml.Node, written: str) -> Path:
+        """A picture beside the theme, read and decoded as a content picture is."""
+        from builder.errors import BrochureError
+        from builder.files import inside
+        from builder.source.images import picture
+
+        folder = Path(node.start_mark.name).resolve().parent
+        path = (folder / written).resolve()
+        if not inside(path, [folder]):
+            raise self.reader.fail(node, f"'{written}' is not a file in the theme's folder",
+                                   hint="put the picture next to the theme file (or in a "
+                                        "folder under it) and name it relative to it")
+        try:
+            picture(path)
+        except BrochureError as error:
+            raise self.reader.fail(node, f"{path.name}: {error.message}",
+                                   hint=error.hint) from None
+        return path
 
     def stack(self, page: str, node: yaml.Node, frames: dict[str, object]) -> Stack:
         entries = self.reader.mapping(node, "a stack", STACK_KEYS)
@@ -763,6 +823,12 @@ class _Context:
     def choice(self, entries: dict[str, yaml.Node], key: str,
                choices: tuple[str, ...]) -> str | None:
         return self.reader.optional_choice(entries, key, "a master's", choices)
+
+
+def _is_image(node: yaml.Node) -> bool:
+    """Whether an art item is an image (`image:` among its keys)."""
+    return isinstance(node, yaml.MappingNode) and any(
+        isinstance(key, yaml.ScalarNode) and key.value == "image" for key, _ in node.value)
 
 
 def page_fields(page: str, labels: tuple[str, ...] = ()) -> list[str]:

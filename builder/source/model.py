@@ -235,6 +235,8 @@ class Part:
     tag: str | None = None
     opener: str | None = None
     """A section's own opener ('page', 'band' or 'auto'); None: the theme's."""
+    picture: Path | None = None
+    """The section's picture (resolved, inside the content's folder): `{part.picture}`."""
     line: int = 0
     where: Mapping[str, Span] = _where()
 

@@ -123,8 +123,10 @@ def data_files(document: Document) -> list[Path]:
 
 
 def image_files(document: Document) -> list[Path]:
-    """The picture files a document names (the build reads them, watch mode watches them)."""
-    return [f.image for part in document.parts for f in figures(part) if f.image is not None]
+    """The picture files a document names, its parts' pictures too (the build reads them,
+    watch mode watches them)."""
+    return [path for part in document.parts
+            for path in (part.picture, *(f.image for f in figures(part))) if path is not None]
 
 
 def figures(part: Part) -> Iterator[Figure]:
