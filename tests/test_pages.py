@@ -182,9 +182,9 @@ def test_a5_openers_keep_designed_rings_and_the_old_headlines_would_touch_them()
     index = next(i for i, item in enumerate(master.art) if item.kind == "rings")
     for part in art.document.sections:
         old = art.masters.lay(master, part, 1, None, {})
-        assert any(rings.touches(box) for box in art.masters.text_boxes(old)), part.title
+        assert any(rings.touches(box) for box in art.masters.display.text_boxes(old)), part.title
         new = art.masters.lay(master, part, 1, None, {index: rings})
-        assert not any(rings.touches(box) for box in art.masters.text_boxes(new))
+        assert not any(rings.touches(box) for box in art.masters.display.text_boxes(new))
         assert [p.text for p in new.texts if p.role == "opener_headline"] == \
             (part.headline or "").split()
 

@@ -5,14 +5,15 @@ the Typesetter (clreq gaps, the composer's breaks) in its box, shrunk as its fit
 allows, else a clear error naming the theme file and line; art that reaches down to texts
 is sized to them; rings shrink to clear the texts they name, open around others, and the
 slots that wrap are set narrower beside them. Then the background, the SVG artwork, the art,
-the texts' decorations and the texts are drawn, in that order."""
+the texts' decorations and the texts are drawn, in that order. Display lines are broken,
+measured and drawn by builder/layout/display.py; rings are builder/layout/rings.py."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,8 +21,9 @@ from reportlab.pdfgen.canvas import Canvas
 
 from builder.engine import private
 from builder.engine.platypus import renderPDF
-from builder.engine.private import form_resources, set_initial_colors
+from builder.engine.private import set_initial_colors
 from builder.errors import BrochureError
+from builder.layout.display import Display, Placed, Plan, Shape, place_form
 from builder.layout.rings import Box, Rings, distance, sector_around
 from builder.source.artwork import Artwork, read_artwork
 from builder.source.masters import (
@@ -38,15 +40,9 @@ from builder.source.masters import (
 )
 from builder.source.model import Document, Part
 from builder.source.theme import MM, Theme
-from builder.typeset.clreq import (
-    BLANK_RIGHT,
-    LINE_END_FORBIDDEN,
-    LINE_START_FORBIDDEN,
-    UNBREAKABLE_PAIRS,
-)
 from builder.typeset.compose import BASELINE_DROP, TextStyle
 from builder.typeset.record import Source
-from builder.typeset.typesetter import Typesetter, line_extent
+from builder.typeset.typesetter import Typesetter
 
 if TYPE_CHECKING:
     from builder.pdf.images import ImageStore
@@ -75,71 +71,8 @@ SHRINK_STEP = 0.02
 """The share of its size a text shrinks by at each try to fit its box."""
 RING_SHARES = (1.0, 0.9, 0.8, 0.7)
 """Rings beside wrapping texts: the shares tried, largest first, before their least."""
-LINE_SQUEEZE = 0.85
-"""A display line too wide that cannot be broken in two is set smaller, down to this
-share, before the composer breaks it."""
 PILL_INSET = 0.6
 """An outline's text starts this share of the pill's height in from its ends."""
-
-
-def place_form(canv: Canvas, name: str, box: Box, draw: Callable[[Canvas], None]) -> None:
-    """Place the form `name` on the page, drawn by `draw(canvas)` the first time: art that is
-    the same on many pages is drawn once. ReportLab writes a form's resources without the
-    colour spaces it uses (the registration colour's /Separation), so they are given here."""
-    if not canv.hasForm(name):
-        canv.beginForm(name, *box)
-        draw(canv)
-        canv.endForm(Resources=form_resources(canv))
-    canv.doForm(name)
-
-
-@dataclass(frozen=True)
-class Placed:
-    """A text placed on a designed page: one line with its baseline at y, or (`wrap` set)
-    a block of lines `wrap` wide whose first line box's top is at y."""
-
-    text: str
-    role: str
-    x: float
-    y: float
-    align: str = "left"
-    max_width: float | None = None
-    color: str | None = None
-    sources: tuple[Source, ...] = ()
-    piece_of: int | None = None
-    """The index of the whole text (Plan.wholes) this line is a piece of, if any."""
-    scale: float = 1.0
-    wrap: float | None = None
-
-
-@dataclass(frozen=True)
-class Shape:
-    """A filled rectangle ('rect'), an outlined pill ('pill') or a rule ('rule', drawn
-    filled) of a palette colour."""
-
-    kind: str
-    box: Box
-    color: str
-    line: float = 0.0
-
-
-@dataclass
-class Plan:
-    """A master laid out: its art's boxes and rings, then shapes and texts."""
-
-    texts: list[Placed] = field(default_factory=list)
-    shapes: list[Shape] = field(default_factory=list)
-    wholes: list[tuple[str, str, tuple[Source, ...]]] = field(default_factory=list)
-    """Texts drawn in several lines: (text, role, sources)."""
-    boxes: dict[str, Box] = field(default_factory=dict)
-    """Named items: the box of their texts and decorations (art: its own box)."""
-    art: dict[int, Box] = field(default_factory=dict)
-    """Rects by their index in master.art: the box drawn (after `reach`)."""
-    rings: dict[int, Rings] = field(default_factory=dict)
-
-    def whole(self, text: str, role: str, *sources: Source) -> int:
-        self.wholes.append((text, role, sources))
-        return len(self.wholes) - 1
 
 
 @dataclass
@@ -159,6 +92,7 @@ class MasterPage:
 
     def __init__(self, art: Surface) -> None:
         self.art, self.theme, self.type = art, art.theme, art.type
+        self.display = Display(art.theme, art.type)
         self.clearance = self.theme.spacing.block / 2
         """Least distance between a text and art that keeps clear of it."""
         self._ring_share: dict[tuple[str, int], float] = {}
@@ -365,73 +299,15 @@ class MasterPage:
             head, colon, rest = text.partition("：")
             pieces = [head + colon, rest] if colon and rest else [text]
         else:
-            pieces = self.phrase_lines(text, slot.style, width, scale)
+            pieces = self.display.phrase_lines(text, slot.style, width, scale)
         lines: list[str] = []
         for piece in pieces:
             natural = self.type.line_width(piece, slot.style, scale=scale)
             if natural <= width + 0.01:
                 lines.append(piece)
             else:
-                lines += self.balanced(piece, slot.style, width, scale)
+                lines += self.display.balanced(piece, slot.style, width, scale)
         return lines, style
-
-    def balanced(self, text: str, role: str, width: float, scale: float) -> list[str]:
-        """A display text too wide for one line: on one line set smaller (to LINE_SQUEEZE);
-        else in two of about equal width, broken after a closing mark or at a space (a line
-        set smaller if need be); else anywhere clreq allows but inside a Latin word; else as
-        the composer breaks it."""
-        favoured: list[tuple[float, int]] = []
-        legal: list[tuple[float, int]] = []
-        for index in range(1, len(text)):
-            before, after = text[index - 1], text[index]
-            if after in LINE_START_FORBIDDEN or before in LINE_END_FORBIDDEN or (
-                    before.isascii() and before.isalnum() and after.isascii()
-                    and after.isalnum()) or (before + after) in UNBREAKABLE_PAIRS:
-                continue
-            wide = max(self.type.line_width(text[:index].rstrip(), role, scale=scale),
-                       self.type.line_width(text[index:].lstrip(), role, scale=scale))
-            if before in BLANK_RIGHT or before.isspace() or after.isspace():
-                favoured.append((wide, index))
-            legal.append((wide, index))
-        if self.type.line_width(text, role, scale=scale) * LINE_SQUEEZE <= width:
-            return [text]  # drawn shrunk to the width
-        fits = [(wide, index) for wide, index in favoured if wide * LINE_SQUEEZE <= width]
-        if not fits and favoured:  # more than two lines, each a run of whole phrases
-            cuts = [0, *sorted(index for _, index in favoured), len(text)]
-            spans = list(zip(cuts, cuts[1:], strict=False))
-            if all(self.type.line_width(text[a:b].strip(), role, scale=scale) * LINE_SQUEEZE
-                   <= width for a, b in spans):
-                lines: list[tuple[int, int]] = []
-                for a, b in spans:
-                    if lines and self.type.line_width(text[lines[-1][0]:b].strip(), role,
-                                                      scale=scale) <= width:
-                        lines[-1] = (lines[-1][0], b)
-                    else:
-                        lines.append((a, b))
-                return [text[a:b].strip() for a, b in lines]
-        fits = fits or [(wide, index) for wide, index in legal if wide <= width + 0.01]
-        if fits:
-            index = min(fits)[1]
-            return [text[:index].rstrip(), text[index:].lstrip()]
-        composed, _ = self.type.block(text, role, width, scale=scale)
-        return [line.text for line in composed]
-
-    def phrase_lines(self, text: str, role: str, width: float,
-                     scale: float = 1.0) -> list[str]:
-        """A display text broken into lines of at most `width`: at its spaces first (a
-        Chinese headline's spaces part its phrases), inside a phrase only when the phrase
-        alone is too wide (then by the composer's rules)."""
-        lines: list[str] = []
-        for phrase in text.split():
-            trial = f"{lines[-1]} {phrase}" if lines else phrase
-            if lines and self.type.line_width(trial, role, scale=scale) <= width:
-                lines[-1] = trial
-            elif self.type.line_width(phrase, role, scale=scale) <= width:
-                lines.append(phrase)
-            else:
-                composed, _ = self.type.block(phrase, role, width, scale=scale)
-                lines += [line.text for line in composed]
-        return lines
 
     def _beside_rings(self, slot: Slot, text: str, x: float, top: float, width: float,
                       scale: float) -> tuple[float, list[str], TextStyle]:
@@ -523,7 +399,7 @@ class MasterPage:
                 placed.append(Placed(line, slot.style, anchor, first - number * leading,
                                      slot.align if slot.align != "justify" else "left",
                                      width, slot.color, piece_of=whole, scale=scale))
-        glyphs = [b for p in placed for b in self.boxes(p)]
+        glyphs = [b for p in placed for b in self.display.boxes(p)]
         gx0 = min(b[0] for b in glyphs)
         gx1 = max(b[2] for b in glyphs)
         text_top, text_bottom = top, top - len(lines) * leading
@@ -566,7 +442,7 @@ class MasterPage:
             shapes.append(Shape("rect", (start, y, start + length, y + stroke),
                                 slot.bar.color))
             left, right = min(left, start), max(right, start + length)
-        end = max(b[2] for b in self.boxes(placed[0]))
+        end = max(b[2] for b in self.display.boxes(placed[0]))
         return _Set(placed, shapes, (left, lower, right, upper), first, end)
 
     # ------------------------------------------------------------------ stacks
@@ -677,7 +553,7 @@ class MasterPage:
                   height: float, box: Box) -> _Set:
         """Rules (and the other decorations) around texts placed already."""
         leading = style.leading
-        glyphs = [b for p in texts for b in self.boxes(p)]
+        glyphs = [b for p in texts for b in self.display.boxes(p)]
         upper, lower = top, top - height
         left, right = min(b[0] for b in glyphs), max(b[2] for b in glyphs)
         shapes: list[Shape] = []
@@ -782,7 +658,7 @@ class MasterPage:
                     size = self.type.styled(placed.role, scale=placed.scale).size
                     holes += [sector_around(rings.cx, rings.cy, box,
                                             self.clearance + size / 2)
-                              for box in self.boxes(placed)]
+                              for box in self.display.boxes(placed)]
         return replace(scaled, clear=tuple(holes))
 
     def _owner(self, plan: Plan, name: str, placed: Placed) -> bool:
@@ -791,7 +667,7 @@ class MasterPage:
             return False
         x0, y0, x1, y1 = plan.boxes[name]
         return all(x0 - 0.5 <= b[0] and b[2] <= x1 + 0.5 and y0 - 0.5 <= b[1]
-                   and b[3] <= y1 + 0.5 for b in self.boxes(placed))
+                   and b[3] <= y1 + 0.5 for b in self.display.boxes(placed))
 
     def _design(self, item: Art, plan: Plan) -> Rings:
         (cx, cy), = self.points(item.place, plan)
@@ -814,7 +690,7 @@ class MasterPage:
     def _nearest(self, plan: Plan, name: str, rings: Rings) -> float:
         """From the rings' centre to the nearest text or decoration of a named item."""
         boxes = [box for placed in plan.texts if self._owner(plan, name, placed)
-                 for box in self.boxes(placed)]
+                 for box in self.display.boxes(placed)]
         if name in plan.boxes:
             x0, y0, x1, y1 = plan.boxes[name]
             boxes += [shape.box for shape in plan.shapes
@@ -844,7 +720,7 @@ class MasterPage:
                 wrapped = [p for p in plan.texts if any(
                     slot.wrap and slot.style == p.role for slot in master.all_slots)]
                 found.append((len(wrapped), -round(min(
-                    (self._size(p) for p in wrapped), default=0.0), 2)))
+                    (self.display.size(p) for p in wrapped), default=0.0), 2)))
             return found
 
         least_share = min(largest, item.shrink)
@@ -856,36 +732,6 @@ class MasterPage:
         return least_share
 
     # ------------------------------------------------------------------ texts and boxes
-
-    def _size(self, placed: Placed) -> float:
-        """The type size a placed line is drawn at (after shrinking to its max_width)."""
-        size = self.theme.style(placed.role).size * placed.scale
-        if placed.max_width is None or placed.wrap is not None:
-            return size
-        natural = self.type.line_width(placed.text, placed.role, scale=placed.scale)
-        return size * min(1.0, placed.max_width / natural) if natural > 0 else size
-
-    def boxes(self, placed: Placed) -> list[Box]:
-        """The glyph boxes (em boxes) of a placed text's lines."""
-        if placed.wrap is not None:
-            lines, style = self.type.block(placed.text, placed.role, placed.wrap,
-                                           placed.align, scale=placed.scale)
-            found = []
-            for number, line in enumerate(lines):
-                baseline = (placed.y - number * style.leading - (style.leading - style.size) / 2
-                            - BASELINE_DROP * style.size)
-                start = placed.x + (line.glyphs[0].x if line.glyphs else 0.0)
-                found.append((start, baseline - (1 - BASELINE_DROP) * style.size,
-                              start + line_extent(line), baseline + BASELINE_DROP * style.size))
-            return found
-        size = self._size(placed)
-        width = self.type.line_width(placed.text, placed.role, placed.max_width, placed.scale)
-        start = placed.x - {"center": width / 2, "right": width}.get(placed.align, 0.0)
-        return [(start, placed.y - (1 - BASELINE_DROP) * size, start + width,
-                 placed.y + BASELINE_DROP * size)]
-
-    def text_boxes(self, plan: Plan) -> list[Box]:
-        return [box for placed in plan.texts for box in self.boxes(placed)]
 
     # ------------------------------------------------------------------ drawing
 
@@ -901,7 +747,7 @@ class MasterPage:
             with self.art.clipped(canv):
                 self.draw_background(canv, master, plan, part)
         with self.art.clipped(canv):
-            self.draw_plan(canv, plan)
+            self.display.draw(canv, plan)
         return plan
 
     def draw_background(self, canv: Canvas, master: Master, plan: Plan,
@@ -916,31 +762,6 @@ class MasterPage:
                 self.draw_picture(canv, master, item, part)
             else:
                 self.draw_art(canv, item, plan, index)
-
-    def draw_plan(self, canv: Canvas, plan: Plan) -> None:
-        theme = self.theme
-        for shape in plan.shapes:
-            x0, y0, x1, y1 = shape.box
-            if shape.kind == "pill":
-                canv.setStrokeColor(theme.color(shape.color))
-                canv.setLineWidth(shape.line)
-                canv.roundRect(x0, y0, x1 - x0, y1 - y0, (y1 - y0) / 2, stroke=1, fill=0)
-            else:
-                canv.setFillColor(theme.color(shape.color))
-                canv.rect(x0, y0, x1 - x0, y1 - y0, stroke=0, fill=1)
-        record = self.type.record
-        numbers = [record.expect(*whole[:2], *whole[2]) if record is not None else -1
-                   for whole in plan.wholes]
-        for placed in plan.texts:
-            if placed.wrap is not None:
-                self.type.draw_block(canv, placed.text, placed.role, placed.x, placed.y,
-                                     placed.wrap, placed.align, placed.color, placed.scale,
-                                     placed.sources)
-                continue
-            printing = None if placed.piece_of is None else numbers[placed.piece_of]
-            self.type.draw_line(canv, placed.text, placed.role, placed.x, placed.y,
-                                placed.align, placed.max_width, placed.color,
-                                placed.sources, printing, placed.scale)
 
     def ensure_apart(self, master: Master, part: Part | None, page: int,
                      pages: int | None) -> None:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.errors import BrochureError
-from builder.layout.masters import MasterPage, Plan, place_form
+from builder.layout.display import Plan, place_form
+from builder.layout.masters import MasterPage
 from builder.layout.rings import Rings
 from builder.source.masters import Master
 from builder.source.model import Document, Part
@@ -96,7 +97,7 @@ class PageArt:
         if height is None:
             plan = self.band_plan(part)
             lowest = min([box[1] for box in plan.art.values()]
-                         + [box[1] for box in self.masters.text_boxes(plan)],
+                         + [box[1] for box in self.masters.display.text_boxes(plan)],
                          default=self.theme.page_height)
             height = self._band_heights[id(part)] = self.theme.page_height - lowest
         return height
