@@ -294,7 +294,8 @@ class Master:
     def cycle(self) -> list[str]:
         """The names of items placing each other in a circle (none: [])."""
         every: list[Slot | Stack | Art] = [*self.slots, *self.stacks, *self.art]
-        left = [item for item in every if item not in self.items()]
+        ordered = self.items()
+        left = [item for item in every if not any(item is done for done in ordered)]
         return [item.label if isinstance(item, Stack) else item.name or "?" for item in left]
 
 
