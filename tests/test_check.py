@@ -224,7 +224,7 @@ def test_images_missing_unreadable_or_too_large(tmp_path: Path, faces, monkeypat
     Image.new("RGB", (20, 10), "red").save(tmp_path / "ok.png")
     (tmp_path / "bad.png").write_bytes(b"this is not a picture")
     (tmp_path / "folder").mkdir()
-    content = document(*({"figure": f"图{i}", "image": name} for i, name in
+    content = document(*({"figure": f"图{i}", "image": name, "alt": "红色色块"} for i, name in
                          enumerate(["ok.png", "none.png", "bad.png", "folder"])))
     found = findings_of(tmp_path, content, faces)
     path = tmp_path / "doc.yaml"
@@ -233,7 +233,8 @@ def test_images_missing_unreadable_or_too_large(tmp_path: Path, faces, monkeypat
         ("unreadable-image", "error", *position(path, "bad.png")),
         ("unreadable-image", "error", *position(path, "folder"))]
     monkeypatch.setattr(source_images, "MAX_PIXELS", 100)
-    too_large = findings_of(tmp_path, document({"figure": "图", "image": "ok.png"}), faces)
+    too_large = findings_of(tmp_path, document({"figure": "图", "image": "ok.png",
+                                                "alt": "红色色块"}), faces)
     assert [f.rule for f in too_large] == ["unreadable-image"]
     assert "200 pixels" in too_large[0].message
 

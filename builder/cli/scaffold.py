@@ -75,10 +75,11 @@ parts:
     blocks:
       - figure: 有图片文件的图
         image: images/sample.jpg
+        alt: 示例图片：渐变色块   # what the picture shows, read aloud by a screen reader
       - figure: 没有图片文件时显示占位框
       - photos:              # a grid of pictures, three to a row
-          - {{image: images/sample.jpg, caption: 组图一}}
-          - {{image: images/sample.jpg, caption: 组图二}}
+          - {{image: images/sample.jpg, caption: 组图一, alt: 示例图片}}
+          - {{image: images/sample.jpg, caption: 组图二, alt: 示例图片}}
           - {{caption: 组图三（待补图片）}}
         columns: 3
 """

@@ -29,11 +29,16 @@ from weakref import WeakKeyDictionary
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import (
+    PDFArray,
     PDFCatalog,
+    PDFDictionary,
     PDFDocument,
     PDFInfo,
+    PDFName,
+    PDFObject,
     PDFObjectReference,
     PDFResourceDictionary,
+    PDFString,
 )
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 from reportlab.pdfgen.canvas import Canvas
@@ -76,6 +81,11 @@ RELIANCES: tuple[Reliance, ...] = (
     Reliance(CANVAS, "_colorsUsed", dict, instance=True),
     Reliance(CANVAS, "_code", list, instance=True),
     Reliance(CANVAS, "_formsinuse", list, instance=True),
+    Reliance(CANVAS, "_formData", (tuple, type(None)), instance=True),
+    Reliance(DOCUMENT, "thisPageName", MethodType, instance=True),
+    Reliance(DOCUMENT, "Pages", object, instance=True),
+    Reliance(DOCUMENT, "idToObjectNumberAndVersion", dict, instance=True),
+    Reliance("reportlab.pdfbase.pdfdoc.PDFPage", "__NoDefault__", list),
     Reliance(DOCUMENT, "idToObject", dict, instance=True),
     Reliance(DOCUMENT, "getXObjectName", MethodType, instance=True),
     Reliance(DOCUMENT, "Catalog", PDFCatalog, instance=True),
@@ -206,6 +216,103 @@ def set_document_id(canvas: Canvas, trailer_id: bytes) -> None:
     # PDFDocument.ID() returns `_ID` when it is set, else computes and stores it; there is no
     # public setter. Checked on 4.4–5.1.
     _document(canvas)._ID = trailer_id
+
+
+# --------------------------------------------------------------------------- tagging
+
+
+def in_form(canvas: Canvas) -> bool:
+    """True while a form XObject is being drawn (between beginForm and endForm)."""
+    # The canvas keeps the form being drawn in `_formData` (None on a page). Checked on
+    # 5.1.
+    return canvas._formData is not None
+
+
+def page_code(canvas: Canvas) -> list[str]:
+    """The content operators of the page being drawn, as the canvas collects them."""
+    # `_code` is the page's (or form's) list of operator strings, written at showPage.
+    # Checked on 5.1.
+    return canvas._code
+
+
+def page_name(canvas: Canvas) -> str:
+    """The name ReportLab will register the page being drawn under ('Page<n>')."""
+    # PDFDocument.thisPageName: the name addPage gives the page at showPage. Checked on 5.1.
+    return _document(canvas).thisPageName()
+
+
+def page_names(canvas: Canvas) -> list[str]:
+    """The names of the pages shown so far, in order."""
+    # The document's `Pages.pages` holds the PDFPage objects addPage registered, named
+    # Page1, Page2, …. Checked on 5.1.
+    return [f"Page{number}" for number in range(1, len(_document(canvas).Pages.pages) + 1)]
+
+
+class _StructElem(PDFObject):
+    """A StructElem written straight to bytes at save: its references resolved by name."""
+
+    def __init__(self, kind: str, parent: str, kids: list[object], attributes: str,
+                 alt: str | None) -> None:
+        self.kind, self.parent, self.kids, self.attributes = kind, parent, kids, attributes
+        self.alt = alt
+
+    def format(self, document: PDFDocument) -> bytes:
+        numbers = document.idToObjectNumberAndVersion
+
+        def ref(name: str) -> str:
+            return f"{numbers[name][0]} 0 R"
+
+        pages = [kid[0] for kid in self.kids if isinstance(kid, tuple)]
+        page = pages[0] if pages else None
+        kids = []
+        for kid in self.kids:
+            if isinstance(kid, str):
+                kids.append(ref(kid))
+            else:
+                kid_page: str = kid[0]  # type: ignore[index]
+                mcid: int = kid[1]  # type: ignore[index]
+                kids.append(str(mcid) if kid_page == page else
+                            f"<</Type /MCR /Pg {ref(kid_page)} /MCID {mcid}>>")
+        out = f"<</Type /StructElem /S /{self.kind} /P {ref(self.parent)}"
+        if page is not None:
+            out += f" /Pg {ref(page)}"
+        if kids:
+            out += f" /K {kids[0]}" if len(kids) == 1 else f" /K [{' '.join(kids)}]"
+        alt = b"" if self.alt is None else b" /Alt " + PDFString(self.alt).format(document)
+        return (out + self.attributes).encode("latin-1") + alt + b">>"
+
+
+def write_structure(canvas: Canvas, elements: list[tuple[str, str, str | None, list[Any],
+                                                         str, str | None]],
+                    root: str, parent_tree: list[tuple[int, list[str]]]) -> None:
+    """Add a structure tree to the document before it is written: each element (name,
+    type, parent name or None for the root's child, kids: elements by name or (page name,
+    MCID), extra entries, alternate text), the ParentTree (per page index: the elements of
+    its MCIDs), each page's /StructParents and /Tabs /S, and the catalog's StructTreeRoot
+    and MarkInfo."""
+    # Named objects may be referred to before they are registered (resolved when the file
+    # is formatted); a page writes only the keys of its `__NoDefault__` list, extended here
+    # on each page; the catalog's list already holds StructTreeRoot and MarkInfo. Checked
+    # on 5.1.
+    document = _document(canvas)
+    for name, kind, parent, kids, attributes, alt in elements:
+        named = [kid.name if hasattr(kid, "name") else kid for kid in kids]
+        document.Reference(_StructElem(kind, parent or "StructTreeRoot", named, attributes,
+                                       alt), name)
+    numbers: list[Any] = []
+    for index, names in parent_tree:
+        numbers += [index, PDFArray([PDFObjectReference(name) for name in names])]
+    for index, page in enumerate(document.Pages.pages):
+        page.__NoDefault__ = [*page.__NoDefault__, "StructParents", "Tabs"]
+        page.StructParents = index
+        page.Tabs = PDFName("S")
+    tree = PDFDictionary({"Type": PDFName("StructTreeRoot"), "K": PDFObjectReference(root),
+                          "ParentTree": document.Reference(
+                              PDFDictionary({"Nums": PDFArray(numbers)}), "ParentTree"),
+                          "ParentTreeNextKey": len(document.Pages.pages)})
+    document.Reference(tree, "StructTreeRoot")
+    document.Catalog.StructTreeRoot = PDFObjectReference("StructTreeRoot")
+    document.Catalog.MarkInfo = PDFDictionary({"Marked": "true"})
 
 
 # --------------------------------------------------------------------------- fonts

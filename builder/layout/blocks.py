@@ -14,6 +14,7 @@ from builder.engine import private
 from builder.engine.platypus import BalancedColumns, Flowable
 from builder.source.model import Figure, Quote
 from builder.source.theme import Theme
+from builder.typeset import tags
 from builder.typeset.typesetter import ComposedParagraph, Typesetter
 
 if TYPE_CHECKING:
@@ -206,8 +207,11 @@ class FigureFrame(Flowable):
             iw, ih = images.size(self.figure.image, self.figure.line)
             scale = min(w / iw, h / ih)
             image = images.placed(self.figure.image, iw * scale, ih * scale, self.figure.line)
-            private.draw_image(canv, image, (w - iw * scale) / 2, top + (h - ih * scale) / 2,
-                               iw * scale, ih * scale, images.names)
+            with tags.figure(canv, self.figure.alt or self.figure.caption,
+                             (self.figure, "caption")):
+                private.draw_image(canv, image, (w - iw * scale) / 2,
+                                   top + (h - ih * scale) / 2, iw * scale, ih * scale,
+                                   images.names)
         else:
             canv.setFillColor(theme.color("accent_light"))
             canv.setStrokeColor(theme.color("accent"))

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from builder.engine.platypus import Flowable
 from builder.source.model import Scorecard, ScoreRow
 from builder.source.theme import Theme
+from builder.typeset import tags
 from builder.typeset.compose import (
     BASELINE_DROP,
     Run,
@@ -165,6 +166,19 @@ def series_chart(kind: str, title: str | None, labels: list[str], series: list[S
                      legend=named)
 
 
+def chart_alt(title: str, labels: list[str], series: list[Series]) -> str:
+    """A chart's alternate text, read from its data: its title, then each label with its
+    values as the table prints them ('半年成绩单：一般公共预算收入 ▲10.1%；…')."""
+    named = len(series) > 1
+    points = []
+    for index, label in enumerate(labels):
+        values = "，".join(f"{one.name} {one.texts[index]}" if named else one.texts[index]
+                          for one in series)
+        points.append(f"{label} {values}")
+    head = f"{title}：" if title else "图表："
+    return head + "；".join(points) + "。"
+
+
 # -- texts ------------------------------------------------------------------------------
 
 def _ink(lines: Sequence[TextLine]) -> tuple[float, float]:
@@ -216,6 +230,9 @@ class BarChart(Flowable):
     a continuation); `spacing` (ROW down to MIN_ROW) is a one-line row's height in leadings.
     Splits between rows, leaving at least MIN_SPLIT_BARS on each side."""
 
+    sources: tuple[Source, ...] = ()
+    """The content the chart draws (its table): where its Figure stands in a tagged PDF."""
+
     def __init__(self, labels: list[str], series: list[Series], theme: Theme,
                  typesetter: Typesetter, width: float, title: ComposedParagraph | None,
                  gap: float, spacing: float = ROW, scale: Scale | None = None,
@@ -223,6 +240,8 @@ class BarChart(Flowable):
         super().__init__()
         self.names, self.series, self.theme, self.type = labels, series, theme, typesetter
         self.title, self.gap, self.spacing = title, gap if title else 0.0, spacing
+        self.heading = "".join(run.text for run in title.runs) if title is not None else ""
+        """The title, also of a continuation (for the chart's alternate text)."""
         self.width = width
         self.colors = series_colors(theme, len(series))
         self.label_style = typesetter.text_style("table_cell", "right")
@@ -283,6 +302,7 @@ class BarChart(Flowable):
                          self.type, self.width, self.title if title else None, self.gap,
                          spacing, self.scale, legend=title)
         chart.content_origin = getattr(self, "content_origin", None)
+        chart.sources, chart.heading = self.sources, self.heading
         return chart
 
     def split(self, available_width: float, available_height: float) -> list[Flowable]:
@@ -315,16 +335,18 @@ class BarChart(Flowable):
         canvas.saveState()
         if self.title is not None:
             self.title.drawOn(canvas, 0, self.height - self.title_height)
-        if self.legend is not None:
-            self.legend.draw(canvas, 0, self.height - self.title_height - self.gap)
-        heights = self.row_heights(self.spacing)
-        self.draw_bars(heights)
-        top = sum(heights)
-        for lines, height in zip(self.labels, heights, strict=True):
-            middle = top - height / 2
-            draw_lines(canvas, lines, self.label_style, 0,
-                       middle + len(lines) * self.label_style.leading / 2)
-            top -= height
+        with tags.figure(canvas, chart_alt(self.heading, self.names, self.series),
+                         *self.sources):
+            if self.legend is not None:
+                self.legend.draw(canvas, 0, self.height - self.title_height - self.gap)
+            heights = self.row_heights(self.spacing)
+            self.draw_bars(heights)
+            top = sum(heights)
+            for lines, height in zip(self.labels, heights, strict=True):
+                middle = top - height / 2
+                draw_lines(canvas, lines, self.label_style, 0,
+                           middle + len(lines) * self.label_style.leading / 2)
+                top -= height
         canvas.restoreState()
 
     def draw_bars(self, heights: list[float]) -> None:
@@ -493,6 +515,9 @@ class PlotChart(Flowable):
     title (None: none) and a legend. Never splits: `split` returns [] when it does not fit
     (a table keeps it with its last rows)."""
 
+    sources: tuple[Source, ...] = ()
+    """The content the chart draws (its table): where its Figure stands in a tagged PDF."""
+
     def __init__(self, kind: str, labels: list[str], series: list[Series], theme: Theme,
                  typesetter: Typesetter, width: float, title: ComposedParagraph | None,
                  gap: float, legend: bool = True) -> None:
@@ -500,6 +525,7 @@ class PlotChart(Flowable):
         self.kind, self.names, self.series = kind, labels, series
         self.theme, self.type, self.width = theme, typesetter, width
         self.title, self.gap = title, gap if title else 0.0
+        self.heading = "".join(run.text for run in title.runs) if title is not None else ""
         self.colors = series_colors(theme, len(series))
         self.label_style = typesetter.text_style("table_cell", "center")
         self.value_style = typesetter.text_style("table_number")
@@ -852,15 +878,17 @@ class PlotChart(Flowable):
         canvas.saveState()
         if self.title is not None:
             self.title.drawOn(canvas, 0, self.height - self.title_height)
-        if self.legend is not None:
-            self.legend.draw(canvas, 0, self.body_height)
-        self.draw_axis()
-        if self.kind == "columns":
-            self.draw_columns()
-        else:
-            self.draw_lines()
-        for placed in [*self.labels, *self.values]:
-            draw_lines(canvas, placed.lines, placed.style, placed.x, placed.top)
+        with tags.figure(canvas, chart_alt(self.heading, self.names, self.series),
+                         *self.sources):
+            if self.legend is not None:
+                self.legend.draw(canvas, 0, self.body_height)
+            self.draw_axis()
+            if self.kind == "columns":
+                self.draw_columns()
+            else:
+                self.draw_lines()
+            for placed in [*self.labels, *self.values]:
+                draw_lines(canvas, placed.lines, placed.style, placed.x, placed.top)
         canvas.restoreState()
 
     def draw_axis(self) -> None:

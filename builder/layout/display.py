@@ -197,8 +197,8 @@ class Display:
         record = self.type.record
         numbers = [record.expect(*whole[:2], *whole[2]) if record is not None else -1
                    for whole in plan.wholes]
-        for placed in plan.texts:
-            if placed.wrap is not None:
+        for placed in sorted(plan.texts, key=lambda placed: (-round(placed.y), placed.x)):
+            if placed.wrap is not None:  # top to bottom: the reading order of a tagged file
                 self.type.draw_block(canv, placed.text, placed.role, placed.x, placed.y,
                                      placed.wrap, placed.align, placed.color, placed.scale,
                                      placed.sources)

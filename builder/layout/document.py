@@ -65,6 +65,7 @@ from builder.source.model import (
 )
 from builder.source.texts import tag_printed
 from builder.source.theme import Slots, Theme, fill
+from builder.typeset import tags
 from builder.typeset.record import PrintRecord
 from builder.typeset.typesetter import ComposedParagraph, Fonts, Typesetter
 
@@ -123,11 +124,23 @@ class BrochureCanvas(Canvas):
     def __init__(self, *args: object, layout_state: LayoutState,
                  before_save: Callable[[Canvas], None] | None,
                  replan: Callable[[LayoutState], Plan] | None = None,
+                 record: PrintRecord | None = None, document: Document | None = None,
                  **options: object) -> None:
         """`replan(state)`: what another pass changes; when it changes anything, this pass
-        writes no file (it would be thrown away)."""
+        writes no file (it would be thrown away). With a `record` and the `document`, the
+        file is tagged (builder/typeset/tags.py)."""
         super().__init__(*args, **options)
         self.layout_state, self.before_save, self.replan = layout_state, before_save, replan
+        self.document = document
+        self.tagger = tags.start(self, record) if record is not None and document is not None \
+            else None
+        if self.tagger is not None:
+            self.setViewerPreference("DisplayDocTitle", "true")
+
+    def showPage(self) -> None:  # noqa: N802  (ReportLab's name)
+        if self.tagger is not None:
+            self.tagger.seal()
+        super().showPage()
 
     def save(self) -> None:
         pages = self.layout_state.pages = self.getPageNumber() - 1
@@ -139,6 +152,8 @@ class BrochureCanvas(Canvas):
             self.beginForm(name, *bbox)
             draw(self, pages)
             self.endForm()
+        if self.tagger is not None and self.document is not None:
+            self.tagger.finish(self.document)
         if self.before_save is not None:
             self.before_save(self)
         super().save()
@@ -392,7 +407,9 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
 
     def marks(canv: Canvas, _doc: BaseDocTemplate) -> None:
         if marked:  # the same on every page
-            place_form(canv, "marks", (0, 0, *sheet.media), lambda c: draw_marks(c, theme))
+            with tags.artifact(canv, "Page"):  # printer's marks
+                place_form(canv, "marks", (0, 0, *sheet.media),
+                           lambda c: draw_marks(c, theme))
 
     def text_page(canv: Canvas, doc: BaseDocTemplate) -> None:
         marks(canv, doc)
@@ -421,7 +438,7 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
     try:
         template.build(story, canvasmaker=functools.partial(
             BrochureCanvas, layout_state=state, before_save=before_save, replan=replan,
-            pdfVersion=pdf_version))
+            record=record, document=document, pdfVersion=pdf_version))
     except TooManyPages:
         raise BrochureError(f"the brochure runs past {MAX_PAGES:,} pages", hint=(
             "split the content into several brochures, e.g. one a year (brochure build "
@@ -550,7 +567,8 @@ class PageChrome:
             (name, box, lambda c, pages: self.fill(c, page, pages, header)))
         canv.saveState()
         canv.translate(self.theme.print.slug, self.theme.print.slug)
-        canv.doForm(name)
+        with tags.artifact(canv, "Pagination"):
+            canv.doForm(name)
         canv.restoreState()
 
     def fill(self, canv: Canvas, page: int, pages: int, header: bool = True) -> None:
@@ -832,10 +850,14 @@ class StoryBuilder:
             return grid
         if isinstance(block, DataTable):
             table = DataTableLayout(block, self.theme, self.type)
-            return table.flowables(show_title=block.title != part.title,
-                                   chart=table.chart(self.theme.text_width))
+            data_chart = table.chart(self.theme.text_width)
+            if data_chart is not None:
+                data_chart.sources = ((block, "title"),)
+            return table.flowables(show_title=block.title != part.title, chart=data_chart)
         chart = change_bars(block, self.theme, self.type, self.theme.text_width) \
             if block.chart == "bars" else None
+        if chart is not None:
+            chart.sources = ((block, "title"),)
         return ScorecardTable(block, self.theme, self.type).flowables(
             show_title=block.title != part.title, chart=chart)
 

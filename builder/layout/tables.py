@@ -100,7 +100,10 @@ EMPTY = CellPlan(())
 
 class Cell(ComposedParagraph):
     """A table cell's text, set by the composer, that knows the content fields it prints
-    (`sources`); drawn unrecorded, the table's CellRecorder records it."""
+    (`sources`) and its role (a header's or a cell's); drawn unrecorded, the table's
+    CellRecorder records it."""
+
+    role = "table_cell"
 
 
 class CellRecorder:
@@ -109,6 +112,8 @@ class CellRecorder:
 
     def __init__(self, record: PrintRecord) -> None:
         self.record = record
+        self.headers: set[int] = set()
+        """The header cells recorded: one repeated atop a continued table is decoration."""
 
     def __call__(self, table: Table, event: str, *details: object) -> None:
         if event != "startCell":
@@ -116,8 +121,15 @@ class CellRecorder:
         cell = details[2]  # row, column, value, style, position, size
         items = cell if isinstance(cell, (list, tuple)) else (cell,)  # the table makes tuples
         for item in items:
-            if isinstance(item, ComposedParagraph) and item.sources:
-                self.record.printed(table.canv, item.text, "table_cell", *item.sources)
+            if not isinstance(item, ComposedParagraph) or not item.text.strip():
+                continue
+            role = getattr(item, "role", "table_cell")
+            if role == "table_header" and id(item) in self.headers:
+                item.tag = None  # drawn untagged: an artifact
+                continue
+            if role == "table_header":
+                self.headers.add(id(item))
+            item.tag = self.record.printed(table.canv, item.text, role, *item.sources)
 
 
 class Measure:
@@ -343,7 +355,9 @@ class GridTable:
             if color is not None:
                 style = replace(style, color=color)
             self.styles[key] = style
-        return Cell(list(runs), style, sources=sources)
+        cell = Cell(list(runs), style, sources=sources)
+        cell.role = role
+        return cell
 
     def flowables(self, show_title: bool = True,
                   chart: Flowable | None = None) -> list[Flowable]:

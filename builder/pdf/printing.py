@@ -145,8 +145,9 @@ INSTANCE_PLACEHOLDER = "a0c3f96e4b1d42878e5c0b9d6f2e7a13"
 
 
 def pdf_version(profile: OutputProfile) -> tuple[int, int]:
-    """The PDF version a file declares at least: 1.6 for PDF/X-4 (print), else 1.4."""
-    return (1, 6) if profile.pdfx else (1, 4)
+    """The PDF version a file declares at least: 1.6 for PDF/X-4 (print), else 1.7 (PDF/UA-1
+    is based on it; /Tabs needs 1.5)."""
+    return (1, 6) if profile.pdfx else (1, 7)
 
 
 def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile) -> None:
@@ -159,7 +160,8 @@ def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile) -> None:
     fields = document_info(canvas)
     set_document_info(canvas, FinishedInfo(fields, date.strftime("D:%Y%m%d%H%M%SZ"),
                                            pdfx_version))
-    xmp = xmp_packet(meta, date, fields["producer"], pdfx_version).encode()
+    xmp = xmp_packet(meta, date, fields["producer"], pdfx_version,
+                     pdfua=not profile.pdfx).encode()
     canvas.setCatalogEntry("Metadata", PDFStream(
         PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp))
     if profile.pdfx:
@@ -176,8 +178,11 @@ def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile) -> None:
     set_document_id(canvas, f"\n[<{ID_PLACEHOLDER}><{ID_PLACEHOLDER}>]\n".encode())
 
 
-def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str | None) -> str:
-    """The XMP metadata: the same title, author, language and dates as the Info dictionary."""
+def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str | None,
+               pdfua: bool = False) -> str:
+    """The XMP metadata: the same title, author, language and dates as the Info dictionary;
+    with `pdfua`, the PDF/UA-1 identification the screen edition aims at (its tags:
+    builder/typeset/tags.py)."""
     iso = date.strftime("%Y-%m-%dT%H:%M:%SZ")
     lines = [f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{_xml(meta.title)}'
              "</rdf:li></rdf:Alt></dc:title>"]
@@ -198,6 +203,8 @@ def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str |
               "<xmpMM:VersionID>1</xmpMM:VersionID>"]
     if pdfx_version:
         lines.append(f"<pdfxid:GTS_PDFXVersion>{pdfx_version}</pdfxid:GTS_PDFXVersion>")
+    if pdfua:
+        lines.append("<pdfuaid:part>1</pdfuaid:part>")
     body = "\n   ".join(lines)
     return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
             '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
@@ -207,7 +214,8 @@ def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str |
             '    xmlns:xmp="http://ns.adobe.com/xap/1.0/"\n'
             '    xmlns:pdf="http://ns.adobe.com/pdf/1.3/"\n'
             '    xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"\n'
-            '    xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">\n'
+            '    xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/"\n'
+            '    xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">\n'
             f"   {body}\n"
             "  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n"
             '<?xpacket end="w"?>')

@@ -5,7 +5,8 @@ that `brochure check --fix` applies (builder/fix.py). Errors stop the build.
 
 Rules: duplicate-section, duplicate-paragraph, cut-off, unbalanced-pair,
 half-width-punctuation, mixed-width-digits, invisible-character, missing-glyph, too-long,
-not-a-number, missing-image, unreadable-image, unprinted-tag, unprinted-picture; and the data
+not-a-number, missing-image, unreadable-image, missing-alt, unprinted-tag,
+unprinted-picture; and the data
 of tables (builder/rules/data.py): not-a-number, mixed-units, number-as-text, empty-cell,
 change-sign, duplicate-row. (A date that is not one is refused when the
 content is loaded: builder.source.content.date_problem.)
@@ -320,6 +321,13 @@ def _images(document: Document) -> Iterator[Finding]:
             except BrochureError as error:
                 yield finding_at(where, 0, "unreadable-image", "error",
                                     f"{name}: {error.message}", error.hint or HINT)
+                continue
+            if not figure.alt:
+                yield finding_at(where, 0, "missing-alt", "warning",
+                                 f"the picture {name} has no alternate text: a screen reader "
+                                 "reads its caption instead",
+                                 "add alt: with what the picture shows, e.g. alt: 新建的图书馆"
+                                 "阅览室，读者在书架间选书")
         if part.picture is not None:  # a section's picture: no placeholder stands in for it
             where = text_at(part, "picture", str(part.picture), "part picture")
             try:

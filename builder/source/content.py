@@ -106,6 +106,7 @@ CHART_FIELDS = {
 PHOTO_FIELDS = {
     "caption": Field(True, "text", "caption under the picture"),
     "image": Field(False, "path", "JPEG or PNG, relative to the content file"),
+    "alt": Field(False, "text", "what the picture shows, read aloud by a screen reader"),
 }
 BLOCK_FIELDS: dict[str, dict[str, Field]] = {
     "paragraph": {"paragraph": Field(True, "text", "body text; **bold** is the only markup"),
@@ -116,7 +117,9 @@ BLOCK_FIELDS: dict[str, dict[str, Field]] = {
     "figure": {"figure": Field(True, "text", "the caption"),
                "image": Field(False, "path", "JPEG or PNG, relative to the content file"),
                "width": Field(False, "choice", "share of the text width (default full)",
-                              tuple(FIGURE_WIDTHS))},
+                              tuple(FIGURE_WIDTHS)),
+               "alt": Field(False, "text", "what the picture shows, read aloud by a screen "
+                            "reader")},
     "scorecard": {"scorecard": Field(True, "text", "the table's title"),
                   "rows": Field(True, "list", "the rows"),
                   "note": Field(False, "text", "footnote under the table"),
@@ -288,7 +291,8 @@ def _block(reader: NodeReader, node: yaml.Node) -> Block:
         width = reader.optional_choice(entries, "width", "figure", FIGURE_WIDTHS,
                                        "figure width") or "full"
         return Figure(main, image=_image_path(reader, entries.get("image")), width=width,
-                      line=line, where=where)
+                      line=line, where=where,
+                      alt=reader.optional_text(entries, "alt", "figure"))
     row_nodes = reader.sequence(entries["rows"], "'rows'")
     if len(row_nodes) > MAX_ROWS:
         raise too_many_rows(reader, entries["rows"], "scorecard", len(row_nodes), MAX_ROWS)
@@ -305,7 +309,8 @@ def _photos(reader: NodeReader, entries: dict[str, yaml.Node], line: int,
         fields = reader.mapping(item, "a photo", _required(PHOTO_FIELDS))
         figures.append(Figure(reader.text(fields["caption"], "photo 'caption'"),
                               image=_image_path(reader, fields.get("image")),
-                              line=item.start_mark.line + 1, where=reader.spans(fields)))
+                              line=item.start_mark.line + 1, where=reader.spans(fields),
+                              alt=reader.optional_text(fields, "alt", "photo")))
     columns = 2
     if "columns" in entries:
         node = entries["columns"]

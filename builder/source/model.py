@@ -89,6 +89,8 @@ class Figure:
     width: str = "full"
     """A key of FIGURE_WIDTHS."""
     line: int = 0
+    alt: str | None = None
+    """What the picture shows, for a screen reader (the tagged PDF's /Alt)."""
     where: Mapping[str, Span] = _where()
 
 

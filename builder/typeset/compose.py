@@ -27,6 +27,7 @@ from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from builder.engine.private import subset_glyph
+from builder.typeset import tags
 from builder.typeset.clreq import (
     BLANK_LEFT,
     BLANK_RIGHT,
@@ -522,8 +523,19 @@ def _greedy(composer: Composer, width: float, first_width: float) -> list[int]:
     return ends
 
 
-def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: float) -> None:
-    """Draw composed lines; the first baseline sits in the first line box of height `leading`."""
+def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: float,
+               tag: int | None = None) -> None:
+    """Draw composed lines; the first baseline sits in the first line box of height `leading`.
+    `tag`: the printing (print record) the lines are a piece of, marked as its content in a
+    tagged PDF (builder/typeset/tags.py)."""
+    tagger = tags.tagger(canvas) if tag is not None else None
+    opened = tagger is not None and tag is not None and tagger.begin(tag)
+    _draw_lines(canvas, lines, style, x, top)
+    if opened and tagger is not None:
+        tagger.end()
+
+
+def _draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: float) -> None:
     size, leading = style.size, style.leading
     baseline = top - (leading - size) / 2 - BASELINE_DROP * size
     canvas.setFillColor(style.color)

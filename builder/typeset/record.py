@@ -53,9 +53,11 @@ class PrintRecord:
         """A piece of printing number `printing` has been drawn on the canvas's page."""
         self.drawn.append(Drawn(canvas.getPageNumber(), printing, text))
 
-    def printed(self, canvas: PageCanvas, text: str, role: str, *sources: Source) -> None:
-        """A text drawn whole."""
-        self.drew(canvas, self.expect(text, role, *sources), text)
+    def printed(self, canvas: PageCanvas, text: str, role: str, *sources: Source) -> int:
+        """A text drawn whole; returns its number."""
+        number = self.expect(text, role, *sources)
+        self.drew(canvas, number, text)
+        return number
 
     def omit(self, source: Source, reason: str) -> None:
         self.omitted[source_key(*source)] = reason

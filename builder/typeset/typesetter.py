@@ -62,6 +62,8 @@ class ComposedParagraph(Flowable):
         self.record, self.printing, self.sources = record, printing, sources
         """Where the lines drawn are recorded (see record.py), unless record is None; the
         content fields the paragraph prints."""
+        self.tag: int | None = printing if record is not None else None
+        """The printing its lines are tagged as (a table cell's is set as it is recorded)."""
         self._width: float | None = None if lines is None else -1.0
         self.spaceAfter = space_after
         self.widows = WIDOWS
@@ -103,7 +105,7 @@ class ComposedParagraph(Flowable):
         return "".join(line.text for line in self.lines or [])
 
     def draw(self) -> None:
-        draw_lines(self.canv, self.lines or [], self.style, 0, self.height)
+        draw_lines(self.canv, self.lines or [], self.style, 0, self.height, tag=self.tag)
         if self.record is not None:
             self.record.drew(self.canv, self.printing, self.text)
 
@@ -194,9 +196,10 @@ class Typesetter:
         """Draw `block(...)` with its first line box's top at `top`; returns its height.
         Recorded as a whole text of these `sources`."""
         lines, style = self.block(text, role, width, align, color, scale)
-        draw_lines(canv, lines, style, x, top)
-        if self.record is not None:
-            self.record.printed(canv, text, role, *sources)
+        number = self.record.expect(text, role, *sources) if self.record is not None else None
+        draw_lines(canv, lines, style, x, top, tag=number)
+        if self.record is not None and number is not None:
+            self.record.drew(canv, number, text)
         return len(lines) * style.leading
 
     def line(self, text: str, role: str, max_width: float | None = None,
@@ -237,11 +240,11 @@ class Typesetter:
         first = line.glyphs[0].x if line.glyphs else 0.0
         start = x - first - {"center": width / 2, "right": width}.get(align, 0.0)
         top = y + (style.leading - style.size) / 2 + BASELINE_DROP * style.size
-        draw_lines(canv, [line], style, start, top)
+        if self.record is not None and printing is None:
+            printing = self.record.expect(text, role, *sources)
+        draw_lines(canv, [line], style, start, top, tag=printing)
         if self.record is not None and printing is not None:
             self.record.drew(canv, printing, text)
-        elif self.record is not None:
-            self.record.printed(canv, text, role, *sources)
         return width
 
 
