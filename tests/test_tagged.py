@@ -129,7 +129,7 @@ def test_every_page_is_marked_and_reachable_from_the_parent_tree(built: dict,
                     owned[(index[element.Pg.objgen], int(kid))] = element.objgen
                 elif isinstance(kid, Dictionary) and kid.get("/Type") == "/MCR":
                     owned[(index[kid.Pg.objgen], int(kid.MCID))] = element.objgen
-                else:
+                elif isinstance(kid, Dictionary) and kid.get("/Type") != "/OBJR":
                     walk(kid, element)
 
         walk(tree.K, tree)
@@ -263,3 +263,63 @@ def test_the_screen_file_identifies_itself_as_pdf_ua(built: dict) -> None:
         assert xmp.get("dc:title") == load_document(DEFAULT_CONTENT).meta.title
     with pikepdf.open(built[("default", "A5", "print")]) as pdf, pdf.open_metadata() as xmp:
         assert xmp.get("pdfuaid:part") is None and xmp.get("pdfxid:GTS_PDFXVersion")
+
+
+def test_the_contents_links_are_tagged_links_with_their_titles(built: dict) -> None:
+    """Screen contents: each entry's link annotation has its title as /Contents and a
+    /StructParent whose ParentTree entry is the Link element holding the title's marked
+    content and an OBJR to the annotation; the page number is a Reference."""
+    with pikepdf.open(built[("default", "A4", "screen")]) as pdf:
+        tree = pdf.Root.StructTreeRoot
+        numbers = list(tree.ParentTree.Nums)
+        parent_tree = {int(numbers[i]): numbers[i + 1] for i in range(0, len(numbers), 2)}
+        titles = [part.title for part in load_document(DEFAULT_CONTENT).parts]
+        links = [annotation for page in pdf.pages for annotation in page.get("/Annots", [])
+                 if annotation.get("/Subtype") == "/Link"]
+        assert len(links) == len(titles)
+        for annotation, title in zip(links, titles, strict=True):
+            assert str(annotation.Contents) == title
+            element = parent_tree[int(annotation.StructParent)]
+            assert element.S == "/Link" and element.P.S == "/TOCI"
+            kids = list(element.K) if isinstance(element.K, Array) else [element.K]
+            assert any(isinstance(kid, Dictionary) and kid.get("/Type") == "/OBJR"
+                       and kid.Obj.objgen == annotation.objgen for kid in kids)
+            assert any(isinstance(kid, int) for kid in kids)
+        assert int(tree.ParentTreeNextKey) == len(pdf.pages) + len(links)
+    out = subprocess.run(["pdfinfo", "-struct-text", str(built[("default", "A4", "screen")])],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.count("Reference (inline)") == len(titles)
+
+
+def test_a_block_in_another_language_carries_its_lang(tmp_path: Path) -> None:
+    """`lang: en` on a quote: its element has /Lang en; the document stays zh-CN; a tag that
+    is no language tag is refused at its line."""
+    from content_factory import document, write
+
+    from builder.errors import BrochureError
+
+    content = write(tmp_path, document(
+        {"paragraph": "正文一段。"},
+        {"quote": "Clear is kind, unclear is unkind.", "source": "Brené Brown", "lang": "en"}))
+    output = tmp_path / "lang.pdf"
+    build(content, output, profile="screen")
+    with pikepdf.open(output) as pdf:
+        assert str(pdf.Root.Lang) == "zh-CN"
+        langs: list[tuple[str, str]] = []
+
+        def walk(element: Dictionary) -> None:
+            if "/Lang" in element:
+                langs.append((str(element.S), str(element.Lang)))
+            kids = element.get("/K")
+            for kid in (list(kids) if isinstance(kids, Array) else [kids]) \
+                    if kids is not None else []:
+                if isinstance(kid, Dictionary) and kid.get("/Type") == "/StructElem":
+                    walk(kid)
+
+        walk(pdf.Root.StructTreeRoot.K)
+    assert ("/BlockQuote", "en") in langs and {lang for _, lang in langs} == {"en"}
+    assert len(langs) == 2  # the quote and its source line; the Chinese paragraph has none
+    bad = write(tmp_path, document({"paragraph": "Text.", "lang": "english!"}), "bad.yaml")
+    with pytest.raises(BrochureError) as caught:
+        load_document(bad)
+    assert caught.value.line and "language tag" in caught.value.message

@@ -20,7 +20,7 @@ import ast
 import contextlib
 import importlib.util
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FunctionType, MethodType
@@ -86,6 +86,7 @@ RELIANCES: tuple[Reliance, ...] = (
     Reliance(DOCUMENT, "Pages", object, instance=True),
     Reliance(DOCUMENT, "idToObjectNumberAndVersion", dict, instance=True),
     Reliance("reportlab.pdfbase.pdfdoc.PDFPage", "__NoDefault__", list),
+    Reliance("reportlab.pdfbase.pdfdoc.LinkAnnotation", "permitted", tuple),
     Reliance(DOCUMENT, "idToObject", dict, instance=True),
     Reliance(DOCUMENT, "getXObjectName", MethodType, instance=True),
     Reliance(DOCUMENT, "Catalog", PDFCatalog, instance=True),
@@ -262,12 +263,14 @@ class _StructElem(PDFObject):
         def ref(name: str) -> str:
             return f"{numbers[name][0]} 0 R"
 
-        pages = [kid[0] for kid in self.kids if isinstance(kid, tuple)]
+        pages = [kid[0] for kid in self.kids if isinstance(kid, tuple) and len(kid) == 2]
         page = pages[0] if pages else None
         kids = []
         for kid in self.kids:
             if isinstance(kid, str):
                 kids.append(ref(kid))
+            elif isinstance(kid, tuple) and len(kid) == 3:  # ("objr", annotation, page)
+                kids.append(f"<</Type /OBJR /Obj {ref(kid[1])} /Pg {ref(kid[2])}>>")
             else:
                 kid_page: str = kid[0]  # type: ignore[index]
                 mcid: int = kid[1]  # type: ignore[index]
@@ -284,12 +287,14 @@ class _StructElem(PDFObject):
 
 def write_structure(canvas: Canvas, elements: list[tuple[str, str, str | None, list[Any],
                                                          str, str | None]],
-                    root: str, parent_tree: list[tuple[int, list[str]]]) -> None:
+                    root: str, parent_tree: list[tuple[int, list[str]]],
+                    links: Sequence[tuple[str, str]] = ()) -> None:
     """Add a structure tree to the document before it is written: each element (name,
     type, parent name or None for the root's child, kids: elements by name or (page name,
     MCID), extra entries, alternate text), the ParentTree (per page index: the elements of
-    its MCIDs), each page's /StructParents and /Tabs /S, and the catalog's StructTreeRoot
-    and MarkInfo."""
+    its MCIDs; then per link annotation (its name, its Link element's name) its element),
+    each page's /StructParents and /Tabs /S, each link's /StructParent, and the catalog's
+    StructTreeRoot and MarkInfo."""
     # Named objects may be referred to before they are registered (resolved when the file
     # is formatted); a page writes only the keys of its `__NoDefault__` list, extended here
     # on each page; the catalog's list already holds StructTreeRoot and MarkInfo. Checked
@@ -306,10 +311,18 @@ def write_structure(canvas: Canvas, elements: list[tuple[str, str, str | None, l
         page.__NoDefault__ = [*page.__NoDefault__, "StructParents", "Tabs"]
         page.StructParents = index
         page.Tabs = PDFName("S")
+    key = len(document.Pages.pages)
+    for annotation_name, element in links:
+        # a LinkAnnotation writes only its class's `permitted` keys: widened on this one
+        annotation = document.idToObject[annotation_name]
+        annotation.permitted = (*annotation.permitted, "StructParent")
+        annotation.otherkw["StructParent"] = key
+        numbers += [key, PDFObjectReference(element)]
+        key += 1
     tree = PDFDictionary({"Type": PDFName("StructTreeRoot"), "K": PDFObjectReference(root),
                           "ParentTree": document.Reference(
                               PDFDictionary({"Nums": PDFArray(numbers)}), "ParentTree"),
-                          "ParentTreeNextKey": len(document.Pages.pages)})
+                          "ParentTreeNextKey": key})
     document.Reference(tree, "StructTreeRoot")
     document.Catalog.StructTreeRoot = PDFObjectReference("StructTreeRoot")
     document.Catalog.MarkInfo = PDFDictionary({"Marked": "true"})

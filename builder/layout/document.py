@@ -941,20 +941,27 @@ class ContentsEntry(Flowable):
         if self.number:
             self.type.draw_line(canv, f"{self.number:02d}", "contents_number", 0, y)
         # a line of the composer: the ¼ em Han–Latin gap, as everywhere
+        record = self.type.record
+        title = record.expect(self.part.title, "contents_entry", (self.part, "title")) \
+            if record is not None else None
         title_end = self.indent + self.type.draw_line(
             canv, self.part.title, "contents_entry", self.indent, y,
-            sources=((self.part, "title"),))
+            sources=((self.part, "title"),), printing=title)
         # the page number is a form filled in when the part has been laid out
         name = f"contents-page-{self.index}"
         size = number_style.size
         self.state.late_forms.append((name, (-5 * size, -size / 2, 0, size), self.fill_number))
         canv.saveState()
         canv.translate(self.width, y)
-        canv.doForm(name)
+        with tags.element(canv, "contents_page", None, (self.part, "title")):
+            canv.doForm(name)
         canv.restoreState()
-        if self.links:  # screen files: the entry links to its part
-            canv.linkRect("", f"part{self.index}", (0, 0, self.width, self.height),
-                          relative=1, thickness=0)
+        if self.links:  # screen files: the entry links to its part (tagged with its title)
+            canv.linkRect(self.part.title, f"part{self.index}",
+                          (0, 0, self.width, self.height), relative=1, thickness=0,
+                          name=f"contents{self.index}")
+            if title is not None:
+                tags.link(canv, title, f"Annot.contents{self.index}")
         page_start = self.width - canv.stringWidth("888", fonts.name(number_style),
                                                    number_style.size)
         # the dotted leader: one line of round dots (a dash pattern), not a shape per dot

@@ -103,6 +103,9 @@ CHART_FIELDS = {
                    "column)"),
     "title": Field(False, "text", "the chart's title (default: the table's)"),
 }
+LANG_HELP = ("the text's language when it is not the document's, e.g. en: a screen reader "
+             "reads it so (the tagged PDF's /Lang)")
+LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
 PHOTO_FIELDS = {
     "caption": Field(True, "text", "caption under the picture"),
     "image": Field(False, "path", "JPEG or PNG, relative to the content file"),
@@ -110,10 +113,13 @@ PHOTO_FIELDS = {
 }
 BLOCK_FIELDS: dict[str, dict[str, Field]] = {
     "paragraph": {"paragraph": Field(True, "text", "body text; **bold** is the only markup"),
-                  "truncated": Field(False, "flag", "the source stops mid-sentence: print ……")},
-    "heading": {"heading": Field(True, "text", "a heading inside the part")},
+                  "truncated": Field(False, "flag", "the source stops mid-sentence: print ……"),
+                  "lang": Field(False, "text", LANG_HELP)},
+    "heading": {"heading": Field(True, "text", "a heading inside the part"),
+                "lang": Field(False, "text", LANG_HELP)},
     "quote": {"quote": Field(True, "text", "a quotation"),
-              "source": Field(False, "text", "who said it")},
+              "source": Field(False, "text", "who said it"),
+              "lang": Field(False, "text", LANG_HELP)},
     "figure": {"figure": Field(True, "text", "the caption"),
                "image": Field(False, "path", "JPEG or PNG, relative to the content file"),
                "width": Field(False, "choice", "share of the text width (default full)",
@@ -281,12 +287,13 @@ def _block(reader: NodeReader, node: yaml.Node) -> Block:
     if kind == "paragraph":
         truncated = reader.flag(entries["truncated"], "'truncated'") \
             if "truncated" in entries else False
-        return Paragraph(main, truncated=truncated, line=line, where=where)
+        return Paragraph(main, truncated=truncated, line=line, where=where,
+                         lang=_lang(reader, entries))
     if kind == "heading":
-        return Heading(main, line=line, where=where)
+        return Heading(main, line=line, where=where, lang=_lang(reader, entries))
     if kind == "quote":
         return Quote(main, source=reader.optional_text(entries, "source", "quote"), line=line,
-                     where=where)
+                     where=where, lang=_lang(reader, entries))
     if kind == "figure":
         width = reader.optional_choice(entries, "width", "figure", FIGURE_WIDTHS,
                                        "figure width") or "full"
@@ -300,6 +307,15 @@ def _block(reader: NodeReader, node: yaml.Node) -> Block:
     chart = reader.optional_choice(entries, "chart", "scorecard", CHARTS)
     return Scorecard(main, rows=rows, note=reader.optional_text(entries, "note", "scorecard"),
                      line=line, where=where, chart=chart)
+
+
+def _lang(reader: NodeReader, entries: dict[str, yaml.Node]) -> str | None:
+    """A block's `lang:`, a BCP 47 language tag."""
+    value = reader.optional_text(entries, "lang", "block")
+    if value is not None and not LANG_TAG.match(value):
+        raise reader.fail(entries["lang"], f"'{value}' is not a language tag",
+                          hint="write a BCP 47 tag such as en, ja, bo or zh-Hant")
+    return value
 
 
 def _photos(reader: NodeReader, entries: dict[str, yaml.Node], line: int,

@@ -60,6 +60,8 @@ class Paragraph:
     truncated: bool = False
     line: int = 0
     where: Mapping[str, Span] = _where()
+    lang: str | None = None
+    """The language of the text when it is not the document's (a BCP 47 tag: en)."""
 
     @property
     def printed_text(self) -> str:
@@ -72,6 +74,7 @@ class Heading:
     text: str
     line: int = 0
     where: Mapping[str, Span] = _where()
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Quote:
     source: str | None = None
     line: int = 0
     where: Mapping[str, Span] = _where()
+    lang: str | None = None
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,11 @@ ROLE_TYPES = {
     "contents_title": "H1", "quote": "BlockQuote", "caption": "Caption",
     "table_title": "Caption", "table_header": "TH", "table_cell": "TD", "table_number": "TD",
     "contents_number": "Lbl", "part_label": "Lbl", "opener_number": "Lbl",
-    "figure": "Figure",
+    "figure": "Figure", "contents_page": "Reference",
 }
 """The structure type of a printing by its role; every other role is a paragraph (P)."""
 TABLE_ROLES = ("table_header", "table_cell", "table_number")
-TOC_ROLES = ("contents_entry", "contents_number", "contents_detail")
+TOC_ROLES = ("contents_entry", "contents_number", "contents_detail", "contents_page")
 PAINTING = re.compile(r"(?:^|\s)(?:TJ|Tj|'|\"|Do|sh|BI|f\*?|F|S|s|B\*?|b\*?)(?=\s|$)")
 """Content-stream operators that paint (text, XObjects, shadings, inline images, paths)."""
 
@@ -71,8 +71,16 @@ def artifact(canvas: Canvas, kind: str) -> Iterator[None]:
 def figure(canvas: Canvas, alt: str, *sources: Source) -> Iterator[None]:
     """Mark what is drawn inside as one Figure, read as `alt` (its texts are the picture's:
     a chart's labels are not read one by one); `sources` place it among the content."""
+    with element(canvas, "figure", alt, *sources):
+        yield
+
+
+@contextmanager
+def element(canvas: Canvas, role: str, alt: str | None, *sources: Source) -> Iterator[None]:
+    """Mark what is drawn inside (not a text of the print record: a picture, a chart, a page
+    number filled in late) as one element of this role."""
     tagger = _TAGGERS.get(canvas)
-    opened = tagger is not None and tagger.begin(tagger.add_figure(alt, sources))
+    opened = tagger is not None and tagger.begin(tagger.add_extra(role, alt, sources))
     try:
         yield
     finally:
@@ -80,12 +88,20 @@ def figure(canvas: Canvas, alt: str, *sources: Source) -> Iterator[None]:
             tagger.end()
 
 
+def link(canvas: Canvas, printing: int, annotation: str) -> None:
+    """The link annotation registered as `annotation` belongs to `printing`'s text, which
+    becomes a Link element holding both."""
+    tagger = _TAGGERS.get(canvas)
+    if tagger is not None and not private.in_form(canvas):
+        tagger.links.append((printing, annotation, private.page_name(canvas)))
+
+
 @dataclass(eq=False)
 class Element:
     """A structure element: its type, its kids (elements, or (page name, MCID) pairs)."""
 
     kind: str
-    kids: list[Element | tuple[str, int]] = field(default_factory=list)
+    kids: list[Element | tuple[str, int] | tuple[str, str, str]] = field(default_factory=list)
     attributes: str = ""
     """Extra dictionary entries as written, e.g. ' /A <</O /Table /Scope /Column>>'."""
     name: str = ""
@@ -102,18 +118,22 @@ class Tagger:
         self.spans: list[tuple[int, int]] = []
         """The current page's tagged stretches of its code list: (first, last) entries."""
         self.open_at: int | None = None
-        self.figures: list[tuple[str, tuple[Source, ...]]] = []
-        """Pictures and charts: (alternate text, sources); figure i is printing -1 - i."""
+        self.extras: list[tuple[str, str | None, tuple[Source, ...]]] = []
+        """Elements that are no text of the record (pictures, charts, late page numbers):
+        (role, alternate text, sources); extra i is printing -1 - i."""
+        self.links: list[tuple[int, str, str]] = []
+        """(printing, annotation name, page name) of each link annotation."""
 
-    def add_figure(self, alt: str, sources: tuple[Source, ...]) -> int:
-        self.figures.append((alt, sources))
-        return -len(self.figures)
+    def add_extra(self, role: str, alt: str | None, sources: tuple[Source, ...]) -> int:
+        self.extras.append((role, alt, sources))
+        return -len(self.extras)
 
     def role(self, printing: int) -> str:
-        return "figure" if printing < 0 else self.record.printings[printing].role
+        return self.extras[-1 - printing][0] if printing < 0 else \
+            self.record.printings[printing].role
 
     def sources(self, printing: int) -> tuple[Source, ...]:
-        return self.figures[-1 - printing][1] if printing < 0 else \
+        return self.extras[-1 - printing][2] if printing < 0 else \
             self.record.printings[printing].sources
 
     def begin(self, printing: int) -> bool:
@@ -121,7 +141,7 @@ class Tagger:
         opened) inside a form, inside another sequence, or for an unknown printing."""
         canvas = self.canvas
         if self.open_at is not None or private.in_form(canvas) or not \
-                -len(self.figures) <= printing < len(self.record.printings):
+                -len(self.extras) <= printing < len(self.record.printings):
             return False
         page = private.page_name(canvas)
         owners = self.owners.setdefault(page, [])
@@ -182,10 +202,12 @@ class Tagger:
         for index, page in enumerate(pages):
             owners = self.owners.get(page, [])
             parent_tree.append((index, [by_printing[p].name for p in owners]))
+        links = [(annotation, by_printing[printing].name)
+                 for printing, annotation, _ in self.links if printing in by_printing]
         private.write_structure(self.canvas, [
             (element.name, element.kind, parents[id(element)].name if id(element) in parents
              else None, element.kids, element.attributes, element.alt) for element in order],
-            root.name, parent_tree)
+            root.name, parent_tree, links)
 
     def tree(self, document: Document) -> Element:
         """Document → top-level texts and a Sect per part, in reading order (the content's
@@ -262,9 +284,15 @@ class Tagger:
 
     def _element(self, printing: int, mcids: dict[int, list[tuple[str, int]]]) -> Element:
         kind = structure_type(self.role(printing))
-        element = Element(kind, list(mcids[printing]),
-                          " /A <</O /Table /Scope /Column>>" if kind == "TH" else "",
-                          alt=self.figures[-1 - printing][0] if printing < 0 else None)
+        linked = [(annotation, page) for number, annotation, page in self.links
+                  if number == printing]
+        lang = next((getattr(obj, "lang", None) for obj, _ in self.sources(printing)
+                     if getattr(obj, "lang", None)), None)  # checked: letters, digits, -
+        element = Element("Link" if linked else kind, [
+            *mcids[printing], *(("objr", annotation, page) for annotation, page in linked)],
+            (" /A <</O /Table /Scope /Column>>" if kind == "TH" else "")
+            + (f" /Lang ({lang})" if lang else ""),
+            alt=self.extras[-1 - printing][1] if printing < 0 else None)
         self._elements[element] = printing
         return element
 
