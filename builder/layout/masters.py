@@ -348,19 +348,15 @@ class MasterPage:
 
     def _above(self, slot: Slot, style: TextStyle) -> float:
         """Room a slot's decorations take above its text."""
-        leading = style.leading
-        extra = 0.0
-        if slot.outline is not None:
-            extra += self._pad(slot.outline, leading / 2)
-        if slot.band is not None:
-            extra += self._pad(slot.band, 0.0)
-        if slot.rules is not None:
-            extra += self._pad(slot.rules, leading / 2) + slot.rules.stroke / 2
-        if slot.bar is not None and slot.bar.at == "above":
-            extra += self._pad(slot.bar, 0.0) + slot.bar.stroke
-        return extra
+        return self._room(slot, style, "above")
 
     def _below(self, slot: Slot, style: TextStyle) -> float:
+        """Room a slot's decorations take below its text."""
+        return self._room(slot, style, "below")
+
+    def _room(self, slot: Slot, style: TextStyle, side: str) -> float:
+        """Room a slot's decorations take on one side of its text: an outline's, a band's
+        and the rules' padding on both sides, a bar on its own."""
         leading = style.leading
         extra = 0.0
         if slot.outline is not None:
@@ -369,7 +365,7 @@ class MasterPage:
             extra += self._pad(slot.band, 0.0)
         if slot.rules is not None:
             extra += self._pad(slot.rules, leading / 2) + slot.rules.stroke / 2
-        if slot.bar is not None and slot.bar.at == "below":
+        if slot.bar is not None and slot.bar.at == side:
             extra += self._pad(slot.bar, 0.0) + slot.bar.stroke
         return extra
 
