@@ -233,15 +233,19 @@ class Tagger:
                           if id(obj) in owner), None)
             if found is not None:
                 place[printing] = found
-        for index, printing in enumerate(drawn):  # a number or header without a source
-            role = self.role(printing)          # belongs with the texts drawn after it
-            if printing in place or not (role in TABLE_ROLES or role.startswith(
-                    ("opener_", "part_"))):
+        following: tuple[int, int, object] | None = None
+        for printing in reversed(drawn):  # a number or header without a source belongs
+            if printing in place:         # with the texts drawn after it
+                following = place[printing]
                 continue
-            following = next((place[p] for p in drawn[index + 1:] if p in place), None)
-            if following is not None:
+            role = self.role(printing)
+            if following is not None and (role in TABLE_ROLES or role.startswith(
+                    ("opener_", "part_"))):
                 place[printing] = (following[0], following[1], None)
         self._elements: dict[Element, int] = {}
+        self._links: dict[int, list[tuple[str, str]]] = {}
+        for number, annotation, page in self.links:
+            self._links.setdefault(number, []).append((annotation, page))
         sections: dict[int, Element] = {}
         top: list[tuple[tuple[int, int], Element]] = []
         blocks: dict[tuple[int, int], list[int]] = {}
@@ -284,8 +288,7 @@ class Tagger:
 
     def _element(self, printing: int, mcids: dict[int, list[tuple[str, int]]]) -> Element:
         kind = structure_type(self.role(printing))
-        linked = [(annotation, page) for number, annotation, page in self.links
-                  if number == printing]
+        linked = self._links.get(printing, [])
         lang = next((getattr(obj, "lang", None) for obj, _ in self.sources(printing)
                      if getattr(obj, "lang", None)), None)  # checked: letters, digits, -
         element = Element("Link" if linked else kind, [
