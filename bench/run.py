@@ -160,7 +160,8 @@ def write_yearbook(folder: Path, copies: int) -> Path:
 
     The main text of each block of copy n > 1 (paragraph, quote, heading, caption, table
     title) ends in "（n）", so that the content check finds no repeated paragraph or part;
-    part titles and headlines repeat as they would in a yearbook of similar chapters.
+    part titles and headlines repeat as they would in a yearbook of similar chapters. Its
+    theme (beside it) is the default, perfect-bound: no saddle stitch closes 300 pages.
     """
     import yaml
 
@@ -171,6 +172,10 @@ def write_yearbook(folder: Path, copies: int) -> Path:
             part = dict(part, blocks=[_numbered(block, copy) for block in part["blocks"]])
             parts.append(part)
     data["parts"] = parts
+    theme = folder / "yearbook-theme.yaml"  # a book this long is glued, not stapled
+    theme.write_text("name: yearbook\nextends: default\nprint:\n  binding: perfect\n",
+                     encoding="utf-8")
+    data["theme"] = theme.name
     path = folder / f"yearbook-{copies}x.yaml"
     class NoAliases(yaml.SafeDumper):
         def ignore_aliases(self, data: object) -> bool:

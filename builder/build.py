@@ -96,12 +96,25 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
         if pending is not None:
             findings = _findings(pending, check)
             _stop_on_errors(findings, content)
+    ensure_bindable(theme, laid_out.pages, output_kind.pad_pages)
     ensure_nothing_lost(document, laid_out.pdf, laid_out.record)
     pdf = stamp_document_id(laid_out.pdf)
     sha = write_atomically(pdf, output, "pdf", inputs)
     return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),
                        seconds=time.perf_counter() - started, sha256=sha,
                        findings=tuple(findings))
+
+
+def ensure_bindable(theme: Theme, pages: int, printed: bool) -> None:
+    """Refuse a print file that its binding cannot hold: a saddle stitch closes at most
+    `print.saddle_pages` pages (64 by default; a thicker booklet does not fold flat)."""
+    spec = theme.print
+    if printed and spec.binding == "saddle" and pages > spec.saddle_pages:
+        raise BrochureError(
+            f"the print file has {pages} pages, more than a saddle stitch closes "
+            f"({spec.saddle_pages}, print.saddle_pages)", path=theme.path,
+            hint="set print.binding: perfect in the theme (a glued spine: the pages need "
+                 "not be a multiple of 4), or split the content into several brochures")
 
 
 LAST_EPOCH = 253402300799

@@ -88,6 +88,7 @@ OpenerDesign = Literal["auto", "page", "band", "inline"]
 PartStart = Literal["any", "right"]
 TableDesign = Literal["zebra", "rules"]
 Thousands = Literal["as-written", "comma", "none"]
+Binding = Literal["saddle", "perfect"]
 
 
 def mm(low: float, high: float) -> dict[str, Any]:
@@ -134,7 +135,13 @@ class PrintSpec:
     crop_mark_width: float = field(metadata=pt(0, 5))
     slug: float = field(metadata=mm(0, 50))
     page_multiple: int = field(metadata=count(1, 64, "pages"))
-    """Blank pages before the back cover make the count a multiple of this."""
+    """Blank pages before the back cover make the count a multiple of this (saddle stitch;
+    a perfect-bound book only needs an even count)."""
+    binding: Binding = "saddle"
+    """How the printed copies are bound: 'saddle' (stapled through the fold) or 'perfect'
+    (glued at a spine)."""
+    saddle_pages: int = field(default=64, metadata=count(4, 200, "pages"))
+    """The most pages a saddle stitch closes; a longer print file is refused."""
 
 
 @dataclass(frozen=True)
@@ -421,6 +428,8 @@ class Theme:
             printing = replace(printing, bleed=0.0, slug=0.0, crop_mark_length=0.0)
         if not pad_pages:
             printing = replace(printing, page_multiple=1)
+        elif printing.binding == "perfect":  # leaves: an even count, no multiple of 4
+            printing = replace(printing, page_multiple=2)
         return replace(self, print=printing, screen_colors=screen_colors)
 
 
