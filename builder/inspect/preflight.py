@@ -20,6 +20,7 @@ from pathlib import Path
 import pikepdf
 
 from builder.findings import Finding, Severity
+from builder.pdf.printing import BROCHURE_NS
 from builder.pdf.profile import PRINT, OutputProfile
 from builder.pdf.reading import CheckedPdf, PageBoxes, Rect, checked_pdf, damaged, unreadable
 from builder.source.theme import MM
@@ -117,7 +118,13 @@ def preflight(path: Path, profile: OutputProfile = PRINT,
         if profile.pdfx and not intent:
             report.add("error", "output-intent", None,
                        "no PDF/X output intent: the shop cannot tell which press the CMYK targets")
-        if saddle_stitch and report.pages % 4:
+        with damaged(path):
+            perfect = _binding(document) == "perfect"
+        if saddle_stitch and perfect and report.pages % 2:
+            report.add("warning", "page-count", None,
+                       f"{report.pages} pages: a perfect-bound book needs an even count "
+                       f"({report.pages + 1}), a leaf has two sides")
+        elif saddle_stitch and not perfect and report.pages % 4:
             report.add("warning", "page-count", None,
                        f"{report.pages} page{'' if report.pages == 1 else 's'} is not a "
                        "multiple of 4: saddle stitch needs "
@@ -166,6 +173,15 @@ def _entries(resources, kind: str) -> list:
     if not isinstance(named, pikepdf.Dictionary):
         return []
     return [v for v in named.values() if isinstance(v, (pikepdf.Dictionary, pikepdf.Stream))]
+
+
+def _binding(document: pikepdf.Pdf) -> str | None:
+    """How the file says it is bound (brochure:binding in its XMP), if it says."""
+    if "/Metadata" not in document.Root:
+        return None
+    with document.open_metadata() as xmp:
+        value = xmp.get(f"{{{BROCHURE_NS}}}binding")
+    return str(value) if value else None
 
 
 def _contents(report: PreflightReport, number: int, page, cmyk: bool) -> None:

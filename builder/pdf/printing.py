@@ -150,7 +150,8 @@ def pdf_version(profile: OutputProfile) -> tuple[int, int]:
     return (1, 6) if profile.pdfx else (1, 7)
 
 
-def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile) -> None:
+def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile,
+                binding: str = "saddle") -> None:
     """Before ReportLab writes the file: fixed dates, /Trapped, XMP metadata and, for a PDF/X
     profile (print), the PDF/X-4 output intent and version keys (the canvas is made with
     `pdf_version`). The IDs are placeholders that `stamp_document_id` fills in from the
@@ -161,7 +162,8 @@ def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile) -> None:
     set_document_info(canvas, FinishedInfo(fields, date.strftime("D:%Y%m%d%H%M%SZ"),
                                            pdfx_version))
     xmp = xmp_packet(meta, date, fields["producer"], pdfx_version,
-                     pdfua=not profile.pdfx).encode()
+                     pdfua=not profile.pdfx,
+                     binding=binding if profile.pad_pages else None).encode()
     canvas.setCatalogEntry("Metadata", PDFStream(
         PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp))
     if profile.pdfx:
@@ -178,11 +180,16 @@ def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile) -> None:
     set_document_id(canvas, f"\n[<{ID_PLACEHOLDER}><{ID_PLACEHOLDER}>]\n".encode())
 
 
+BROCHURE_NS = "https://brochure.invalid/ns/1.0/"
+"""The XMP namespace of this tool's own properties (brochure:binding)."""
+
+
 def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str | None,
-               pdfua: bool = False) -> str:
+               pdfua: bool = False, binding: str | None = None) -> str:
     """The XMP metadata: the same title, author, language and dates as the Info dictionary;
     with `pdfua`, the PDF/UA-1 identification the screen edition aims at (its tags:
-    builder/typeset/tags.py)."""
+    builder/typeset/tags.py); with `binding`, how a print file is bound (saddle, perfect),
+    for preflight's page count."""
     iso = date.strftime("%Y-%m-%dT%H:%M:%SZ")
     lines = [f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{_xml(meta.title)}'
              "</rdf:li></rdf:Alt></dc:title>"]
@@ -205,6 +212,8 @@ def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str |
         lines.append(f"<pdfxid:GTS_PDFXVersion>{pdfx_version}</pdfxid:GTS_PDFXVersion>")
     if pdfua:
         lines.append("<pdfuaid:part>1</pdfuaid:part>")
+    if binding:
+        lines.append(f"<brochure:binding>{binding}</brochure:binding>")
     body = "\n   ".join(lines)
     return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
             '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
@@ -215,7 +224,8 @@ def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str |
             '    xmlns:pdf="http://ns.adobe.com/pdf/1.3/"\n'
             '    xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"\n'
             '    xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/"\n'
-            '    xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">\n'
+            '    xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"\n'
+            f'    xmlns:brochure="{BROCHURE_NS}">\n'
             f"   {body}\n"
             "  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n"
             '<?xpacket end="w"?>')
