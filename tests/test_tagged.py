@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
@@ -164,21 +165,11 @@ def test_a_paragraph_across_two_pages_is_one_element(built: dict) -> None:
     """The second text's paragraphs cross pages in A5 (two columns): one P holds marked
     content on both (an MCR to the second page)."""
     with pikepdf.open(built[("second", "A5", "print")]) as pdf:
-        found = 0
-
-        def walk(element: Dictionary) -> None:
-            nonlocal found
-            kids = element.get("/K")
-            kids = list(kids) if isinstance(kids, Array) else [kids] if kids is not None else []
-            if element.get("/S") == "/P" and any(
-                    isinstance(kid, Dictionary) and kid.get("/Type") == "/MCR" for kid in kids):
-                found += 1
-            for kid in kids:
-                if isinstance(kid, Dictionary) and kid.get("/Type") == "/StructElem":
-                    walk(kid)
-
-        walk(pdf.Root.StructTreeRoot.K)
-    assert found >= 1
+        split = [element for element in elements(pdf.Root.StructTreeRoot.K)
+                 if element.get("/S") == "/P" and isinstance(element.get("/K"), Array)
+                 and any(isinstance(kid, Dictionary) and kid.get("/Type") == "/MCR"
+                         for kid in element.K)]
+    assert len(split) >= 1
 
 
 @needs_poppler
@@ -200,21 +191,19 @@ def test_tables_are_rows_of_cells_with_column_headers(built: dict) -> None:
         assert len(header) == len(set(header))  # not repeated on a continued table
 
 
+def elements(element: Dictionary) -> Iterator[Dictionary]:
+    """A structure element and every element under it, in tree order."""
+    yield element
+    kids = element.get("/K")
+    for kid in (list(kids) if isinstance(kids, Array) else [kids]) if kids is not None else []:
+        if isinstance(kid, Dictionary) and kid.get("/Type") == "/StructElem":
+            yield from elements(kid)
+
+
 def _figures(path: Path) -> list[str]:
     with pikepdf.open(path) as pdf:
-        found: list[str] = []
-
-        def walk(element: Dictionary) -> None:
-            if element.get("/S") == "/Figure":
-                found.append(str(element.get("/Alt", "")))
-            kids = element.get("/K")
-            for kid in (list(kids) if isinstance(kids, Array) else [kids]) \
-                    if kids is not None else []:
-                if isinstance(kid, Dictionary) and kid.get("/Type") == "/StructElem":
-                    walk(kid)
-
-        walk(pdf.Root.StructTreeRoot.K)
-    return found
+        return [str(element.get("/Alt", "")) for element in elements(pdf.Root.StructTreeRoot.K)
+                if element.get("/S") == "/Figure"]
 
 
 def test_charts_are_figures_read_from_their_data(built: dict) -> None:
@@ -305,18 +294,8 @@ def test_a_block_in_another_language_carries_its_lang(tmp_path: Path) -> None:
     build(content, output, profile="screen")
     with pikepdf.open(output) as pdf:
         assert str(pdf.Root.Lang) == "zh-CN"
-        langs: list[tuple[str, str]] = []
-
-        def walk(element: Dictionary) -> None:
-            if "/Lang" in element:
-                langs.append((str(element.S), str(element.Lang)))
-            kids = element.get("/K")
-            for kid in (list(kids) if isinstance(kids, Array) else [kids]) \
-                    if kids is not None else []:
-                if isinstance(kid, Dictionary) and kid.get("/Type") == "/StructElem":
-                    walk(kid)
-
-        walk(pdf.Root.StructTreeRoot.K)
+        langs = [(str(element.S), str(element.Lang))
+                 for element in elements(pdf.Root.StructTreeRoot.K) if "/Lang" in element]
     assert ("/BlockQuote", "en") in langs and {lang for _, lang in langs} == {"en"}
     assert len(langs) == 2  # the quote and its source line; the Chinese paragraph has none
     bad = write(tmp_path, document({"paragraph": "Text.", "lang": "english!"}), "bad.yaml")

@@ -415,13 +415,7 @@ class MasterPage:
             shapes.append(Shape("pill", (left, lower, right, upper), slot.outline.color,
                                 slot.outline.stroke or 1.0))
         if slot.rules is not None:
-            pad = self._pad(slot.rules, leading / 2)
-            stroke = slot.rules.stroke or 0.5
-            upper, lower = upper + pad, lower - pad
-            for y in (upper, lower):
-                shapes.append(Shape("rule", (box[0], y - stroke / 2, box[2], y + stroke / 2),
-                                    slot.rules.color))
-            upper, lower = upper + stroke / 2, lower - stroke / 2
+            upper, lower = self._rules(slot.rules, leading, box, upper, lower, shapes)
             left, right = min(left, box[0]), max(right, box[2])
         if slot.bar is not None:
             pad, stroke = self._pad(slot.bar, 0.0), slot.bar.stroke or 1.0
@@ -545,6 +539,17 @@ class MasterPage:
         plain = replace(slot, text="", rows=None)
         return self._decorate(plain, texts, style, top, height, box)
 
+    def _rules(self, rules: Deco, leading: float, box: Box, upper: float, lower: float,
+               shapes: list[Shape]) -> tuple[float, float]:
+        """Rules across `box` above and below text spanning lower..upper (added to
+        `shapes`); returns the new top and foot, the rules included."""
+        pad, stroke = self._pad(rules, leading / 2), rules.stroke or 0.5
+        upper, lower = upper + pad, lower - pad
+        for y in (upper, lower):
+            shapes.append(Shape("rule", (box[0], y - stroke / 2, box[2], y + stroke / 2),
+                                rules.color))
+        return upper + stroke / 2, lower - stroke / 2
+
     def _decorate(self, slot: Slot, texts: list[Placed], style: TextStyle, top: float,
                   height: float, box: Box) -> _Set:
         """Rules (and the other decorations) around texts placed already."""
@@ -554,12 +559,7 @@ class MasterPage:
         left, right = min(b[0] for b in glyphs), max(b[2] for b in glyphs)
         shapes: list[Shape] = []
         if slot.rules is not None:
-            pad, stroke = self._pad(slot.rules, leading / 2), slot.rules.stroke or 0.5
-            upper, lower = upper + pad, lower - pad
-            for y in (upper, lower):
-                shapes.append(Shape("rule", (box[0], y - stroke / 2, box[2], y + stroke / 2),
-                                    slot.rules.color))
-            upper, lower = upper + stroke / 2, lower - stroke / 2
+            upper, lower = self._rules(slot.rules, leading, box, upper, lower, shapes)
             left, right = min(left, box[0]), max(right, box[2])
         first = texts[0].y
         return _Set(texts, shapes, (left, lower, right, upper), first, right)
