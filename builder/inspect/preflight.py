@@ -4,9 +4,10 @@ Rules (ids in brackets): fonts embedded and subset [font-embedded, font-subset];
 print file [rgb]; TrimBox and BleedBox on every page, nested in the MediaBox [boxes]; at least
 3 mm bleed [bleed]; images at 300 ppi or more where placed [image-ppi]; images without an
 alpha channel or soft mask, which a press flattens in ways of its own [image-alpha]; no text
-within 3 mm of the trim [safety]; pages a multiple of 4 for saddle stitch [page-count]; a PDF/X
-output intent [output-intent]; a file that needs no repair [structure] and has no
-encryption [encryption]. Which rules apply follows the output profile.
+within 3 mm of the trim [safety]; the page count the binding needs (a multiple of 4 for saddle
+stitch, even for perfect binding, one page for a cover spread: brochure:kind in the XMP)
+[page-count]; a PDF/X output intent [output-intent]; a file that needs no repair [structure]
+and has no encryption [encryption]. Which rules apply follows the output profile.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class PreflightReport:
     path: str
     pages: int
     profile: str
+    kind: str = "pages"
+    """What the file holds: pages, booklet (imposed sheets) or cover (a cover spread)."""
     issues: list[Finding] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
 
@@ -63,7 +66,8 @@ class PreflightReport:
 
     def to_text(self) -> str:
         count = f"{self.pages} page{'' if self.pages == 1 else 's'}"
-        lines = [f"preflight of {self.path}: {count}, {self.profile} profile"]
+        what = "" if self.kind == "pages" else f", {self.kind}"
+        lines = [f"preflight of {self.path}: {count}, {self.profile} profile{what}"]
         for rule in self.checked:
             found = [i for i in self.issues if i.rule == rule]
             if not found:
@@ -119,16 +123,10 @@ def preflight(path: Path, profile: OutputProfile = PRINT,
             report.add("error", "output-intent", None,
                        "no PDF/X output intent: the shop cannot tell which press the CMYK targets")
         with damaged(path):
-            perfect = _binding(document) == "perfect"
-        if saddle_stitch and perfect and report.pages % 2:
-            report.add("warning", "page-count", None,
-                       f"{report.pages} pages: a perfect-bound book needs an even count "
-                       f"({report.pages + 1}), a leaf has two sides")
-        elif saddle_stitch and not perfect and report.pages % 4:
-            report.add("warning", "page-count", None,
-                       f"{report.pages} page{'' if report.pages == 1 else 's'} is not a "
-                       "multiple of 4: saddle stitch needs "
-                       f"{-(-report.pages // 4) * 4} (brochure impose pads with blanks)")
+            binding, kind = _xmp_property(document, "binding"), _xmp_property(document, "kind")
+        report.kind = kind or "pages"
+        if saddle_stitch:
+            _page_count(report, kind, binding)
         _safety(report, checked)
     return report
 
@@ -175,13 +173,35 @@ def _entries(resources, kind: str) -> list:
     return [v for v in named.values() if isinstance(v, (pikepdf.Dictionary, pikepdf.Stream))]
 
 
-def _binding(document: pikepdf.Pdf) -> str | None:
-    """How the file says it is bound (brochure:binding in its XMP), if it says."""
+def _xmp_property(document: pikepdf.Pdf, name: str) -> str | None:
+    """One of this tool's properties in the file's XMP (brochure:binding, brochure:kind:
+    builder/pdf/printing.py), if the file states it."""
     if "/Metadata" not in document.Root:
         return None
     with document.open_metadata() as xmp:
-        value = xmp.get(f"{{{BROCHURE_NS}}}binding")
+        value = xmp.get(f"{{{BROCHURE_NS}}}{name}")
     return str(value) if value else None
+
+
+def _page_count(report: PreflightReport, kind: str | None, binding: str | None) -> None:
+    """The page count the file's binding needs: a multiple of 4 for saddle stitch, an even
+    count for perfect binding, one page for a cover spread; imposed sheets are not counted."""
+    pages = report.pages
+    if kind == "booklet":
+        return
+    if kind == "cover":
+        if pages != 1:
+            report.add("error", "page-count", None,
+                       f"a cover spread is one page (back, spine, front), not {pages}")
+    elif binding == "perfect":
+        if pages % 2:
+            report.add("warning", "page-count", None,
+                       f"{pages} pages: a perfect-bound book needs an even count "
+                       f"({pages + 1}), a leaf has two sides")
+    elif pages % 4:
+        report.add("warning", "page-count", None,
+                   f"{pages} page{'' if pages == 1 else 's'} is not a multiple of 4: saddle "
+                   f"stitch needs {-(-pages // 4) * 4} (brochure impose pads with blanks)")
 
 
 def _contents(report: PreflightReport, number: int, page, cmyk: bool) -> None:

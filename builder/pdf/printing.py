@@ -17,6 +17,7 @@ import uuid
 import zlib
 from dataclasses import dataclass
 from html import escape
+from typing import Literal
 
 from reportlab.lib.colors import CMYKColorSep
 from reportlab.pdfbase.pdfdoc import (
@@ -163,7 +164,8 @@ def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile,
                                            pdfx_version))
     xmp = xmp_packet(meta, date, fields["producer"], pdfx_version,
                      pdfua=not profile.pdfx,
-                     binding=binding if profile.pad_pages else None).encode()
+                     binding=binding if profile.pad_pages else None,
+                     kind="pages" if profile.pdfx else None).encode()
     canvas.setCatalogEntry("Metadata", PDFStream(
         PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp))
     if profile.pdfx:
@@ -181,15 +183,20 @@ def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile,
 
 
 BROCHURE_NS = "https://brochure.invalid/ns/1.0/"
-"""The XMP namespace of this tool's own properties (brochure:binding)."""
+"""The XMP namespace of this tool's own properties (brochure:binding, brochure:kind)."""
+PrintKind = Literal["pages", "booklet", "cover"]
+"""What a print file holds, for preflight's rules (brochure:kind in its XMP): the pages in
+reading order, imposed booklet sheets (builder/pdf/impose.py), or a perfect-bound book's
+cover spread."""
 
 
 def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str | None,
-               pdfua: bool = False, binding: str | None = None) -> str:
+               pdfua: bool = False, binding: str | None = None,
+               kind: PrintKind | None = None) -> str:
     """The XMP metadata: the same title, author, language and dates as the Info dictionary;
     with `pdfua`, the PDF/UA-1 identification the screen edition aims at (its tags:
     builder/typeset/tags.py); with `binding`, how a print file is bound (saddle, perfect),
-    for preflight's page count."""
+    for preflight's page count; with `kind`, what the print file holds (`PrintKind`)."""
     iso = date.strftime("%Y-%m-%dT%H:%M:%SZ")
     lines = [f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{_xml(meta.title)}'
              "</rdf:li></rdf:Alt></dc:title>"]
@@ -214,6 +221,8 @@ def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str |
         lines.append("<pdfuaid:part>1</pdfuaid:part>")
     if binding:
         lines.append(f"<brochure:binding>{binding}</brochure:binding>")
+    if kind:
+        lines.append(f"<brochure:kind>{kind}</brochure:kind>")
     body = "\n   ".join(lines)
     return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
             '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
