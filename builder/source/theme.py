@@ -35,6 +35,10 @@ PAGE_SIZES_MM: dict[str, tuple[float, float]] = {
     "16开": (185, 260), "大16开": (210, 285), "32开": (130, 184), "大32开": (140, 203),
 }
 """Trim sizes by name (GB/T 788 names as Chinese print shops use them); or 'W×H mm'."""
+SHEET_SIZES_MM: dict[str, tuple[float, float]] = {
+    "SRA4": (225, 320), "SRA3": (320, 450), "SRA2": (450, 640), "A4": (210, 297),
+    "A3": (297, 420), "A2": (420, 594), "B3": (353, 500), "B2": (500, 707)}
+"""Press and office sheets by name (ISO 217 SRA, ISO 216 A and B), for imposition."""
 CUSTOM_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[x×*]\s*(\d+(?:\.\d+)?)\s*(?:mm)?\s*$")
 
 TOP_KEYS = {"name": True, "extends": False, "page": True, "print": True, "design": True,
@@ -142,6 +146,12 @@ class PrintSpec:
     (glued at a spine)."""
     saddle_pages: int = field(default=64, metadata=count(4, 200, "pages"))
     """The most pages a saddle stitch closes; a longer print file is refused."""
+    caliper: float = field(default=0.1 * MM, metadata=mm(0.02, 1))
+    """The paper's thickness: a perfect-bound spine is pages / 2 × caliper wide, and an
+    imposed saddle booklet's inner pages are moved towards the fold by it (creep)."""
+    sheet: str = "auto"
+    """The press sheet of an imposed booklet: a size ('SRA3', '450×320 mm') or 'auto' (SRA3
+    where the pages, bleed and marks fit on it, else the smallest sheet that holds them)."""
 
 
 @dataclass(frozen=True)
@@ -502,6 +512,12 @@ def _theme(reader: ThemeReader, node: yaml.Node, path: Path) -> Theme:
         footer_offset=page.footer_offset, fonts=fonts, colors=colors, styles=styles,
         masters=masters, **sections)
     _check_geometry(reader, top, theme)
+    if theme.print.sheet != "auto":
+        try:
+            page_size_mm(theme.print.sheet, SHEET_SIZES_MM)
+        except ValueError as error:
+            raise reader.fail(_at(reader, top, "print", "print.sheet"), str(error),
+                              hint="use auto, SRA3, SRA4, A3, B3 or 'W×H mm'") from None
     cover = theme.masters.get("cover")
     if theme.design.cover == "masthead" and cover is not None and not cover.lists_sections:
         raise reader.fail(_at(reader, top, "design", "design.cover"), "design.cover: masthead puts "
@@ -822,10 +838,12 @@ SIZE_HINT = (f"use one of {', '.join(PAGE_SIZES_MM)}, 'W×H mm' or [width_mm, he
              f" sides from {SIZE_RANGE[0]:g} to {SIZE_RANGE[1]:g} mm")
 
 
-def page_size_mm(size: str) -> tuple[float, float]:
-    """Trim width and height in mm of a named or 'W×H mm' size; ValueError if unknown."""
-    if size in PAGE_SIZES_MM:
-        return PAGE_SIZES_MM[size]
+def page_size_mm(size: str, names: dict[str, tuple[float, float]] = PAGE_SIZES_MM
+                 ) -> tuple[float, float]:
+    """Width and height in mm of a named (in `names`) or 'W×H mm' size; ValueError if
+    unknown."""
+    if size in names:
+        return names[size]
     match = CUSTOM_SIZE.match(size)
     low, high = SIZE_RANGE
     if match is None:
