@@ -16,7 +16,8 @@ from builder.errors import BrochureError
 from builder.files import output_target, write_atomically
 from builder.findings import Finding
 from builder.inspect.verify import ensure_nothing_lost
-from builder.layout.document import BlockTooLarge, layout_document
+from builder.layout.document import BlockTooLarge, covers_apart, layout_document
+from builder.layout.spread import cover_spread, describe
 from builder.parallel import beside
 from builder.pdf.printing import pdf_version, prepare_pdf, stamp_document_id
 from builder.pdf.profile import output_profile
@@ -40,6 +41,10 @@ class BuildResult:
     seconds: float
     sha256: str
     findings: tuple[Finding, ...]
+    cover: Path | None = None
+    """A perfect-bound print file's cover spread (`cover_path`), written beside it."""
+    spine: str | None = None
+    """Its spine, for the report: 'spine 9.6 mm'."""
 
 
 def build(content: Path, output: Path, theme_name: str | None = None, *,
@@ -70,6 +75,8 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
     fonts = register_theme_fonts(theme)
     inputs = build_inputs(content, document, theme, fonts.faces)
     output_target(output, "pdf", inputs)  # refused before the work, not after it
+    if covers_apart(theme, output_kind):
+        output_target(cover_path(output), "pdf", inputs)
 
     def check() -> list[Finding]:
         return check_document(document, fonts.faces, theme)
@@ -98,12 +105,29 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
             findings = _findings(pending, check)
             _stop_on_errors(findings, content)
     ensure_bindable(theme, laid_out.pages, output_kind.pad_pages)
-    ensure_nothing_lost(document, laid_out.pdf, laid_out.record)
+    spread = None
+    if covers_apart(theme, output_kind):
+        spread = cover_spread(document, theme, fonts, output_kind, laid_out.pages,
+                              before_save=lambda canvas: prepare_pdf(
+                                  canvas, document.meta, output_kind, theme.print.binding,
+                                  kind="cover"))
+    ensure_nothing_lost(document, laid_out.pdf, laid_out.record,
+                        *([(spread.pdf, spread.record)] if spread is not None else []))
     pdf = stamp_document_id(laid_out.pdf)
+    cover = None
+    if spread is not None:  # the cover first: the pages' file is the one a reader opens
+        cover = cover_path(output)
+        write_atomically(stamp_document_id(spread.pdf), cover, "pdf", inputs)
     sha = write_atomically(pdf, output, "pdf", inputs)
     return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),
                        seconds=time.perf_counter() - started, sha256=sha,
-                       findings=tuple(findings))
+                       findings=tuple(findings), cover=cover,
+                       spine=describe(spread) if spread is not None else None)
+
+
+def cover_path(output: Path) -> Path:
+    """Where a perfect-bound book's cover spread is written, beside its pages' file."""
+    return output.with_name(f"{output.stem}-cover{output.suffix}")
 
 
 def ensure_bindable(theme: Theme, pages: int, printed: bool) -> None:

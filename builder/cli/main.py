@@ -205,6 +205,9 @@ def _build_one(args: argparse.Namespace) -> int:
         print(finding.format(str(args.content)), file=sys.stderr)
     print(f"built {result.output}: {result.pages} pages, {result.size / 1024:.0f} KB, "
           f"{result.seconds:.2f} s, sha256 {result.sha256}")
+    if result.cover is not None:
+        print(f"and its cover spread {result.cover} (perfect binding: back, {result.spine}, "
+              "front)")
     return 0
 
 

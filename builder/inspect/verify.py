@@ -68,10 +68,31 @@ def flatten(text: str) -> str:
     return text.translate(FLAT).replace("**", "")
 
 
-def missing_texts(document: Document, pdf: bytes, record: PrintRecord) -> list[Text]:
-    """Texts of the content lost between the record and the PDF (empty when none is), in
-    the order they are written."""
+def missing_texts(document: Document, pdf: bytes, record: PrintRecord,
+                  *others: tuple[bytes, PrintRecord]) -> list[Text]:
+    """Texts of the content lost between the records and the PDFs (empty when none is), in
+    the order they are written. `others`: more files of the same build, each with its own
+    record (a perfect-bound book's cover spread): a text printed in any of them is not lost."""
     content = {text.source: text for text in texts(document)}
+    files = [(pdf, record), *others]
+    lost: list[Text] = []
+    drawn: set[tuple[int, str]] = set()
+    omitted: set[tuple[int, str]] = set()
+    for data, printed in files:
+        pieces = printed.pieces()
+        drawn |= printed.sources_drawn(pieces)
+        omitted |= set(printed.omitted)
+        lost += _lost_pieces(content, data, printed, pieces)
+    lost += [text for key, text in content.items() if key not in drawn and key not in omitted]
+    order = {id(text): number for number, text in enumerate(content.values())}
+    unique = {id(text): text for text in lost}
+    return sorted(unique.values(), key=lambda text: order.get(id(text), len(order)))
+
+
+def _lost_pieces(content: dict[tuple[int, str], Text], pdf: bytes, record: PrintRecord,
+                 drawn_pieces: dict[int, list[str]]) -> list[Text]:
+    """The texts of one file printed in pieces that do not make the whole, or whose pieces
+    are not on the page the record gives, in the order drawn there."""
 
     def text_of(printing: Printing) -> Text:
         for source in printing.sources:
@@ -79,10 +100,7 @@ def missing_texts(document: Document, pdf: bytes, record: PrintRecord) -> list[T
                 return content[source_key(*source)]
         return Text(printing.text, f"{printing.role.replace('_', ' ')} text", Span(0, 0))
 
-    drawn_pieces = record.pieces()
-    drawn = record.sources_drawn(drawn_pieces)
-    lost = [text for key, text in content.items()
-            if key not in drawn and key not in record.omitted]
+    lost = []
     for number, pieces in drawn_pieces.items():
         whole, printing = "".join(pieces), record.printings[number]
         if whole != printing.text and flatten(whole) != flatten(printing.text):
@@ -97,14 +115,14 @@ def missing_texts(document: Document, pdf: bytes, record: PrintRecord) -> list[T
             lost.append(text_of(record.printings[piece.printing]))
         elif wanted:
             offsets[index] = found + len(wanted)
-    order = {id(text): number for number, text in enumerate(content.values())}
-    unique = {id(text): text for text in lost}
-    return sorted(unique.values(), key=lambda text: order.get(id(text), len(order)))
+    return lost
 
 
-def ensure_nothing_lost(document: Document, pdf: bytes, record: PrintRecord) -> None:
-    """Raise a BrochureError naming the first missing text and where it is written."""
-    lost = missing_texts(document, pdf, record)
+def ensure_nothing_lost(document: Document, pdf: bytes, record: PrintRecord,
+                        *others: tuple[bytes, PrintRecord]) -> None:
+    """Raise a BrochureError naming the first missing text and where it is written
+    (`others`: see `missing_texts`)."""
+    lost = missing_texts(document, pdf, record, *others)
     if not lost:
         return
     first = lost[0]

@@ -419,6 +419,8 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
         PageTemplate(id="full", frames=[page_frame], onPage=marks),
         PageTemplate(id="body", frames=[body_frame], onPage=text_page, onPageEnd=chrome.draw),
     ]
+    if covers_apart(theme, profile):  # no cover page: the first page is one of text
+        templates.reverse()
     for index, part in enumerate(document.parts):  # a page template per band opener
         if builder.opener(part) in ("band", "auto"):
             top = builder.pages.band_height(part) + theme.spacing.block * 2
@@ -493,6 +495,32 @@ def blank_pages(multiple: int, state: LayoutState) -> Decided:
         blanks = state.blanks = -page % max(1, multiple)
         return [flowable for _ in range(blanks) for flowable in (Spacer(0, 0), PageBreak())]
     return Decided(decide)
+
+
+def image_store(document: Document, theme: Theme, profile: OutputProfile) -> ImageStore:
+    """A store for the pictures of a build's file, in the profile's colour space."""
+    from builder.pdf import images
+
+    paper = theme.color("paper")
+    return images.ImageStore(profile.color_space,
+                             paper.cmyk() if profile.color_space == "CMYK" else paper.rgb(),
+                             document.source)
+
+
+def even_pages(state: LayoutState) -> Decided:
+    """A blank page after the last, if that makes the count even (a perfect-bound book:
+    each leaf has two sides)."""
+
+    def decide(page: int, used: bool) -> list[Flowable]:
+        state.blanks = (page if used else page - 1) % 2
+        return [PageBreak(), Spacer(0, 0)] if state.blanks else []
+    return Decided(decide)
+
+
+def covers_apart(theme: Theme, profile: OutputProfile) -> bool:
+    """Whether the covers are printed apart from the pages, on a cover spread: a
+    perfect-bound print file (builder/layout/spread.py)."""
+    return profile.pad_pages and theme.print.binding == "perfect"
 
 
 class PartStart(Flowable):
@@ -640,21 +668,23 @@ class StoryBuilder:
         """The build's image store, made when the first picture is drawn: Pillow and
         LittleCMS are imported only by builds that place pictures (15 ms)."""
         if self._images is None:
-            from builder.pdf import images
-
-            paper = self.theme.color("paper")
-            self._images = images.ImageStore(
-                self.profile.color_space,
-                paper.cmyk() if self.profile.color_space == "CMYK" else paper.rgb(),
-                self.document.source)
+            self._images = image_store(self.document, self.theme, self.profile)
         return self._images
 
     def story(self) -> list[Flowable]:
-        story: list[Flowable] = [FullPage(self.pages.cover)]
+        """The pages in order: the cover, the contents, the parts, blank pages to the page
+        multiple, the back cover. A perfect-bound print file leaves the covers to the cover
+        spread (`covers_apart`): its first page is the contents' (or the first part's), a
+        right-hand page 1, and it ends on an even page."""
+        apart = covers_apart(self.theme, self.profile)
+        story: list[Flowable] = [] if apart else [FullPage(self.pages.cover)]
         if not self.pages.master("cover").lists_sections:  # else the cover lists them
-            story += [NextPageTemplate("body"), PageBreak(), *self.contents()]
+            story += [NextPageTemplate("body"), *([] if apart else [PageBreak()]),
+                      *self.contents()]
         for index, part in enumerate(self.document.parts):
             story += self.part(index, part)
+        if apart:
+            return [*story, even_pages(self.state)]
         story += [NextPageTemplate("full"),
                   PageBreak(), blank_pages(self.theme.print.page_multiple, self.state),
                   FullPage(self.pages.back_cover)]

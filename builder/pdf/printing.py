@@ -48,6 +48,10 @@ OUTPUT_CONDITION_INFO = ("Offset printing on coated paper, characterization FOGR
                          "(ISO 12647-2:2004/Amd 1)")
 REGISTRATION = CMYKColorSep(1, 1, 1, 1, spotName="All")
 """The registration colour: prints on every separation."""
+PrintKind = Literal["pages", "booklet", "cover"]
+"""What a print file holds, for preflight's rules (brochure:kind in its XMP): the pages in
+reading order, imposed booklet sheets (builder/pdf/impose.py), or a perfect-bound book's
+cover spread."""
 
 
 @dataclass(frozen=True)
@@ -83,24 +87,35 @@ def has_marks(theme: Theme) -> bool:
     return Sheet.of(theme).slug > 0 and theme.print.crop_mark_length > 0
 
 
-def draw_marks(canvas: Canvas, theme: Theme) -> None:
-    """Crop marks at the four trim corners and registration targets at the four sides,
-    all outside the bleed, in the registration colour."""
+def draw_marks(canvas: Canvas, theme: Theme,
+               trim_box: tuple[float, float, float, float] | None = None,
+               folds: tuple[float, ...] = ()) -> None:
+    """Crop marks at the four trim corners, registration targets at the four sides and a
+    fold mark above and below each x of `folds` (a cover spread's spine edges), all outside
+    the bleed, in the registration colour. `trim_box`: the page's (`Sheet.of(theme)`)
+    unless given."""
     if not has_marks(theme):
         return
-    sheet = Sheet.of(theme)
     offset, length = theme.print.crop_mark_offset, theme.print.crop_mark_length
-    x0, y0, x1, y1 = sheet.trim_box
+    x0, y0, x1, y1 = trim_box or Sheet.of(theme).trim_box
     canvas.saveState()
     canvas.setStrokeColor(REGISTRATION)
     canvas.setLineWidth(theme.print.crop_mark_width)
     for x, y, dx, dy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
         canvas.line(x + dx * offset, y, x + dx * (offset + length), y)
         canvas.line(x, y + dy * offset, x, y + dy * (offset + length))
+    for x in folds:
+        canvas.setDash(length / 5, length / 10)
+        canvas.line(x, y0 - offset, x, y0 - offset - length)
+        canvas.line(x, y1 + offset, x, y1 + offset + length)
+        canvas.setDash()
     radius = length / 3
     middle = offset + length / 2
-    for cx, cy in (((x0 + x1) / 2, y0 - middle), ((x0 + x1) / 2, y1 + middle),
-                   (x0 - middle, (y0 + y1) / 2), (x1 + middle, (y0 + y1) / 2)):
+    # above and below the middle of the page, or of each panel of a spread (clear of folds)
+    columns = [(a + b) / 2 for a, b in zip((x0, *folds[1:]), (*folds[:1], x1), strict=True)] \
+        if folds else [(x0 + x1) / 2]
+    targets = [(cx, cy) for cx in columns for cy in (y0 - middle, y1 + middle)]
+    for cx, cy in (*targets, (x0 - middle, (y0 + y1) / 2), (x1 + middle, (y0 + y1) / 2)):
         canvas.circle(cx, cy, radius, stroke=1, fill=0)
         canvas.line(cx - radius * 1.6, cy, cx + radius * 1.6, cy)
         canvas.line(cx, cy - radius * 1.6, cx, cy + radius * 1.6)
@@ -152,11 +167,11 @@ def pdf_version(profile: OutputProfile) -> tuple[int, int]:
 
 
 def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile,
-                binding: str = "saddle") -> None:
+                binding: str = "saddle", kind: PrintKind = "pages") -> None:
     """Before ReportLab writes the file: fixed dates, /Trapped, XMP metadata and, for a PDF/X
     profile (print), the PDF/X-4 output intent and version keys (the canvas is made with
-    `pdf_version`). The IDs are placeholders that `stamp_document_id` fills in from the
-    finished bytes."""
+    `pdf_version`), and what the file holds (`kind`). The IDs are placeholders that
+    `stamp_document_id` fills in from the finished bytes."""
     date = build_date(meta)
     pdfx_version = "PDF/X-4" if profile.pdfx else None
     fields = document_info(canvas)
@@ -165,7 +180,7 @@ def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile,
     xmp = xmp_packet(meta, date, fields["producer"], pdfx_version,
                      pdfua=not profile.pdfx,
                      binding=binding if profile.pad_pages else None,
-                     kind="pages" if profile.pdfx else None).encode()
+                     kind=kind if profile.pdfx else None).encode()
     canvas.setCatalogEntry("Metadata", PDFStream(
         PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp))
     if profile.pdfx:
@@ -184,10 +199,6 @@ def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile,
 
 BROCHURE_NS = "https://brochure.invalid/ns/1.0/"
 """The XMP namespace of this tool's own properties (brochure:binding, brochure:kind)."""
-PrintKind = Literal["pages", "booklet", "cover"]
-"""What a print file holds, for preflight's rules (brochure:kind in its XMP): the pages in
-reading order, imposed booklet sheets (builder/pdf/impose.py), or a perfect-bound book's
-cover spread."""
 
 
 def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str | None,

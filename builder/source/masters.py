@@ -32,7 +32,9 @@ from builder.source.yamlfile import NodeReader
 
 PAGES = {"cover": "the front cover", "back_cover": "the back cover",
          "opener": "a section's full opener page",
-         "band": "the band atop a section's first page of text (design.opener band or auto)"}
+         "band": "the band atop a section's first page of text (design.opener band or auto)",
+         "spine": "the spine of a perfect-bound book's cover spread (its texts set top to "
+                  "bottom)"}
 """The kinds of page a master can design."""
 PART_PAGES = ("opener", "band")
 """Pages that belong to a part: their slots may show {part.…} fields."""
