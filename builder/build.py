@@ -126,8 +126,9 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
 
 
 def cover_path(output: Path) -> Path:
-    """Where a perfect-bound book's cover spread is written, beside its pages' file."""
-    return output.with_name(f"{output.stem}-cover{output.suffix}")
+    """Where a perfect-bound book's cover spread is written, beside its pages' file:
+    book.pdf → book-cover.pdf, and book-print.pdf (a release's) → book-cover.pdf."""
+    return output.with_name(f"{output.stem.removesuffix('-print')}-cover{output.suffix}")
 
 
 def ensure_bindable(theme: Theme, pages: int, printed: bool) -> None:

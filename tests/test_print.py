@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -351,7 +353,57 @@ def test_release_writes_the_folder_with_checksums(tmp_path: Path) -> None:
     for line in (folder / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ")
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
-    assert "PASS" in (folder / "preflight.txt").read_text()
+    # every PDF preflighted by the rules of its kind, each named with its result
+    reports = json.loads((folder / "preflight.json").read_text())
+    assert reports["ok"] is True
+    kinds = {Path(r["path"]).name: (r["profile"], r["kind"], r["ok"]) for r in reports["files"]}
+    assert kinds == {"xianan-2022-print.pdf": ("print", "pages", True),
+                     "xianan-2022-screen.pdf": ("screen", "pages", True),
+                     "xianan-2022-booklet.pdf": ("print", "booklet", True)}
+    for name in kinds:
+        assert re.search(rf"{name}\s+PASS", run.stdout), run.stdout
+        assert re.search(rf"{name}\s+PASS", (folder / "preflight.txt").read_text())
+
+
+def test_a_failing_file_fails_the_release_and_is_named(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A booklet that preflight fails (here: without its output intent) fails the release,
+    though the print file passes: release no longer vouches for the print file alone."""
+    import pikepdf
+
+    from builder.cli import release as releasing
+    from builder.pdf.impose import Imposed
+
+    real = releasing.impose
+
+    def without_intent(source: Path, *args: object, **options: object) -> Imposed:
+        imposed = real(source, *args, **options)  # type: ignore[arg-type]
+        with pikepdf.open(io.BytesIO(imposed.pdf)) as pdf:
+            del pdf.Root.OutputIntents
+            out = io.BytesIO()
+            pdf.save(out)
+        return Imposed(out.getvalue(), imposed.pages, imposed.blanks, imposed.sides)
+
+    monkeypatch.setattr(releasing, "impose", without_intent)
+    made = releasing.release(DEFAULT_CONTENT, tmp_path / "dist")
+    assert not made.ok
+    failed = [path.name for path, report in made.reports.items() if report.errors]
+    assert failed == ["xianan-2022-booklet.pdf"]
+    assert "xianan-2022-booklet.pdf  FAIL" in releasing.summary(made.reports)
+
+
+def test_a_perfect_bound_release_ships_its_cover_spread_not_a_booklet(tmp_path: Path) -> None:
+    from builder.cli.release import release
+
+    theme = tmp_path / "glued.yaml"
+    theme.write_text("name: glued\nextends: default\nprint:\n  binding: perfect\n",
+                     encoding="utf-8")
+    made = release(DEFAULT_CONTENT, tmp_path / "dist", str(theme))
+    kinds = {path.name: report.kind for path, report in made.reports.items()}
+    assert kinds == {"xianan-2022-print.pdf": "pages", "xianan-2022-screen.pdf": "pages",
+                     "xianan-2022-cover.pdf": "cover"}
+    assert made.ok and made.blanks == 0
+    assert not (made.folder / "xianan-2022-booklet.pdf").exists()
 
 
 @pytest.mark.parametrize(("date", "stamp"), [

@@ -288,14 +288,15 @@ def _preflight(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from builder.cli.release import release
+    from builder.cli.release import release, summary
     made = release(args.content, DIST, args.theme)
     for path in made.files:
         print(f"  {path}")
-    print(f"released {made.folder}: preflight "
-          f"{'PASS' if not made.preflight.errors else 'FAIL'}, "
-          f"{made.blanks} blank page(s) added for the booklet")
-    return 1 if made.preflight.errors else 0
+    print(summary(made.reports))
+    blanks = f", {made.blanks} blank page(s) added for the booklet" if made.blanks else ""
+    print(f"released {made.folder}: preflight {'PASS' if made.ok else 'FAIL'} "
+          f"({len(made.reports)} PDFs){blanks}")
+    return 0 if made.ok else 1
 
 
 def _progress():

@@ -82,10 +82,9 @@ class PreflightReport:
         return "\n".join(lines)
 
 
-def preflight(path: Path, profile: OutputProfile = PRINT,
-              saddle_stitch: bool = True) -> PreflightReport:
-    """Check a PDF; for a screen file, the rules about colour, boxes, bleed and the output
-    intent do not apply. An unreadable, password-protected or absurd PDF (see
+def preflight(path: Path, profile: OutputProfile = PRINT) -> PreflightReport:
+    """Check a PDF; for a screen file, the rules about colour, boxes, bleed, the output
+    intent and the page count do not apply. An unreadable, password-protected or absurd PDF (see
     `builder.pdf.reading`) is a BrochureError; an encrypted one that opens fails [encryption]."""
 
     with checked_pdf(path) as checked:
@@ -100,7 +99,7 @@ def preflight(path: Path, profile: OutputProfile = PRINT,
             report.checked += ["boxes", "bleed"]
         if profile.pdfx:
             report.checked.append("output-intent")
-        if saddle_stitch:
+        if profile.pad_pages:  # a screen file is not bound
             report.checked.append("page-count")
         if checked.repairs:
             report.add("error", "structure", None,
@@ -125,7 +124,7 @@ def preflight(path: Path, profile: OutputProfile = PRINT,
         with damaged(path):
             binding, kind = _xmp_property(document, "binding"), _xmp_property(document, "kind")
         report.kind = kind or "pages"
-        if saddle_stitch:
+        if profile.pad_pages:
             _page_count(report, kind, binding)
         _safety(report, checked)
     return report
