@@ -49,7 +49,7 @@ def test_preflight_counts_pages_by_the_binding_the_file_states(tmp_path: Path) -
     perfect-bound file to an even count, not to a multiple of 4 (the default brochure on A5:
     14 pages glued, their covers apart; 16 stapled)."""
     from builder.inspect.preflight import preflight
-    from builder.pdf.printing import BROCHURE_NS
+    from builder.pdf.reading import BROCHURE_NS
 
     perfect = build(DEFAULT_CONTENT, tmp_path / "perfect.pdf",
                     _theme(tmp_path, "  binding: perfect\n"), page_size="A5")

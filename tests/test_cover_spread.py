@@ -15,7 +15,7 @@ from conftest import DEFAULT_CONTENT
 from builder.build import BuildResult, build, cover_path
 from builder.errors import BrochureError
 from builder.inspect.preflight import preflight
-from builder.pdf.printing import BROCHURE_NS
+from builder.pdf.reading import BROCHURE_NS
 from builder.source.theme import MM
 from builder.typeset import vertical
 

@@ -31,7 +31,8 @@ registration colour, a ``/Separation /All``), images, the page boxes and the out
    label of the section of the page's first text line; the sections are the outline's
    top-level entries, starting where their destination's ``/XYZ`` top says or, for ``/Fit``,
    at the page's line that repeats the entry's title (else at the top of the page). A
-   running head on a cover (the first and last page of more than two) or a blank page is an
+   running head on a cover (the first and last page of more than two, unless the file
+   leaves its covers to a cover spread) or a blank page is an
    error too.
 
 Running heads and folios are the lines on a page's first (last) baseline, in the top (bottom)
@@ -68,7 +69,7 @@ from builder.inspect.typography import (
     _paragraphs,
     find_body,
 )
-from builder.pdf.reading import CheckedPdf, checked_pdf, damaged, unreadable
+from builder.pdf.reading import CheckedPdf, checked_pdf, covers_apart, damaged, unreadable
 
 __all__ = ["LayoutReport", "PageFigures", "analyze_layout", "format_json", "format_report"]
 
@@ -584,6 +585,8 @@ def analyze_layout(path: Path) -> LayoutReport:
                                     hint="install the test extra: pip install -e '.[test]'"
                                     ) from None
         title, sections, unreadable_outline = _outline(checked)
+        with damaged(path):
+            covers = len(pages) > 2 and not covers_apart(checked.document)
     report = LayoutReport(str(path), len(pages))
     if unreadable_outline:
         report.findings.append(Finding(
@@ -609,7 +612,7 @@ def analyze_layout(path: Path) -> LayoutReport:
                  and line.baseline < (page.trim[1] + page.trim[3]) / 2]
         inked = [p for p in page.paths if not p.registration and not p.white]
         blank = not page.lines and not page.images and not inked
-        cover = len(pages) > 2 and page.number in (1, len(pages))
+        cover = covers and page.number in (1, len(pages))
         head_text = " ".join(line.text for line in heads if not line.text.isdigit())
         fill = _fill(lines, report.text_block)
         report.figures.append(PageFigures(page.number, None if fill is None else round(fill, 3),

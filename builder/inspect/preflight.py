@@ -21,9 +21,16 @@ from pathlib import Path
 import pikepdf
 
 from builder.findings import Finding, Severity
-from builder.pdf.printing import BROCHURE_NS
 from builder.pdf.profile import PRINT, OutputProfile
-from builder.pdf.reading import CheckedPdf, PageBoxes, Rect, checked_pdf, damaged, unreadable
+from builder.pdf.reading import (
+    CheckedPdf,
+    PageBoxes,
+    Rect,
+    brochure_property,
+    checked_pdf,
+    damaged,
+    unreadable,
+)
 from builder.source.theme import MM
 
 MIN_BLEED = 3 * MM
@@ -122,7 +129,8 @@ def preflight(path: Path, profile: OutputProfile = PRINT) -> PreflightReport:
             report.add("error", "output-intent", None,
                        "no PDF/X output intent: the shop cannot tell which press the CMYK targets")
         with damaged(path):
-            binding, kind = _xmp_property(document, "binding"), _xmp_property(document, "kind")
+            binding = brochure_property(document, "binding")
+            kind = brochure_property(document, "kind")
         report.kind = kind or "pages"
         if profile.pad_pages:
             _page_count(report, kind, binding)
@@ -170,16 +178,6 @@ def _entries(resources, kind: str) -> list:
     if not isinstance(named, pikepdf.Dictionary):
         return []
     return [v for v in named.values() if isinstance(v, (pikepdf.Dictionary, pikepdf.Stream))]
-
-
-def _xmp_property(document: pikepdf.Pdf, name: str) -> str | None:
-    """One of this tool's properties in the file's XMP (brochure:binding, brochure:kind:
-    builder/pdf/printing.py), if the file states it."""
-    if "/Metadata" not in document.Root:
-        return None
-    with document.open_metadata() as xmp:
-        value = xmp.get(f"{{{BROCHURE_NS}}}{name}")
-    return str(value) if value else None
 
 
 def _page_count(report: PreflightReport, kind: str | None, binding: str | None) -> None:

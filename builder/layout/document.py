@@ -683,8 +683,8 @@ class StoryBuilder:
                       *self.contents()]
         for index, part in enumerate(self.document.parts):
             story += self.part(index, part)
-        if apart:
-            return [*story, even_pages(self.state)]
+        if apart:  # a blank page is blank: no running head, no folio
+            return [*story, NextPageTemplate("full"), even_pages(self.state)]
         story += [NextPageTemplate("full"),
                   PageBreak(), blank_pages(self.theme.print.page_multiple, self.state),
                   FullPage(self.pages.back_cover)]

@@ -40,6 +40,7 @@ from builder.engine.private import (
 )
 from builder.errors import BrochureError
 from builder.pdf.profile import OutputProfile
+from builder.pdf.reading import BROCHURE_NS
 from builder.source.model import Meta
 from builder.source.theme import Theme
 
@@ -197,8 +198,6 @@ def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile,
     set_document_id(canvas, f"\n[<{ID_PLACEHOLDER}><{ID_PLACEHOLDER}>]\n".encode())
 
 
-BROCHURE_NS = "https://brochure.invalid/ns/1.0/"
-"""The XMP namespace of this tool's own properties (brochure:binding, brochure:kind)."""
 
 
 def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str | None,

@@ -322,6 +322,28 @@ def _page_boxes(path: Path, number: int, found: dict[str, Any]) -> PageBoxes:
                      frozenset(rects))
 
 
+BROCHURE_NS = "https://brochure.invalid/ns/1.0/"
+"""The XMP namespace of this tool's own properties (brochure:binding, brochure:kind:
+builder/pdf/printing.py writes them)."""
+
+
+def brochure_property(document: Any, name: str) -> str | None:
+    """One of this tool's properties in a file's XMP (a pikepdf document), if it states it:
+    `binding` (saddle, perfect) or `kind` (pages, booklet, cover)."""
+    if "/Metadata" not in document.Root:
+        return None
+    with document.open_metadata() as xmp:
+        value = xmp.get(f"{{{BROCHURE_NS}}}{name}")
+    return str(value) if value else None
+
+
+def covers_apart(document: Any) -> bool:
+    """Whether a file of pages leaves its covers to a cover spread (a perfect-bound print
+    file): its first and last pages are pages of text, not covers."""
+    return brochure_property(document, "binding") == "perfect" \
+        and brochure_property(document, "kind") in (None, "pages")
+
+
 def rect_of(box: Any) -> Rect | None:
     """A PDF rectangle (an array of four numbers) normalized, or None if it is not one."""
     import pikepdf
