@@ -1,7 +1,8 @@
 """Release: everything a print shop and a website need, in one folder with checksums.
 
 dist/NAME/ gets NAME-print.pdf (PDF/X-4, bleed, marks), NAME-screen.pdf (RGB, links),
-NAME-booklet.pdf (saddle-stitch imposition of the print file), preflight.txt and
+NAME-booklet.pdf (the print file imposed as a press-ready saddle-stitch booklet on the
+theme's print.sheet, creep from its print.caliper), preflight.txt and
 preflight.json (of the print file), and SHA256SUMS over all of them.
 """
 
@@ -14,8 +15,10 @@ from pathlib import Path
 from builder.build import build
 from builder.files import write_atomically
 from builder.inspect.preflight import PreflightReport, preflight
-from builder.pdf.impose import impose
+from builder.pdf.impose import Marks, impose
 from builder.pdf.profile import PRINT, SCREEN
+from builder.source.content import load_document
+from builder.source.theme import load_theme, theme_path
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,9 @@ def release(content: Path, dist: Path, theme_name: str | None = None) -> Release
     booklet_pdf = folder / f"{name}-booklet.pdf"
     build(content, print_pdf, theme_name, profile=PRINT.name)
     build(content, screen_pdf, theme_name, profile=SCREEN.name)
-    imposed = impose(print_pdf)
+    theme = load_theme(theme_path(theme_name or load_document(content).theme, content.parent))
+    imposed = impose(print_pdf, theme.print.sheet, caliper=theme.print.caliper,
+                     marks=Marks.of(theme))
     write_atomically(imposed.pdf, booklet_pdf)
     report = preflight(print_pdf, PRINT)
     text_report, json_report = folder / "preflight.txt", folder / "preflight.json"
