@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import math
 import re
 import uuid
 from dataclasses import dataclass
@@ -115,7 +116,7 @@ def choose_sheet(sheet: str | None, need: tuple[float, float]) -> tuple[str, flo
     too small; 'auto' (or None): PREFERRED_SHEET if it holds the spread, else the smallest
     named sheet that does, else just enough paper (whole mm)."""
     width, height = need
-    label = f"{width / MM:.0f}×{height / MM:.0f} mm"
+    label = f"{math.ceil(width / MM - 0.001)}×{math.ceil(height / MM - 0.001)} mm"
 
     def oriented(size: tuple[float, float]) -> tuple[float, float] | None:
         """The size turned so the spread fits (landscape first), or None."""
@@ -146,8 +147,8 @@ def choose_sheet(sheet: str | None, need: tuple[float, float]) -> tuple[str, flo
     if fitting:
         name, (w, h) = min(fitting, key=lambda item: (item[1][0] * item[1][1], item[0]))
         return name, w, h
-    w, h = (-(-round(side / MM, 3) // 1) * MM for side in (width, height))
-    return f"{w / MM:.0f}×{h / MM:.0f} mm", w, h
+    w, h = (math.ceil(side / MM - 0.001) * MM for side in (width, height))
+    return label, w, h
 
 
 def impose(source: Path, sheet: str | None = None, *, proof: bool = False,
