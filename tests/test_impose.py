@@ -15,6 +15,7 @@ import pytest
 from conftest import DEFAULT_CONTENT, Built
 from content_factory import document, han, write
 from hostile import cli
+from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.build import build
@@ -172,10 +173,12 @@ def test_a_sheet_too_small_is_refused_with_the_size_needed(a4: Booklet, tmp_path
 
 def test_the_fold_is_exact_and_the_outer_edges_keep_their_bleed(tmp_path: Path) -> None:
     """Rendered: left of the fold only the left page's colour, right of it only the right
-    page's, also on inner sheets moved by creep (caliper 1 mm); the bleed runs 3 mm past the
-    outer trim (moved with the page), and the paper beyond it is white."""
-    source = synthetic(tmp_path / "colours.pdf")
+    page's (or white beside a blank), also on inner sheets moved by creep (caliper 1 mm);
+    the bleed runs 3 mm past the outer trim (moved with the page), and the paper beyond it
+    is white."""
+    source = synthetic(tmp_path / "colours.pdf", pages=7)  # a blank beside page 2
     imposed = impose(source, caliper=1 * MM)
+    assert (2, None) in imposed.sides
     assert imposed.shifts == pytest.approx((0, 1 * MM))
     scale = 4.0
     pdf = pypdfium2.PdfDocument(imposed.pdf)
@@ -185,14 +188,14 @@ def test_the_fold_is_exact_and_the_outer_edges_keep_their_bleed(tmp_path: Path) 
                 x0, y0, x1, y1 = box(booklet.pages[index], "TrimBox")
                 image = pdf[index].render(scale=scale).to_pil().convert("RGB")
 
-                def colour(x: float, y: float) -> str:
+                def colour(x: float, y: float, image: Image.Image = image) -> str:
                     r, g, b = image.getpixel((round(x * scale), round(image.height - y * scale)))
                     if min(r, g, b) > 240:
                         return "white"
                     return "cyan" if r < 100 and g > 130 else "magenta" if g < 100 else "?"
 
                 def page_colour(number: int | None) -> str:
-                    return "cyan" if number and number % 2 else "magenta"
+                    return "white" if number is None else "cyan" if number % 2 else "magenta"
 
                 fold = (x0 + x1) / 2
                 for y in (y0 + 1, (y0 + y1) / 2, y1 - 1, y0 - 2 * MM, y1 + 2 * MM):
