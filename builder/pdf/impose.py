@@ -286,6 +286,9 @@ def _press(checked: CheckedPdf, sheet: str | None, sides: list[tuple[int | None,
             side.obj.TrimBox = pikepdf.Array(spread.trim)
             side.obj.BleedBox = pikepdf.Array(spread.bleed_box)
     notes = _finish(booklet, checked, (name, caliper, marks))
+    if bleed < 3 * MM - 0.01:
+        notes += (f"the source's pages have {bleed / MM:.1f} mm bleed (a press needs 3 mm): "
+                  "impose a print file (brochure build --profile print)",)
     out = io.BytesIO()
     with unreadable(checked.path):
         booklet.save(out, deterministic_id=True, min_version="1.6")
