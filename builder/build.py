@@ -45,6 +45,8 @@ class BuildResult:
     """A perfect-bound print file's cover spread (`cover_path`), written beside it."""
     spine: str | None = None
     """Its spine, for the report: 'spine 9.6 mm'."""
+    theme: Theme | None = None
+    """The theme as the file was made in it (its size, its print settings)."""
 
 
 def build(content: Path, output: Path, theme_name: str | None = None, *,
@@ -122,7 +124,7 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
     return BuildResult(output=output, pages=laid_out.pages, size=len(pdf),
                        seconds=time.perf_counter() - started, sha256=sha,
                        findings=tuple(findings), cover=cover,
-                       spine=describe(spread) if spread is not None else None)
+                       spine=describe(spread) if spread is not None else None, theme=theme)
 
 
 def cover_path(output: Path) -> Path:

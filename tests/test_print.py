@@ -170,7 +170,7 @@ def test_saddle_stitch_order_is_the_printers() -> None:
         saddle_order(6)
 
 
-def test_impose_pads_and_places_each_page_on_the_right_half(tmp_path: Path) -> None:
+def test_impose_proof_pads_and_places_each_page_on_the_right_half(tmp_path: Path) -> None:
     source = tmp_path / "seven.pdf"
     canvas = Canvas(str(source), pagesize=(200, 300))
     for number in range(1, 8):
@@ -178,7 +178,7 @@ def test_impose_pads_and_places_each_page_on_the_right_half(tmp_path: Path) -> N
         canvas.drawString(60, 150, f"P{number}")
         canvas.showPage()
     canvas.save()
-    imposed = impose(source)
+    imposed = impose(source, proof=True)
     assert imposed.blanks == 1 and imposed.pages == 7
     expected = [(7, 1), (2, None), (6, 3), (4, 5)]  # the blank goes before the back page
     assert imposed.sides == expected
@@ -192,14 +192,14 @@ def test_impose_pads_and_places_each_page_on_the_right_half(tmp_path: Path) -> N
                 assert text == (f"P{number}" if number else ""), (left, right, text)
 
 
-def test_impose_clips_print_pages_to_their_trim(built: Built) -> None:
-    imposed = impose(built.pdf)
+def test_impose_proof_clips_print_pages_to_their_trim(built: Built) -> None:
+    imposed = impose(built.pdf, proof=True)
     with pikepdf.open(io.BytesIO(imposed.pdf)) as document:
         width = float(document.pages[0].MediaBox[2])
         forms = list(document.pages[0].Resources.XObject.values())
         assert abs(width - 2 * A4[0]) < 0.1  # an A3 sheet for A4 pages
         assert all(abs(float(f.BBox[2]) - float(f.BBox[0]) - A4[0]) < 0.1 for f in forms)
-    assert impose(built.pdf).pdf == imposed.pdf  # reproducible
+    assert impose(built.pdf, proof=True).pdf == imposed.pdf  # reproducible
 
 
 def test_preflight_passes_the_default_brochure(built: Built) -> None:

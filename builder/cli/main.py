@@ -103,11 +103,28 @@ def main(argv: list[str] | None = None) -> int:
     schema_cmd.add_argument("--out", type=Path,
                             help="folder (default: .schemas, where `brochure new` puts them; "
                                  "the package's own are in builder/data/schemas)")
-    impose_cmd = commands.add_parser("impose", help="impose a PDF as a saddle-stitch booklet")
+    impose_cmd = commands.add_parser(
+        "impose", help="impose a print PDF as a press-ready saddle-stitch booklet",
+        description="Two pages per sheet side in printer's order, at 100 %% with their bleed "
+                    "on the outer edges, clipped at the fold, with crop, fold and registration "
+                    "marks, the source's output intent and PDF/X-4 keys; passes `brochure "
+                    "preflight` when its source does. --proof makes the old desktop proof "
+                    "instead (scaled to fit, no bleed, no marks, no metadata), which is not "
+                    "for a press and does not pass preflight.")
     impose_cmd.add_argument("pdf", type=Path)
     impose_cmd.add_argument("-o", "--output", type=Path,
                             help="booklet PDF (default: NAME-booklet.pdf beside the input)")
-    impose_cmd.add_argument("--sheet", help="sheet size (default: twice the page, e.g. A3)")
+    impose_cmd.add_argument("--sheet", help="press sheet: auto (default: SRA3 where the pages "
+                                            "with bleed and marks fit, else the smallest that "
+                                            "holds them), SRA3, SRA4, A3, B3… or '450×320 mm'; "
+                                            "with --proof: twice the page unless given")
+    impose_cmd.add_argument("--creep", type=float, metavar="MM",
+                            help="paper thickness in mm for creep: the pages of sheet k (0 the "
+                                 "outermost) move k × MM towards the fold; 0 turns it off "
+                                 "(default: the default theme's print.caliper, 0.1)")
+    impose_cmd.add_argument("--proof", action="store_true",
+                            help="desktop proof: pages scaled to fit the sheet, no bleed, no "
+                                 "marks, no metadata (not press-ready; fails preflight)")
     preflight_cmd = commands.add_parser("preflight", help="check a PDF as a print shop does")
     preflight_cmd.add_argument("pdf", type=Path)
     preflight_cmd.add_argument("--profile", choices=tuple(PROFILES), default=PRINT.name)
@@ -269,13 +286,26 @@ def _check_layout(args: argparse.Namespace) -> int:
 
 def _impose(args: argparse.Namespace) -> int:
     from builder.files import write_atomically
-    from builder.pdf.impose import impose
+    from builder.pdf.impose import DEFAULT_CALIPER, impose
+    from builder.source.theme import MM
     output = args.output or args.pdf.with_name(f"{args.pdf.stem}-booklet.pdf")
-    imposed = impose(args.pdf, args.sheet)
+    creep = DEFAULT_CALIPER / MM if args.creep is None else args.creep
+    if not 0 <= creep <= 1:
+        raise BrochureError(f"--creep {creep:g}: the paper's thickness is 0 to 1 mm",
+                            hint="e.g. --creep 0.1 (80 g/m² offset paper), or 0 for no creep")
+    imposed = impose(args.pdf, args.sheet, proof=args.proof, caliper=creep * MM)
     sha = write_atomically(imposed.pdf, output, "pdf", [args.pdf])
     order = "  ".join(f"[{left or '-'}|{right or '-'}]" for left, right in imposed.sides)
-    print(f"imposed {output}: {imposed.pages} pages + {imposed.blanks} blank on "
-          f"{len(imposed.sides) // 2} sheets, sha256 {sha}")
+    size = "{:.0f}×{:.0f} mm".format(*imposed.sheet_mm)
+    sheet = size if imposed.sheet == size else f"{imposed.sheet} ({size})"
+    what = "proof" if imposed.proof else "press-ready"
+    print(f"imposed {output} ({what}): {imposed.pages} pages + {imposed.blanks} blank on "
+          f"{len(imposed.sides) // 2} sheets of {sheet}, sha256 {sha}")
+    if any(imposed.shifts):
+        print("creep per sheet (mm, outermost first): "
+              + " ".join(f"{shift / MM:.2f}" for shift in imposed.shifts))
+    for note in imposed.notes:
+        print(f"note: {note}")
     print(f"sheet sides (front, back, ...): {order}")
     return 0
 

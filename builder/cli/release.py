@@ -1,7 +1,8 @@
 """Release: everything a print shop and a website need, in one folder with checksums.
 
 dist/NAME/ gets NAME-print.pdf (PDF/X-4, bleed, marks), NAME-screen.pdf (RGB, links, tags),
-and for the press either NAME-booklet.pdf (a saddle-stitched booklet's imposed sheets) or
+and for the press either NAME-booklet.pdf (a saddle-stitched booklet's sheets, press-ready
+on the theme's print.sheet with creep from its print.caliper: builder/pdf/impose.py) or
 NAME-cover.pdf (a perfect-bound book's cover spread); preflight.txt and preflight.json with
 the preflight of every PDF by the rules of its kind (print pages, screen, booklet, cover);
 and SHA256SUMS over all of them.
@@ -17,7 +18,7 @@ from pathlib import Path
 from builder.build import build
 from builder.files import write_atomically
 from builder.inspect.preflight import PreflightReport, preflight
-from builder.pdf.impose import impose
+from builder.pdf.impose import Marks, impose
 from builder.pdf.profile import PRINT, SCREEN
 
 
@@ -50,7 +51,10 @@ def release(content: Path, dist: Path, theme_name: str | None = None) -> Release
         pdfs.append((printed.cover, PRINT))
     else:
         booklet_pdf = folder / f"{name}-booklet.pdf"
-        imposed = impose(print_pdf)
+        theme = printed.theme
+        assert theme is not None  # a build gives its theme
+        imposed = impose(print_pdf, theme.print.sheet, caliper=theme.print.caliper,
+                         marks=Marks.of(theme))
         write_atomically(imposed.pdf, booklet_pdf)
         pdfs.append((booklet_pdf, PRINT))
         blanks = imposed.blanks

@@ -309,16 +309,17 @@ def _boxes(report: PreflightReport, number: int, boxes: PageBoxes) -> None:
 
 
 def _safety(report: PreflightReport, checked: CheckedPdf) -> None:
-    """No text within 3 mm of the trim edge (or outside the trim)."""
+    """No text within 3 mm of the trim edge (or outside the trim, but for slug text wholly
+    outside the BleedBox)."""
     import pypdfium2
 
     with unreadable(checked.path):
         pdf = pypdfium2.PdfDocument(checked.data)
     try:
         for number in range(1, checked.pages + 1):
-            trim = checked.boxes[number - 1].trim
+            boxes = checked.boxes[number - 1]
             with unreadable(checked.path, number):
-                close = _close_to_trim(pdf[number - 1], trim)
+                close = _close_to_trim(pdf[number - 1], boxes.trim, boxes.bleed)
             if close:
                 report.add("error", "safety", number,
                            f"{len(close)} characters within 3 mm of the trim: "
@@ -327,8 +328,10 @@ def _safety(report: PreflightReport, checked: CheckedPdf) -> None:
         pdf.close()
 
 
-def _close_to_trim(page, trim: Rect) -> list[str]:
-    """The page's visible characters within SAFETY of the trim edge (pdfium's text)."""
+def _close_to_trim(page, trim: Rect, bleed: Rect | None = None) -> list[str]:
+    """The page's visible characters within SAFETY of the trim edge (pdfium's text); those
+    wholly outside the BleedBox are slug information (an imposed sheet's slug line), cut
+    off by design, and left out."""
     text = page.get_textpage()
     close = []
     for index in range(text.count_chars()):
@@ -336,6 +339,9 @@ def _close_to_trim(page, trim: Rect) -> list[str]:
         if not char.strip():
             continue
         left, bottom, right, top = text.get_charbox(index)
+        if bleed is not None and (right <= bleed[0] or left >= bleed[2] or top <= bleed[1]
+                                  or bottom >= bleed[3]):
+            continue
         if (left < trim[0] + SAFETY or bottom < trim[1] + SAFETY
                 or right > trim[2] - SAFETY or top > trim[3] - SAFETY):
             close.append(char)
