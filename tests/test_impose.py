@@ -4,7 +4,6 @@ slug line, metadata, creep, preflight; and the desktop proof (`--proof`)."""
 from __future__ import annotations
 
 import io
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,16 +35,13 @@ class Booklet:
     source: Path
     path: Path
     imposed: Imposed
-    seconds: float
 
 
 def imposed_to_file(source: Path, folder: Path, **options: object) -> Booklet:
-    started = time.perf_counter()
     imposed = impose(source, **options)  # type: ignore[arg-type]
-    seconds = time.perf_counter() - started
     path = folder / f"{source.stem}-booklet.pdf"
     path.write_bytes(imposed.pdf)
-    return Booklet(source, path, imposed, seconds)
+    return Booklet(source, path, imposed)
 
 
 @pytest.fixture(scope="module")
@@ -353,9 +349,8 @@ def test_creep_0_places_every_page_at_the_fold(long: Booklet) -> None:
             pytest.approx(fold, abs=TOLERANCE)
 
 
-def test_the_booklet_is_reproducible_and_quick(long: Booklet, a4: Booklet) -> None:
+def test_the_booklet_is_reproducible(long: Booklet, a4: Booklet) -> None:
     assert impose(long.source).pdf == long.imposed.pdf
-    assert long.seconds < 5, f"impose took {long.seconds:.2f} s for 48 pages"
     other = impose(a4.source, caliper=0.2 * MM)
     with pikepdf.open(io.BytesIO(other.pdf)) as one, pikepdf.open(a4.path) as two:
         with one.open_metadata() as xmp:
