@@ -332,6 +332,21 @@ def composition(repeat: int = 20) -> tuple[float, float, int]:
     return ours / lines * 1000, plain / lines * 1000, lines
 
 
+def imposition(folder: Path, repeat: int = 5) -> tuple[float, int]:
+    """The fastest of `repeat` in-process impositions of the default brochure's print file
+    as a press-ready SRA3 booklet (seconds), and its sheet sides."""
+    from builder.build import build
+    from builder.pdf.impose import impose
+
+    source = build(CONTENT, folder / "impose-source.pdf").output
+    best, sides = float("inf"), 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        sides = len(impose(source).sides)
+        best = min(best, time.perf_counter() - started)
+    return best, sides
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -375,6 +390,7 @@ def main() -> None:
         plain_year, year = interleaved_runs(
             [plain_job(yearbook, folder), build_job(yearbook, folder, cold=False)], year_runs)
         (tables,) = interleaved_runs([build_job(TABLES, folder, cold=False)], args.runs)
+        impose_seconds, sides = imposition(folder)
     print(f"whole process, median of {args.runs} ({year_runs} for the yearbook), runs "
           "interleaved; (Nx) = ratio to ReportLab's plain Paragraph setting the same texts")
     print(row("plain Paragraph", plain, plain))
@@ -386,6 +402,8 @@ def main() -> None:
           f"{tables.peak_mb:5.0f} MB        {tables.pages:4d} pages  (the economy test text: "
           f"60 .xlsx rows, a .csv, charts)"
           + (f"  [build stage {tables.stage_seconds:.2f} s]" if tables.stage_seconds else ""))
+    print(f"  {'impose, default':<22} {impose_seconds * 1000:6.0f} ms (in process, fastest of 5;"
+          f" {sides} SRA3 sheet sides with marks and creep)")
     marginal = (year.seconds - warm.seconds) / (year.pages - warm.pages) * 1000
     print(f"  per page: {warm.seconds / warm.pages * 1000:.1f} ms at 1x, "
           f"{year.seconds / year.pages * 1000:.1f} ms at {args.copies}x "
