@@ -372,3 +372,19 @@ def test_proof_is_the_old_desktop_sheet(a4: Booklet, tmp_path: Path) -> None:
     assert (tmp_path / "proof.pdf").read_bytes() == proof.pdf
     report = preflight(tmp_path / "proof.pdf")
     assert {"boxes", "output-intent"} <= {i.rule for i in report.errors}
+
+
+def test_only_the_pages_of_a_saddle_stitched_book_are_imposed(a4: Booklet,
+                                                              tmp_path: Path) -> None:
+    """A booklet, a cover spread and a perfect-bound book's pages are refused, saying what
+    the file is and what to send instead (their XMP says what they are)."""
+    theme = tmp_path / "glued.yaml"
+    theme.write_text("name: glued\nextends: default\nprint:\n  binding: perfect\n",
+                     encoding="utf-8")
+    glued = build(DEFAULT_CONTENT, tmp_path / "glued.pdf", str(theme), page_size="A5")
+    assert glued.cover is not None
+    for path, said in ((a4.path, "a booklet's sheets already"),
+                       (glued.cover, "cover spread"), (glued.output, "perfect-bound")):
+        with pytest.raises(BrochureError, match=said) as caught:
+            impose(path)
+        assert caught.value.path == path and caught.value.hint

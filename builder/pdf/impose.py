@@ -37,7 +37,15 @@ from typing import Any
 
 from builder.errors import BrochureError
 from builder.pdf.printing import REGISTRATION, build_date, xmp_packet
-from builder.pdf.reading import MAX_SIDE, MIN_SIDE, CheckedPdf, checked_pdf, unreadable
+from builder.pdf.reading import (
+    MAX_SIDE,
+    MIN_SIDE,
+    CheckedPdf,
+    brochure_property,
+    checked_pdf,
+    damaged,
+    unreadable,
+)
 from builder.source.model import Meta
 from builder.source.theme import MM, SHEET_SIZES_MM, PrintSpec, Theme, page_size_mm
 
@@ -158,6 +166,8 @@ def impose(source: Path, sheet: str | None = None, *, proof: bool = False,
     `marks`; or with `proof`, the desktop proof on twice the page (or `sheet`). The PDF is
     checked first (`builder.pdf.reading`)."""
     with checked_pdf(source) as checked:
+        with damaged(source):
+            _ensure_saddle_pages(checked)
         count = checked.pages
         padded = -(-count // 4) * 4
         # blanks go before the last page, so a back cover stays on the outside
@@ -167,6 +177,26 @@ def impose(source: Path, sheet: str | None = None, *, proof: bool = False,
         if proof:
             return _proof(checked, sheet, sides, padded - count)
         return _press(checked, sheet, sides, padded - count, caliper, marks or Marks())
+
+
+def _ensure_saddle_pages(checked: CheckedPdf) -> None:
+    """Refuse a file this tool made that is not the pages of a saddle-stitched booklet: a
+    booklet's sheets, a cover spread, a perfect-bound book (its XMP says which)."""
+    kind = brochure_property(checked.document, "kind")
+    binding = brochure_property(checked.document, "binding")
+    refusals = {"booklet": ("holds a booklet's sheets already", "impose the print file "
+                            "(NAME.pdf), not its booklet"),
+                "cover": ("is a perfect-bound book's cover spread", "send it to the press as it "
+                          "is: it is one sheet")}
+    if kind in refusals:
+        what, hint = refusals[kind]
+        raise BrochureError(f"the PDF {what}", path=checked.path, hint=hint)
+    if binding == "perfect":
+        raise BrochureError(
+            "the PDF is a perfect-bound book's pages: they are glued at a spine, not folded "
+            "and stapled as a booklet", path=checked.path,
+            hint="send the pages and their cover spread (NAME-cover.pdf) to the press as they "
+                 "are, or build with print.binding: saddle for a booklet")
 
 
 def _sheet_limits(source: Path, width: float, height: float) -> None:

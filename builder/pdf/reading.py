@@ -332,7 +332,8 @@ def brochure_property(document: Any, name: str) -> str | None:
     `binding` (saddle, perfect) or `kind` (pages, booklet, cover)."""
     if "/Metadata" not in document.Root:
         return None
-    with document.open_metadata() as xmp:
+    # read only: by default pikepdf stamps itself as the editor and rewrites the dates
+    with document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
         value = xmp.get(f"{{{BROCHURE_NS}}}{name}")
     return str(value) if value else None
 
