@@ -97,13 +97,13 @@ def draw_marks(canvas: Canvas, theme: Theme) -> None:
     for x, y, dx, dy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
         canvas.line(x + dx * offset, y, x + dx * (offset + length), y)
         canvas.line(x, y + dy * offset, x, y + dy * (offset + length))
-    radius = length / 3
-    middle = offset + length / 2
+    radius, arm = length / 3, length / 2  # the cross spans the crop marks' length: its arm
+    middle = offset + length / 2           # towards the page ends at the bleed, not in it
     for cx, cy in (((x0 + x1) / 2, y0 - middle), ((x0 + x1) / 2, y1 + middle),
                    (x0 - middle, (y0 + y1) / 2), (x1 + middle, (y0 + y1) / 2)):
         canvas.circle(cx, cy, radius, stroke=1, fill=0)
-        canvas.line(cx - radius * 1.6, cy, cx + radius * 1.6, cy)
-        canvas.line(cx, cy - radius * 1.6, cx, cy + radius * 1.6)
+        canvas.line(cx - arm, cy, cx + arm, cy)
+        canvas.line(cx, cy - arm, cx, cy + arm)
     canvas.restoreState()
 
 
