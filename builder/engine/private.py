@@ -82,6 +82,8 @@ RELIANCES: tuple[Reliance, ...] = (
     Reliance(CANVAS, "_code", list, instance=True),
     Reliance(CANVAS, "_formsinuse", list, instance=True),
     Reliance(CANVAS, "_formData", (tuple, type(None)), instance=True),
+    Reliance(CANVAS, "_setFillOverprint", FunctionType),
+    Reliance(CANVAS, "_setOverprintMask", FunctionType),
     Reliance(DOCUMENT, "thisPageName", MethodType, instance=True),
     Reliance(DOCUMENT, "Pages", object, instance=True),
     Reliance(DOCUMENT, "idToObjectNumberAndVersion", dict, instance=True),
@@ -217,6 +219,17 @@ def set_document_id(canvas: Canvas, trailer_id: bytes) -> None:
     # PDFDocument.ID() returns `_ID` when it is set, else computes and stores it; there is no
     # public setter. Checked on 4.4–5.1.
     _document(canvas)._ID = trailer_id
+
+
+def set_fill_overprint(canvas: Canvas, overprint: bool) -> None:
+    """Let what is filled next overprint (ExtGState /op true, with /OPM 1: a zero component
+    leaves the plate below alone, so 100 % K keeps C, M and Y under it) or knock out."""
+    # The canvas writes /op and /OPM through its ExtGState tracker (an ExtGState resource
+    # per value, a `gs` only when the value changes, restored with restoreState), but only
+    # from these private methods. Checked on 4.4–5.1.
+    canvas._setFillOverprint(overprint)
+    if overprint:
+        canvas._setOverprintMask(1)
 
 
 # --------------------------------------------------------------------------- tagging
