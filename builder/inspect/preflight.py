@@ -681,13 +681,18 @@ def _image_ink(image, family: str) -> float | None:
     IMAGE_SAMPLES pixels (a JPEG decoded at a reduced scale); None if it cannot be decoded."""
     picture: Image.Image
     try:
-        if str(image.get("/Filter")) == "/DCTDecode":
-            picture = Image.open(io.BytesIO(image.read_raw_bytes()))
+        filters = image.get("/Filter")
+        last = filters[-1] if isinstance(filters, pikepdf.Array) and len(filters) else filters
+        if str(last) == "/DCTDecode":  # decoded up to the JPEG, and that at 1/8 scale or so
+            jpeg = io.BytesIO()
+            pikepdf.PdfImage(image).extract_to(stream=jpeg)
+            picture = Image.open(jpeg)
             picture.draft(picture.mode, (IMAGE_SAMPLES, IMAGE_SAMPLES))
+            # (an Adobe JPEG's inverted CMYK Pillow turns, as a /Decode [1 0 …] does)
             inverted = _inverted(image) and not picture.info.get("adobe")
         else:
-            picture = pikepdf.PdfImage(image).as_pil_image()
-            inverted = _inverted(image)
+            picture = pikepdf.PdfImage(image).as_pil_image()  # (/Decode applied)
+            inverted = False
         picture.load()
     except (pikepdf.PdfError, NotImplementedError, OSError, ValueError, TypeError):
         return None
@@ -699,12 +704,13 @@ def _image_ink(image, family: str) -> float | None:
     factor = math.ceil(max(picture.size) / IMAGE_SAMPLES)
     if factor > 1:
         picture = picture.reduce(factor)
+    samples = picture.tobytes()
     if family == "cmyk":
-        sums = [sum(pixel) for pixel in picture.getdata()]  # type: ignore[attr-defined]
+        sums = list(map(sum, zip(samples[0::4], samples[1::4], samples[2::4], samples[3::4],
+                                 strict=True)))
         most = (4 * 255 - min(sums)) if inverted else max(sums)
         return 100 * most / 255
-    levels = list(picture.getdata())
-    darkest = max(levels) if inverted else min(levels)
+    darkest = max(samples) if inverted else min(samples)
     return 100 * (255 - darkest) / 255
 
 
