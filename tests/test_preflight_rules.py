@@ -256,15 +256,18 @@ def test_the_default_print_file_passes_every_press_rule(built: Built) -> None:
     assert f"ok       ink-coverage (max {max(report.ink):.0f} % on page" in report.to_text()
 
 
-def text_runs(pdf: Path) -> Iterator[tuple[int, tuple[float, ...], bool, int]]:
+def text_runs(pdf: Path, forms_only: bool = False) -> Iterator[tuple]:
     """Each text-showing operator of the file: page, fill (CMYK), whether it overprints
-    (/op) and the overprint mode, following q/Q, gs and forms."""
+    (/op) and the overprint mode, following q/Q, gs (named in the resources of the stream
+    that uses it) and forms."""
     with pikepdf.open(pdf) as document:
         for number, page in enumerate(document.pages, start=1):
-            yield from _runs(number, page, page.obj.Resources, ((0, 0, 0, 1), False, 0))
+            yield from _runs(number, page, page.obj.Resources, ((0, 0, 0, 1), False, 0),
+                             forms_only)
 
 
-def _runs(number: int, stream, resources, state: tuple) -> Iterator[tuple]:
+def _runs(number: int, stream, resources, state: tuple, forms_only: bool,
+          depth: int = 0) -> Iterator[tuple]:
     stack = []
     for operands, operator in pikepdf.parse_content_stream(stream):
         op = str(operator)
@@ -278,12 +281,13 @@ def _runs(number: int, stream, resources, state: tuple) -> Iterator[tuple]:
             extgstate = resources.ExtGState[operands[0]]
             state = (state[0], bool(extgstate.get("/op", state[1])),
                      int(extgstate.get("/OPM", state[2])))
-        elif op in ("Tj", "TJ"):
+        elif op in ("Tj", "TJ") and (depth or not forms_only):
             yield number, *state
         elif op == "Do":
             xobject = resources.XObject[operands[0]]
             if xobject.Subtype == "/Form":
-                yield from _runs(number, xobject, xobject.get("/Resources", resources), state)
+                yield from _runs(number, xobject, xobject.get("/Resources", resources), state,
+                                 forms_only, depth + 1)
 
 
 def test_the_print_file_overprints_black_text_and_nothing_else(built: Built) -> None:
@@ -293,6 +297,21 @@ def test_the_print_file_overprints_black_text_and_nothing_else(built: Built) -> 
     assert len(black) > 500 and len({r[1] for r in others}) >= 3  # white, red, gold, grey
     assert all(r[2] and r[3] == 1 for r in black)
     assert not [r for r in others if r[2]], "white or coloured text overprints"
+
+
+@pytest.fixture(scope="module")
+def magazine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("magazine") / "magazine.pdf"
+    build(DEFAULT_CONTENT, output, "magazine", profile="print")
+    return output
+
+
+def test_black_text_in_forms_overprints_too(magazine: Path) -> None:
+    """The magazine's running header (8 pt, 100 % K) is drawn in a form after the last page:
+    the form's resources carry the graphics states its text names."""
+    in_forms = [r for r in text_runs(magazine, forms_only=True) if r[1] == (0, 0, 0, 1)]
+    assert len(in_forms) >= 8 and all(r[2] and r[3] == 1 for r in in_forms)
+    assert not [i for i in preflight(magazine, PRINT).issues if i.rule in NEW_RULES]
 
 
 @pytest.fixture(scope="module")

@@ -153,7 +153,7 @@ class BrochureCanvas(Canvas):
         for name, bbox, draw in self.layout_state.late_forms:
             self.beginForm(name, *bbox)
             draw(self, pages)
-            self.endForm()
+            self.endForm(Resources=private.form_resources(self))
         if self.tagger is not None and self.document is not None:
             self.tagger.finish(self.document)
         if self.before_save is not None:
