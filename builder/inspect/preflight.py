@@ -38,6 +38,8 @@ SAFETY = 3 * MM
 MIN_PPI = 300
 POOR_PPI = 150
 RGB_OPERATORS = {"rg", "RG"}
+SCREEN_OPERATORS = "q Q cm rg RG Do"
+"""The operators walked in a screen file (resolution, alpha)."""
 WALKED_OPERATORS = ("q Q cm rg RG Do k K g G cs CS sc scn SC SCN w gs m l c v y re f F f* B B* "
                     "b b* S s n sh BT Tm Tf Tr Tj TJ ' \"")
 INK_LIMITS = {"FOGRA39": 330.0}
@@ -245,6 +247,17 @@ def _page_count(report: PreflightReport, kind: str | None, binding: str | None) 
                    f"stitch needs {-(-pages // 4) * 4} (brochure impose pads with blanks)")
 
 
+def _extgstate(extgstate) -> tuple[float | None, bool | None, bool | None, int | None]:
+    """The keys of an ExtGState the rules follow: line width, stroke and fill overprint
+    (absent, /op is /OP's: PDF 32000 table 58) and overprint mode; None where it has none."""
+    if extgstate is None:
+        return None, None, None, None
+    stroke = bool(extgstate.OP) if "/OP" in extgstate else None
+    fill = bool(extgstate.op) if "/op" in extgstate else stroke
+    mode = _number(extgstate.get("/OPM"))
+    return _number(extgstate.get("/LW")), stroke, fill, None if mode is None else int(mode)
+
+
 def _ink_limit(document: pikepdf.Pdf) -> float:
     """The total ink the output intent's press condition allows (INK_LIMITS)."""
     intents = document.Root.get("/OutputIntents")
@@ -342,6 +355,24 @@ class _GState:
     font_size: float = 0.0
     render_mode: int = 0
 
+    def saved(self) -> _GState:
+        """A copy for q (dataclasses.replace, but a tenth of the time)."""
+        copy = object.__new__(_GState)
+        copy.__dict__.update(self.__dict__)
+        return copy
+
+    def set(self, keys: tuple[float | None, bool | None, bool | None, int | None]) -> None:
+        """gs: the ExtGState's keys (_extgstate) that it has."""
+        width, stroke, fill, mode = keys
+        if width is not None:
+            self.line_width = width
+        if stroke is not None:
+            self.stroke_overprint = stroke
+        if fill is not None:
+            self.fill_overprint = fill
+        if mode is not None:
+            self.overprint_mode = mode
+
 
 @dataclass
 class _PageInk:
@@ -356,8 +387,8 @@ class _PageInk:
     spots: list[str] = field(default_factory=list)
 
 
-PATH_OPERATORS = {"m": 1, "l": 1, "c": 3, "v": 2, "y": 2}
-"""Path construction operators and how many points each adds."""
+PATH_OPERATORS = {"m", "l", "c", "v", "y"}
+"""Path construction operators but re: their operands are points (x y pairs)."""
 FILL_OPERATORS = {"f", "F", "f*", "B", "B*", "b", "b*"}
 STROKE_OPERATORS = {"S", "s", "B", "B*", "b", "b*"}
 SHOW_OPERATORS = {"Tj", "TJ", "'", '"'}
@@ -375,53 +406,61 @@ class _Walk:
         self.path: list[tuple[float, float]] = []
 
     def stream(self, stream, resources, state: _GState, depth: int) -> None:
-        """Walk one content stream (a page's or a form's) from graphics state `state`."""
+        """Walk one content stream (a page's or a form's) from graphics state `state`;
+        the operators most content has first."""
         stack: list[_GState] = []
-        text_matrix: Matrix = IDENTITY
-        for instruction in pikepdf.parse_content_stream(stream, WALKED_OPERATORS):
+        text_matrix: object = ()  # (Tm's operands, read only for text that needs its size)
+        states: dict[str, tuple] = {}  # (this stream's ExtGStates, each read once)
+        cmyk = self.cmyk
+        for instruction in pikepdf.parse_content_stream(
+                stream, WALKED_OPERATORS if cmyk else SCREEN_OPERATORS):
             operands, op = instruction.operands, str(instruction.operator)
-            if op == "q":
-                stack.append(replace(state))
+            if op in SHOW_OPERATORS:
+                self._shown(state, text_matrix)
+            elif op == "Tf" and len(operands) == 2:
+                state.font, state.font_size = str(operands[0]), _number(operands[1]) or 0.0
+            elif op == "Tm":
+                text_matrix = operands
+            elif op == "BT":
+                text_matrix = ()
+            elif op in ("k", "K") and len(operands) == 4:
+                self._colour(state, op == "K", DEVICE_CMYK,
+                             DEVICE_CMYK.paint([_number(v) for v in operands]))
+            elif op == "q":
+                stack.append(state.saved())
             elif op == "Q" and stack:
                 state = stack.pop()
             elif op == "cm":
                 state.ctm = _multiply(_matrix(operands) or IDENTITY, state.ctm)
+            elif op == "gs" and len(operands) == 1:
+                name = str(operands[0])
+                if name not in states:
+                    states[name] = _extgstate(_resource(resources, "/ExtGState", operands[0]))
+                state.set(states[name])
+            elif op in PATH_OPERATORS:
+                if state.fill.registration or state.stroke.registration:
+                    self._points(operands, state.ctm)  # (only marks need to know where)
+            elif op in FILL_OPERATORS or op in STROKE_OPERATORS or op == "n":
+                if op in FILL_OPERATORS:
+                    self._painted(state.fill, state.fill_overprint, "a fill", self.path)
+                if op in STROKE_OPERATORS:
+                    self._stroked(state)
+                self.path = []
+            elif op == "re" and len(operands) == 4:
+                if state.fill.registration or state.stroke.registration:
+                    x, y, w, h = (_number(v) or 0.0 for v in operands)
+                    self._points([x, y, x + w, y, x, y + h, x + w, y + h], state.ctm)
+            elif op == "w" and operands:
+                state.line_width = _number(operands[0]) or 0.0
             elif op in RGB_OPERATORS:
-                if self.cmyk:
+                if cmyk:
                     self.report.add("error", "rgb", self.number,
                                     f"RGB colour ({op} {_fmt(operands)})")
                 self._colour(state, op.isupper(), _Space("other"), _Paint(None))
             elif op == "Do" and len(operands) == 1:
                 self._place(operands[0], resources, state, depth)
-            elif not self.cmyk:
-                continue
-            elif op in PATH_OPERATORS:
-                self._points(operands, state.ctm)
-            elif op == "re" and len(operands) == 4:
-                x, y, w, h = (_number(v) or 0.0 for v in operands)
-                self.path += [_apply(state.ctm, px, py)
-                              for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))]
-            elif op in FILL_OPERATORS or op in STROKE_OPERATORS or op == "n":
-                if op in FILL_OPERATORS:
-                    self._painted(state.fill, state.fill_overprint, state, "a fill")
-                if op in STROKE_OPERATORS:
-                    self._stroked(state)
-                self.path = []
-            elif op in SHOW_OPERATORS:
-                self._shown(state, text_matrix)
-            elif op == "BT":
-                text_matrix = IDENTITY
-            elif op == "Tm":
-                text_matrix = _matrix(operands) or IDENTITY
-            elif op == "Tf" and len(operands) == 2:
-                state.font, state.font_size = str(operands[0]), _number(operands[1]) or 0.0
             elif op == "Tr" and operands:
                 state.render_mode = int(_number(operands[0]) or 0)
-            elif op == "w" and operands:
-                state.line_width = _number(operands[0]) or 0.0
-            elif op in ("k", "K") and len(operands) == 4:
-                self._colour(state, op == "K", DEVICE_CMYK,
-                             DEVICE_CMYK.paint([_number(v) for v in operands]))
             elif op in ("g", "G") and len(operands) == 1:
                 self._colour(state, op == "G", DEVICE_GRAY,
                              DEVICE_GRAY.paint([_number(operands[0])]))
@@ -432,10 +471,8 @@ class _Walk:
                 stroke = op.isupper()
                 space = state.stroke_space if stroke else state.fill_space
                 self._colour(state, stroke, space, space.paint([_number(v) for v in operands]))
-            elif op == "gs" and len(operands) == 1:
-                self._extgstate(_resource(resources, "/ExtGState", operands[0]), state)
             elif op == "sh" and len(operands) == 1:
-                self._shading(_resource(resources, "/Shading", operands[0]), state)
+                self._shading(_resource(resources, "/Shading", operands[0]))
 
     def _colour(self, state: _GState, stroke: bool, space: _Space, paint: _Paint) -> None:
         if stroke:
@@ -482,47 +519,32 @@ class _Walk:
             return _Space("separation", colorants)
         return _Space("other")
 
-    def _extgstate(self, extgstate, state: _GState) -> None:
-        """The keys of an ExtGState the rules follow: line width and overprint."""
-        if extgstate is None:
-            return
-        width = _number(extgstate.get("/LW"))
-        if width is not None:
-            state.line_width = width
-        if "/OP" in extgstate:
-            state.stroke_overprint = state.fill_overprint = bool(extgstate.OP)
-        if "/op" in extgstate:  # (absent, /OP sets both: PDF 32000 table 58)
-            state.fill_overprint = bool(extgstate.op)
-        mode = _number(extgstate.get("/OPM"))
-        if mode is not None:
-            state.overprint_mode = int(mode)
-
-    def _painted(self, paint: _Paint, overprint: bool, state: _GState, what: str,
-                 where: tuple[float, float] | None = None) -> None:
-        """Count one painting operation's ink (registration marks outside the bleed
-        excepted) and catch paper colour that overprints, which vanishes."""
+    def _painted(self, paint: _Paint, overprint: bool, what: str,
+                 path: list[tuple[float, float]] | None = None) -> None:
+        """Count one painting operation's ink (registration marks, a `path` outside the
+        bleed, excepted) and catch paper colour that overprints, which vanishes."""
         if paint.ink is None:
             return
-        if paint.registration and self._outside_bleed():
+        if paint.registration and path and self._outside_bleed(path):
             return
         if paint.ink > self.found.most:
             self.found.most, self.found.most_in = paint.ink, what
         if paint.paper and overprint:
             self.found.vanishing.append(what)
 
-    def _outside_bleed(self) -> bool:
-        """Whether the current path lies wholly outside the BleedBox (where marks go)."""
-        if self.bleed is None or not self.path:
+    def _outside_bleed(self, path: list[tuple[float, float]]) -> bool:
+        """Whether a path (device points) lies wholly outside the BleedBox (where marks go)."""
+        if self.bleed is None:
             return False
         x0, y0, x1, y1 = self.bleed
-        xs = [p[0] for p in self.path]
-        ys = [p[1] for p in self.path]
+        xs = [p[0] for p in path]
+        ys = [p[1] for p in path]
         near = BOX_TOLERANCE
         return min(xs) >= x1 - near or max(xs) <= x0 + near or min(ys) >= y1 - near \
             or max(ys) <= y0 + near
 
     def _stroked(self, state: _GState) -> None:
-        self._painted(state.stroke, state.stroke_overprint, state, "a stroke")
+        self._painted(state.stroke, state.stroke_overprint, "a stroke", self.path)
         width = state.line_width
         if width <= 0:
             self.found.zero_width += 1
@@ -532,26 +554,28 @@ class _Walk:
         if drawn < HAIRLINE - HAIRLINE_TOLERANCE:
             self.found.thin.append(drawn)
 
-    def _shown(self, state: _GState, text_matrix: Matrix) -> None:
+    def _shown(self, state: _GState, text_matrix: object) -> None:
         """Text shown: its ink, and small 100 % K text that knocks out."""
         mode = state.render_mode
         if mode in (3, 7):
             return
-        path, self.path = self.path, []
         if mode in (0, 2, 4, 6):
-            self._painted(state.fill, state.fill_overprint, state, "text")
-            matrix = _multiply(text_matrix, state.ctm)
-            size = state.font_size * math.hypot(matrix[2], matrix[3])
-            overprints = state.fill_overprint and state.overprint_mode == 1
-            if state.fill.black and 0 < size < OVERPRINT_BELOW and not overprints:
-                self.found.knockouts.append(
-                    f"{size:.1f} pt in {state.font.lstrip('/')} at "
-                    f"{matrix[4] / MM:.0f}, {matrix[5] / MM:.0f} mm")
+            self._painted(state.fill, state.fill_overprint, "text")
+            if state.fill.black and not (state.fill_overprint and state.overprint_mode == 1):
+                self._knockout(state, text_matrix)
         if mode in (1, 2, 5, 6):
-            self._painted(state.stroke, state.stroke_overprint, state, "text outline")
-        self.path = path
+            self._painted(state.stroke, state.stroke_overprint, "text outline")
 
-    def _shading(self, shading, state: _GState) -> None:
+    def _knockout(self, state: _GState, text_matrix: object) -> None:
+        """100 % K text that knocks out: noted if under OVERPRINT_BELOW as drawn (Tf size ×
+        text matrix × CTM, on its vertical axis)."""
+        matrix = _multiply(_matrix(text_matrix) or IDENTITY, state.ctm)
+        size = state.font_size * math.hypot(matrix[2], matrix[3])
+        if 0 < size < OVERPRINT_BELOW:
+            self.found.knockouts.append(f"{size:.1f} pt in {state.font.lstrip('/')} at "
+                                        f"{matrix[4] / MM:.0f}, {matrix[5] / MM:.0f} mm")
+
+    def _shading(self, shading) -> None:
         """A smooth shading's ink where it is cheap to know: a function of type 2 (C0 to C1)
         in a CMYK or spot space; the ends of such a blend are its extremes."""
         if shading is None:
@@ -564,9 +588,7 @@ class _Walk:
         for end in ("/C0", "/C1"):
             values = function.get(end, pikepdf.Array([0.0] if end == "/C0" else [1.0]))
             if isinstance(values, pikepdf.Array):
-                self.path = []
-                self._painted(space.paint([_number(v) for v in values]), False, state,
-                              "a shading")
+                self._painted(space.paint([_number(v) for v in values]), False, "a shading")
 
     def _place(self, name, resources, state: _GState, depth: int) -> None:
         """Do: an image (resolution, alpha, colour, ink) or a form (walked)."""
@@ -592,8 +614,7 @@ class _Walk:
 
     def _image_ink(self, label: str, image, state: _GState) -> None:
         if image.get("/ImageMask"):  # a stencil paints in the fill colour
-            self.path = []
-            self._painted(state.fill, state.fill_overprint, state, f"image {label}")
+            self._painted(state.fill, state.fill_overprint, f"image {label}")
             return
         space = self._array_space(image.get("/ColorSpace"))
         if space.family not in ("cmyk", "gray"):
@@ -603,8 +624,7 @@ class _Walk:
             self.images[key] = _image_ink(image, space.family)
         ink = self.images[key]
         if ink is not None:
-            self.path = []
-            self._painted(_Paint(ink), False, state, f"image {label}")
+            self._painted(_Paint(ink), False, f"image {label}")
 
     def report_page(self, limit: float) -> None:
         """The page's findings, one line a rule, and its maximum ink for the report."""
@@ -790,6 +810,10 @@ def _close_to_trim(page, trim: Rect) -> list[str]:
 
 def _number(value) -> float | None:
     """A PDF number as a finite float, or None for anything else."""
+    kind = type(value)
+    if kind is decimal.Decimal or kind is int or kind is float:  # (most, quickly)
+        number = float(value)
+        return number if math.isfinite(number) else None
     if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
         return None
     number = float(value)
