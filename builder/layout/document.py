@@ -128,7 +128,8 @@ class BrochureCanvas(Canvas):
                  overprint_black: bool = False, **options: object) -> None:
         """`replan(state)`: what another pass changes; when it changes anything, this pass
         writes no file (it would be thrown away). With a `record` and the `document`, the
-        file is tagged (builder/typeset/tags.py)."""
+        file is tagged (builder/typeset/tags.py). `overprint_black`: 100 % K text overprints
+        (a print file's: builder/typeset/compose.py)."""
         super().__init__(*args, **options)
         self.layout_state, self.before_save, self.replan = layout_state, before_save, replan
         self.document = document
