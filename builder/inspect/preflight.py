@@ -17,6 +17,7 @@ Which rules apply follows the output profile.
 
 from __future__ import annotations
 
+import copy
 import decimal
 import io
 import json
@@ -356,10 +357,8 @@ class _GState:
     render_mode: int = 0
 
     def saved(self) -> _GState:
-        """A copy for q (dataclasses.replace, but a tenth of the time)."""
-        copy = object.__new__(_GState)
-        copy.__dict__.update(self.__dict__)
-        return copy
+        """A copy for q (as dataclasses.replace, in a fraction of its time)."""
+        return copy.copy(self)
 
     def set(self, keys: tuple[float | None, bool | None, bool | None, int | None]) -> None:
         """gs: the ExtGState's keys (_extgstate) that it has."""
