@@ -223,3 +223,17 @@ def test_the_uri_pattern_is_read_from_reportlabs_source() -> None:
         assert isinstance(re.compile(*found), private.LazyPattern), \
             "re.compile no longer consults re._cache: the stand-in is not found"
     assert isinstance(re.compile(*found), re.Pattern), "the stand-in was left in re's cache"
+
+
+def test_fill_overprint_is_written_as_extgstates_and_undone() -> None:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer)
+    private.set_fill_overprint(canvas, True)
+    canvas.rect(0, 0, 10, 10, fill=1)
+    private.set_fill_overprint(canvas, False)
+    canvas.save()
+    with pikepdf.open(io.BytesIO(buffer.getvalue())) as document:
+        page = document.pages[0]
+        states = {str(k): dict(v) for k, v in page.Resources.ExtGState.items()}
+        used = [str(ins.operands[0]) for ins in pikepdf.parse_content_stream(page, "gs")]
+    assert [states[name] for name in used] == [{"/op": True}, {"/OPM": 1}, {"/op": False}]

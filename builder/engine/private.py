@@ -82,6 +82,9 @@ RELIANCES: tuple[Reliance, ...] = (
     Reliance(CANVAS, "_code", list, instance=True),
     Reliance(CANVAS, "_formsinuse", list, instance=True),
     Reliance(CANVAS, "_formData", (tuple, type(None)), instance=True),
+    Reliance(CANVAS, "_extgstate", object, instance=True),
+    Reliance(CANVAS, "_setFillOverprint", FunctionType),
+    Reliance(CANVAS, "_setOverprintMask", FunctionType),
     Reliance(DOCUMENT, "thisPageName", MethodType, instance=True),
     Reliance(DOCUMENT, "Pages", object, instance=True),
     Reliance(DOCUMENT, "idToObjectNumberAndVersion", dict, instance=True),
@@ -89,6 +92,7 @@ RELIANCES: tuple[Reliance, ...] = (
     Reliance("reportlab.pdfbase.pdfdoc.LinkAnnotation", "permitted", tuple),
     Reliance(DOCUMENT, "idToObject", dict, instance=True),
     Reliance(DOCUMENT, "getXObjectName", MethodType, instance=True),
+    Reliance(DOCUMENT, "xobjDict", MethodType, instance=True),
     Reliance(DOCUMENT, "Catalog", PDFCatalog, instance=True),
     Reliance(DOCUMENT, "info", PDFInfo, instance=True),
     *(Reliance("reportlab.pdfbase.pdfdoc.PDFInfo", field, str) for field in INFO_FIELDS),
@@ -165,15 +169,22 @@ def draw_image(canvas: Canvas, image: Any, x: float, y: float, width: float, hei
 
 
 def form_resources(canvas: Canvas) -> PDFResourceDictionary:
-    """The resources of the form being drawn, with the colour spaces it uses (for
-    `endForm(Resources=...)`): ReportLab leaves a form's /ColorSpace out, so a form drawn in
-    a separation colour (the registration colour of crop marks) would not print."""
+    """The resources of the form being drawn, with the colour spaces and graphics states it
+    uses (for `endForm(Resources=...)`): ReportLab leaves a form's /ColorSpace and
+    /ExtGState out, so a form drawn in a separation colour (the registration colour of crop
+    marks) would not print, and its text would not overprint (`set_fill_overprint`)."""
     # The canvas collects the colour spaces of the page or form being drawn in
-    # `_colorsUsed`, and writes them only for pages. Checked on 4.4–5.1.
+    # `_colorsUsed`, its graphics states in `_extgstate` (a new one for each form), and
+    # writes them only for pages. Checked on 4.4–5.1.
     resources = PDFResourceDictionary()
     resources.basicFonts()
     resources.basicProcs()
     resources.setColorSpace(canvas._colorsUsed)
+    states = canvas._extgstate.getState()
+    if states:
+        resources.ExtGState = states
+    if canvas._formsinuse:  # (the forms and images it places; what endForm would write)
+        resources.XObject = _document(canvas).xobjDict(canvas._formsinuse)
     return resources
 
 
@@ -217,6 +228,17 @@ def set_document_id(canvas: Canvas, trailer_id: bytes) -> None:
     # PDFDocument.ID() returns `_ID` when it is set, else computes and stores it; there is no
     # public setter. Checked on 4.4–5.1.
     _document(canvas)._ID = trailer_id
+
+
+def set_fill_overprint(canvas: Canvas, overprint: bool) -> None:
+    """Let what is filled next overprint (ExtGState /op true, with /OPM 1: a zero component
+    leaves the plate below alone, so 100 % K keeps C, M and Y under it) or knock out."""
+    # The canvas writes /op and /OPM through its ExtGState tracker (an ExtGState resource
+    # per value, a `gs` only when the value changes, restored with restoreState), but only
+    # from these private methods. Checked on 4.4–5.1.
+    canvas._setFillOverprint(overprint)
+    if overprint:
+        canvas._setOverprintMask(1)
 
 
 # --------------------------------------------------------------------------- tagging

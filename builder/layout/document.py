@@ -65,7 +65,7 @@ from builder.source.model import (
 )
 from builder.source.texts import tag_printed
 from builder.source.theme import Slots, Theme, fill
-from builder.typeset import tags
+from builder.typeset import compose, tags
 from builder.typeset.record import PrintRecord
 from builder.typeset.typesetter import ComposedParagraph, Fonts, Typesetter
 
@@ -125,13 +125,16 @@ class BrochureCanvas(Canvas):
                  before_save: Callable[[Canvas], None] | None,
                  replan: Callable[[LayoutState], Plan] | None = None,
                  record: PrintRecord | None = None, document: Document | None = None,
-                 **options: object) -> None:
+                 overprint_black: bool = False, **options: object) -> None:
         """`replan(state)`: what another pass changes; when it changes anything, this pass
         writes no file (it would be thrown away). With a `record` and the `document`, the
-        file is tagged (builder/typeset/tags.py)."""
+        file is tagged (builder/typeset/tags.py). `overprint_black`: 100 % K text overprints
+        (a print file's: builder/typeset/compose.py)."""
         super().__init__(*args, **options)
         self.layout_state, self.before_save, self.replan = layout_state, before_save, replan
         self.document = document
+        if overprint_black:
+            compose.overprint_black_text(self)
         self.tagger = tags.start(self, record) if record is not None and document is not None \
             else None
         if self.tagger is not None:
@@ -151,7 +154,7 @@ class BrochureCanvas(Canvas):
         for name, bbox, draw in self.layout_state.late_forms:
             self.beginForm(name, *bbox)
             draw(self, pages)
-            self.endForm()
+            self.endForm(Resources=private.form_resources(self))
         if self.tagger is not None and self.document is not None:
             self.tagger.finish(self.document)
         if self.before_save is not None:
@@ -440,7 +443,8 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
     try:
         template.build(story, canvasmaker=functools.partial(
             BrochureCanvas, layout_state=state, before_save=before_save, replan=replan,
-            record=record, document=document, pdfVersion=pdf_version))
+            record=record, document=document, pdfVersion=pdf_version,
+            overprint_black=profile.color_space == "CMYK"))
     except TooManyPages:
         raise BrochureError(f"the brochure runs past {MAX_PAGES:,} pages", hint=(
             "split the content into several brochures, e.g. one a year (brochure build "
@@ -1012,5 +1016,7 @@ class ContentsEntry(Flowable):
     def fill_number(self, canv: Canvas, _pages: int) -> None:
         style = self.theme.style("contents_number")
         canv.setFont(self.type.fonts.name(style), style.size)
-        canv.setFillColor(self.theme.color(style.color))
+        canv.saveState()
+        compose.set_text_fill(canv, self.theme.color(style.color))
         canv.drawRightString(0, 0, str(self.state.part_pages.get(self.index, "")))  # digits
+        canv.restoreState()

@@ -110,16 +110,16 @@ def draw_marks(canvas: Canvas, theme: Theme,
         canvas.line(x, y0 - offset, x, y0 - offset - length)
         canvas.line(x, y1 + offset, x, y1 + offset + length)
         canvas.setDash()
-    radius = length / 3
-    middle = offset + length / 2
+    radius, arm = length / 3, length / 2  # the cross spans the crop marks' length: its arm
+    middle = offset + length / 2           # towards the page ends at the bleed, not in it
     # above and below the middle of the page, or of each panel of a spread (clear of folds)
     columns = [(a + b) / 2 for a, b in zip((x0, *folds[1:]), (*folds[:1], x1), strict=True)] \
         if folds else [(x0 + x1) / 2]
     targets = [(cx, cy) for cx in columns for cy in (y0 - middle, y1 + middle)]
     for cx, cy in (*targets, (x0 - middle, (y0 + y1) / 2), (x1 + middle, (y0 + y1) / 2)):
         canvas.circle(cx, cy, radius, stroke=1, fill=0)
-        canvas.line(cx - radius * 1.6, cy, cx + radius * 1.6, cy)
-        canvas.line(cx, cy - radius * 1.6, cx, cy + radius * 1.6)
+        canvas.line(cx - arm, cy, cx + arm, cy)
+        canvas.line(cx, cy - arm, cx, cy + arm)
     canvas.restoreState()
 
 

@@ -21,12 +21,12 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 
 from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from builder.engine.private import subset_glyph
+from builder.engine.private import set_fill_overprint, subset_glyph
 from builder.typeset import tags
 from builder.typeset.clreq import (
     BLANK_LEFT,
@@ -535,10 +535,46 @@ def draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: f
         tagger.end()
 
 
+def overprint_black_text(canvas) -> None:
+    """Set 100 % K text drawn on this canvas (a print file's) to overprint: no white edge
+    where a plate is out of register. White and coloured text still knock out."""
+    _OVERPRINTING.add(canvas)
+
+
+_OVERPRINTING: WeakSet = WeakSet()
+"""The canvases whose 100 % K text overprints (overprint_black_text)."""
+
+
+def is_black(color) -> bool:
+    """Whether a colour is 100 % K and nothing else (device CMYK, not a spot colour)."""
+    return (getattr(color, "black", None) == 1 and color.cyan == color.magenta
+            == color.yellow == 0 and getattr(color, "density", 1) == 1
+            and not getattr(color, "spotName", None))
+
+
+def set_text_fill(canvas, color) -> None:
+    """The fill colour of text drawn next, overprinting where it is 100 % K on a canvas
+    that asks for it (overprint_black_text)."""
+    canvas.setFillColor(color)
+    if canvas in _OVERPRINTING:
+        set_fill_overprint(canvas, is_black(color))
+
+
 def _draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: float) -> None:
     size, leading = style.size, style.leading
     baseline = top - (leading - size) / 2 - BASELINE_DROP * size
-    canvas.setFillColor(style.color)
+    overprinting = canvas in _OVERPRINTING
+    set_text_fill(canvas, style.color)
+
+    def switch(parts: list[str], color) -> list[str]:
+        """Within a line, a change to or from 100 % K: the text so far, then the
+        overprint state of the new colour."""
+        if not overprinting:
+            return parts
+        canvas.addLiteral(" ".join(parts))
+        set_fill_overprint(canvas, is_black(color))
+        return []
+
     codes = _CODES.get(canvas)
     if codes is None:
         codes = _CODES[canvas] = {}
@@ -558,6 +594,7 @@ def _draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: 
                     parts.append(f"[{' '.join(tj)}] TJ")
                     tj = []
                 parts.append(_fill_operator(color))
+                parts = switch(parts, color)
                 current_color = color
             code = codes.get((glyph.font, glyph.char))
             if code is None:
@@ -578,9 +615,12 @@ def _draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: 
             parts.append(f"[{' '.join(tj)}] TJ")
         if current_color != style.color:
             parts.append(_fill_operator(style.color))
+            parts = switch(parts, style.color)
         parts.append("ET")
         canvas.addLiteral(" ".join(parts))
         baseline -= leading
+    if overprinting:
+        set_fill_overprint(canvas, False)  # (shapes drawn next knock out)
 
 
 _CODES: WeakKeyDictionary = WeakKeyDictionary()
