@@ -20,7 +20,8 @@ from reportlab.pdfgen.canvas import Canvas
 from builder.build import build
 from builder.errors import BrochureError
 from builder.inspect.preflight import preflight
-from builder.pdf.impose import Imposed, Marks, choose_sheet, creep_shifts, impose, mark_room
+from builder.pdf.impose import Imposed, choose_sheet, creep_shifts, impose, mark_room
+from builder.pdf.printing import Marks
 from builder.source.theme import MM
 
 A4 = (210 * MM, 297 * MM)
@@ -219,7 +220,8 @@ def test_marks_per_sheet_side_in_the_registration_colour(a4: Booklet) -> None:
             x0, y0, x1, y1 = box(page, "TrimBox")
             fold = (x0 + x1) / 2
             lines, circles, other = registration_strokes(page)
-            assert other == 0 and circles == 4  # four registration targets
+            # registration targets above and below each page and beside the sheet
+            assert other == 0 and circles == 6
             crop = {(x + dx * offset, y, x + dx * (offset + length), y)
                     for x, y, dx in ((x0, y0, -1), (x1, y0, 1), (x0, y1, -1), (x1, y1, 1))} | {
                     (x, y + dy * offset, x, y + dy * (offset + length))
@@ -234,7 +236,11 @@ def test_marks_per_sheet_side_in_the_registration_colour(a4: Booklet) -> None:
                 assert all(y < y0 for y in ends) or all(y > y1 for y in ends)
                 gap = min(abs(y - edge) for y in ends for edge in (y0, y1))
                 assert gap == pytest.approx(3 * MM, abs=0.01)
-            assert len(lines) == 8 + 2 + 2 * 4  # crop, fold, the targets' crosses
+            assert len(lines) == 8 + 2 + 2 * 6  # crop, fold, the targets' crosses
+            crosses = [line for line in lines if line[1] == line[3]
+                       and line not in crop and abs(line[2] - line[0]) < length + 0.01]
+            assert all(max(line[0], line[2]) < fold - 1 or min(line[0], line[2]) > fold + 1
+                       for line in crosses)  # no target on the fold mark
 
 
 def test_each_sheet_side_has_a_slug_line_in_black_only(a4: Booklet) -> None:

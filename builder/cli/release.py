@@ -18,7 +18,8 @@ from pathlib import Path
 from builder.build import build
 from builder.files import write_atomically
 from builder.inspect.preflight import PreflightReport, preflight
-from builder.pdf.impose import Marks, impose
+from builder.pdf.impose import impose
+from builder.pdf.printing import Marks
 from builder.pdf.profile import PRINT, SCREEN
 
 

@@ -20,6 +20,7 @@ import ast
 import contextlib
 import importlib.util
 import re
+import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,8 @@ RELIANCES: tuple[Reliance, ...] = (
     Reliance(FACE, "_pdfScale", FunctionType, instance=True),
     Reliance(FACE, "unitsPerEm", int, instance=True),
     Reliance(FACE, "charToGlyph", dict, instance=True),
+    Reliance(FACE, "glyphPos", list, instance=True),
+    Reliance(FACE, "get_table_pos", FunctionType),
     Reliance(FACE, "filename", str, instance=True),
     Reliance(FONT, "face", TTFontFace, instance=True),
     Reliance(FONT, "fontName", str, instance=True),
@@ -389,6 +392,27 @@ def font_from_state(state: dict[str, dict[str, Any]], data: bytes) -> TTFont:
     font = TTFont.__new__(TTFont)
     vars(font).update(state["font"], face=face, state=WeakKeyDictionary())
     return font
+
+
+def glyph_box(font: TTFont, char: str) -> tuple[float, float, float, float] | None:
+    """The ink box of a character's glyph in ems (left, bottom, right, top), from the font's
+    glyf table; None for a glyph without outline or a font without that table."""
+    # The face's cmap, glyph offsets, table directory and bytes as ReportLab read them
+    # (`charToGlyph`, `glyphPos`, `get_table_pos`, `_ttf_data`, undocumented): fontTools
+    # would read the file a second time. Checked on 4.4–5.1.
+    face = font.face
+    glyph = face.charToGlyph.get(ord(char))
+    try:
+        table, _length = face.get_table_pos("glyf")
+        start, end = face.glyphPos[glyph], face.glyphPos[glyph + 1]
+    except (KeyError, IndexError, TypeError):
+        return None
+    if end - start < 10:  # no outline: no header
+        return None
+    header = face._ttf_data[table + start + 2:table + start + 10]
+    units = face.unitsPerEm or 1000
+    x0, y0, x1, y1 = struct.unpack(">hhhh", header)
+    return x0 / units, y0 / units, x1 / units, y1 / units
 
 
 def font_codepoints(font: TTFont) -> frozenset[int]:

@@ -352,6 +352,8 @@ class _GState:
     font: str = ""
     font_size: float = 0.0
     render_mode: int = 0
+    clip: Rect | None = None
+    """The device-space box the forms being drawn clip to (their BBoxes), if any."""
 
     def saved(self) -> _GState:
         """A copy for q (as dataclasses.replace, in a fraction of its time)."""
@@ -438,7 +440,8 @@ class _Walk:
                     self._points(operands, state.ctm)  # (only marks need to know where)
             elif op in FILL_OPERATORS or op in STROKE_OPERATORS or op == "n":
                 if op in FILL_OPERATORS:
-                    self._painted(state.fill, state.fill_overprint, "a fill", self.path)
+                    self._painted(state.fill, state.fill_overprint, "a fill", self.path,
+                                  state.clip)
                 if op in STROKE_OPERATORS:
                     self._stroked(state)
                 self.path = []
@@ -516,12 +519,16 @@ class _Walk:
         return _Space("other")
 
     def _painted(self, paint: _Paint, overprint: bool, what: str,
-                 path: list[tuple[float, float]] | None = None) -> None:
+                 path: list[tuple[float, float]] | None = None,
+                 clip: Rect | None = None) -> None:
         """Count one painting operation's ink (registration marks, a `path` outside the
-        bleed, excepted) and catch paper colour that overprints, which vanishes."""
+        bleed or clipped away by the form it is in, excepted: a booklet's pages carry their
+        marks into the sheet, cut off by the page's box) and catch paper colour that
+        overprints, which vanishes."""
         if paint.ink is None:
             return
-        if paint.registration and path and self._outside_bleed(path):
+        if paint.registration and path and (self._outside_bleed(path)
+                                            or (clip is not None and _outside(path, clip))):
             return
         if paint.ink > self.found.most:
             self.found.most, self.found.most_in = paint.ink, what
@@ -530,17 +537,11 @@ class _Walk:
 
     def _outside_bleed(self, path: list[tuple[float, float]]) -> bool:
         """Whether a path (device points) lies wholly outside the BleedBox (where marks go)."""
-        if self.bleed is None:
-            return False
-        x0, y0, x1, y1 = self.bleed
-        xs = [p[0] for p in path]
-        ys = [p[1] for p in path]
-        near = BOX_TOLERANCE
-        return min(xs) >= x1 - near or max(xs) <= x0 + near or min(ys) >= y1 - near \
-            or max(ys) <= y0 + near
+        return self.bleed is not None and _outside(path, self.bleed)
 
     def _stroked(self, state: _GState) -> None:
-        self._painted(state.stroke, state.stroke_overprint, "a stroke", self.path)
+        self._painted(state.stroke, state.stroke_overprint, "a stroke", self.path,
+                      state.clip)
         width = state.line_width
         if width <= 0:
             self.found.zero_width += 1
@@ -604,8 +605,8 @@ class _Walk:
                                 "page was not checked")
             if self.visits >= FORM_VISITS:
                 return
-            inner = replace(state, ctm=_multiply(_matrix(xobject.get("/Matrix")) or IDENTITY,
-                                                 state.ctm))
+            ctm = _multiply(_matrix(xobject.get("/Matrix")) or IDENTITY, state.ctm)
+            inner = replace(state, ctm=ctm, clip=_clip(state.clip, xobject.get("/BBox"), ctm))
             self.stream(xobject, xobject.get("/Resources", resources), inner, depth + 1)
 
     def _image_ink(self, label: str, image, state: _GState) -> None:
@@ -656,6 +657,31 @@ class _Walk:
             report.add("warning", "spot-colour", number,
                        f"spot colour {name}: a plate of its own: convert to CMYK unless the "
                        "shop expects the spot colour")
+
+
+def _outside(path: list[tuple[float, float]], box: Rect) -> bool:
+    """Whether a path (device points) lies wholly outside a box (to BOX_TOLERANCE)."""
+    x0, y0, x1, y1 = box
+    xs = [p[0] for p in path]
+    ys = [p[1] for p in path]
+    near = BOX_TOLERANCE
+    return min(xs) >= x1 - near or max(xs) <= x0 + near or min(ys) >= y1 - near \
+        or max(ys) <= y0 + near
+
+
+def _clip(clip: Rect | None, bbox, ctm: Matrix) -> Rect | None:
+    """A form's BBox in device space (the box around its corners), within `clip`."""
+    box = _matrix([*bbox, 0, 0]) if isinstance(bbox, pikepdf.Array) and len(bbox) == 4 \
+        else None
+    if box is None:
+        return clip
+    corners = [_apply(ctm, x, y) for x in (box[0], box[2]) for y in (box[1], box[3])]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    inner = (min(xs), min(ys), max(xs), max(ys))
+    if clip is None:
+        return inner
+    return (max(inner[0], clip[0]), max(inner[1], clip[1]), min(inner[2], clip[2]),
+            min(inner[3], clip[3]))
 
 
 def _resource(resources, kind: str, name):

@@ -47,7 +47,7 @@ from builder.layout.blocks import (
 from builder.layout.chart import change_bars
 from builder.layout.pages import PageArt, place_form
 from builder.layout.tables import TOO_WIDE_HINT, ColumnsTooWide, DataTableLayout, ScorecardTable
-from builder.pdf.printing import Sheet, draw_marks, has_marks
+from builder.pdf.printing import Marks, Sheet, draw_marks, has_marks
 from builder.pdf.profile import OutputProfile
 from builder.source.model import (
     FIGURE_WIDTHS,
@@ -412,7 +412,7 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
         if marked:  # the same on every page
             with tags.artifact(canv, "Page"):  # printer's marks
                 place_form(canv, "marks", (0, 0, *sheet.media),
-                           lambda c: draw_marks(c, theme))
+                           lambda c: draw_marks(c, Marks.of(theme), sheet.trim_box))
 
     def text_page(canv: Canvas, doc: BaseDocTemplate) -> None:
         marks(canv, doc)

@@ -20,7 +20,7 @@ from reportlab.pdfgen.canvas import Canvas
 from builder.layout.document import image_store
 from builder.layout.masters import Box
 from builder.layout.pages import PageArt
-from builder.pdf.printing import draw_marks, pdf_version
+from builder.pdf.printing import Marks, draw_marks, has_marks, pdf_version
 from builder.pdf.profile import OutputProfile
 from builder.source.masters import Master, Slot
 from builder.source.model import Document
@@ -128,7 +128,8 @@ def cover_spread(document: Document, theme: Theme, fonts: Fonts, profile: Output
     with _panel(canvas, (x0 + spread.width, y0),
                 (0, -bleed, spread.spine, spread.height + bleed)):
         texts = _spine(canvas, spine_art, spine_art.master("spine"))
-    draw_marks(canvas, theme, spread.trim_box, spread.folds)
+    if has_marks(theme):
+        draw_marks(canvas, Marks.of(theme), spread.trim_box, spread.folds)
     canvas.showPage()
     before_save(canvas)
     canvas.save()

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import BrochureError
-from builder.pdf.printing import REGISTRATION, build_date, xmp_packet
+from builder.pdf.printing import Marks, build_date, draw_marks, xmp_packet
 from builder.pdf.reading import (
     MAX_SIDE,
     MIN_SIDE,
@@ -47,7 +47,7 @@ from builder.pdf.reading import (
     unreadable,
 )
 from builder.source.model import Meta
-from builder.source.theme import MM, SHEET_SIZES_MM, PrintSpec, Theme, page_size_mm
+from builder.source.theme import MM, SHEET_SIZES_MM, PrintSpec, page_size_mm
 
 PREFERRED_SHEET = "SRA3"
 """The press sheet `auto` takes when the spread with bleed and marks fits on it."""
@@ -57,21 +57,6 @@ SLUG_FONT_SIZE = 5.0
 SLUG_FONT = "NotoSansSC-Regular.ttf"
 DEFAULT_CALIPER: float = next(f.default for f in dataclasses.fields(PrintSpec)
                               if f.name == "caliper")  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class Marks:
-    """Crop and fold marks, in points: start this far outside the trim, this long, this
-    wide (the default theme's print values)."""
-
-    offset: float = 3 * MM
-    length: float = 5 * MM
-    width: float = 0.25
-
-    @classmethod
-    def of(cls, theme: Theme) -> Marks:
-        return cls(theme.print.crop_mark_offset, theme.print.crop_mark_length,
-                   theme.print.crop_mark_width)
 
 
 @dataclass(frozen=True)
@@ -357,36 +342,20 @@ def _marks_pdf(spread: _Spread, marks: Marks, slugs: list[str]) -> bytes:
     from reportlab.pdfgen.canvas import Canvas
 
     from builder import data
+    from builder.engine.private import set_fill_overprint
     from builder.typeset.fonts import load_face
 
     face = load_face(data.fonts_dir() / SLUG_FONT)
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=spread.sheet, invariant=1, pageCompression=1,
                     initialFontName=face.name, initialFontSize=SLUG_FONT_SIZE)
-    x0, y0, x1, y1 = spread.trim
-    fold, offset, length = spread.fold, marks.offset, marks.length
-    outside = max(offset, spread.bleed)
+    x0, y0 = spread.trim[:2]
+    outside = max(marks.offset, spread.bleed)
     for slug in slugs:
+        draw_marks(canvas, marks, spread.trim, (spread.fold,))
         canvas.saveState()
-        canvas.setStrokeColor(REGISTRATION)
-        canvas.setFillColor(REGISTRATION)
-        canvas.setLineWidth(marks.width)
-        if length > 0:
-            for x, y, dx, dy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1),
-                                 (x1, y1, 1, 1)):
-                canvas.line(x + dx * offset, y, x + dx * (offset + length), y)
-                canvas.line(x, y + dy * offset, x, y + dy * (offset + length))
-            canvas.setDash(1.5, 1.5)  # fold marks: dashed, at the spine, outside the bleed
-            canvas.line(fold, y1 + outside, fold, y1 + outside + length)
-            canvas.line(fold, y0 - outside, fold, y0 - outside - length)
-            canvas.setDash()
-            radius, middle = length / 3, outside + length / 2
-            for cx, cy in (((x0 + fold) / 2, y1 + middle), ((fold + x1) / 2, y0 - middle),
-                           (x0 - middle, (y0 + y1) / 2), (x1 + middle, (y0 + y1) / 2)):
-                canvas.circle(cx, cy, radius, stroke=1, fill=0)
-                canvas.line(cx - radius * 1.6, cy, cx + radius * 1.6, cy)
-                canvas.line(cx, cy - radius * 1.6, cx, cy + radius * 1.6)
         canvas.setFillColorCMYK(0, 0, 0, 1)
+        set_fill_overprint(canvas, True)  # 100 % K text overprints, as on the pages
         canvas.setFont(face.name, SLUG_FONT_SIZE)
         canvas.drawString(x0 + outside, y0 - outside - 1 * MM - SLUG_FONT_SIZE, slug)
         canvas.restoreState()

@@ -1,7 +1,7 @@
 """Print stage: page boxes and crop marks, PDF/X-4 finishing, reproducible files.
 
 Layout draws each page on paper larger than the trim (trim + bleed + slug for the marks);
-`draw_marks` adds crop and registration marks in the registration colour; `prepare_pdf` adds
+`draw_marks` adds crop, fold and registration marks in the registration colour; `prepare_pdf` adds
 the output intent, PDF/X keys, XMP metadata and fixed dates before ReportLab writes the file,
 and `stamp_document_id` gives it a content-derived document ID.
 """
@@ -42,7 +42,7 @@ from builder.errors import BrochureError
 from builder.pdf.profile import OutputProfile
 from builder.pdf.reading import BROCHURE_NS
 from builder.source.model import Meta
-from builder.source.theme import Theme
+from builder.source.theme import MM, Theme
 
 OUTPUT_CONDITION = "FOGRA39"
 OUTPUT_CONDITION_INFO = ("Offset printing on coated paper, characterization FOGRA39 "
@@ -88,34 +88,48 @@ def has_marks(theme: Theme) -> bool:
     return Sheet.of(theme).slug > 0 and theme.print.crop_mark_length > 0
 
 
-def draw_marks(canvas: Canvas, theme: Theme,
-               trim_box: tuple[float, float, float, float] | None = None,
+@dataclass(frozen=True)
+class Marks:
+    """Crop, fold and registration marks, in points: they start this far outside the trim,
+    are this long and this wide (the default theme's print values unless a theme's)."""
+
+    offset: float = 3 * MM
+    length: float = 5 * MM
+    width: float = 0.25
+
+    @classmethod
+    def of(cls, theme: Theme) -> Marks:
+        return cls(theme.print.crop_mark_offset, theme.print.crop_mark_length,
+                   theme.print.crop_mark_width)
+
+
+def draw_marks(canvas: Canvas, marks: Marks, trim_box: tuple[float, float, float, float],
                folds: tuple[float, ...] = ()) -> None:
-    """Crop marks at the four trim corners, registration targets at the four sides and a
-    fold mark above and below each x of `folds` (a cover spread's spine edges), all outside
-    the bleed, in the registration colour. `trim_box`: the page's (`Sheet.of(theme)`)
-    unless given."""
-    if not has_marks(theme):
+    """Crop marks at the four corners of `trim_box`, a dashed fold mark above and below each
+    x of `folds` (a booklet sheet's spine, a cover spread's two), and registration targets
+    at the sides (above and below each panel wide enough for one), all outside the bleed,
+    in the registration colour."""
+    offset, length = marks.offset, marks.length
+    if length <= 0:
         return
-    offset, length = theme.print.crop_mark_offset, theme.print.crop_mark_length
-    x0, y0, x1, y1 = trim_box or Sheet.of(theme).trim_box
+    x0, y0, x1, y1 = trim_box
     canvas.saveState()
     canvas.setStrokeColor(REGISTRATION)
-    canvas.setLineWidth(theme.print.crop_mark_width)
+    canvas.setLineWidth(marks.width)
     for x, y, dx, dy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
         canvas.line(x + dx * offset, y, x + dx * (offset + length), y)
         canvas.line(x, y + dy * offset, x, y + dy * (offset + length))
+    canvas.setDash(length / 5, length / 10)
     for x in folds:
-        canvas.setDash(length / 5, length / 10)
         canvas.line(x, y0 - offset, x, y0 - offset - length)
         canvas.line(x, y1 + offset, x, y1 + offset + length)
-        canvas.setDash()
+    canvas.setDash()
     radius, arm = length / 3, length / 2  # the cross spans the crop marks' length: its arm
     middle = offset + length / 2           # towards the page ends at the bleed, not in it
-    # above and below the middle of the page, or of each panel of a spread (clear of folds)
-    columns = [(a + b) / 2 for a, b in zip((x0, *folds[1:]), (*folds[:1], x1), strict=True)] \
-        if folds else [(x0 + x1) / 2]
-    targets = [(cx, cy) for cx in columns for cy in (y0 - middle, y1 + middle)]
+    edges = [x0, *folds, x1]
+    columns = [(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)
+               if b - a >= 4 * length]  # clear of the fold marks (a spine is too narrow)
+    targets = [(cx, cy) for cx in columns or [(x0 + x1) / 2] for cy in (y0 - middle, y1 + middle)]
     for cx, cy in (*targets, (x0 - middle, (y0 + y1) / 2), (x1 + middle, (y0 + y1) / 2)):
         canvas.circle(cx, cy, radius, stroke=1, fill=0)
         canvas.line(cx - arm, cy, cx + arm, cy)

@@ -11,7 +11,6 @@ The fonts carry no vertical forms a ReportLab canvas can reach (they sit behind 
 from __future__ import annotations
 
 import functools
-import struct
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -19,6 +18,8 @@ from typing import Literal
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+
+from builder.engine.private import glyph_box
 
 Placement = Literal["upright", "corner", "turned", "space"]
 CORNER = frozenset("，。、．")
@@ -115,20 +116,8 @@ def _meets_latin(before: Run, after: Run) -> bool:
 
 @functools.lru_cache(maxsize=512)
 def _ink(font: str, char: str) -> tuple[float, float, float, float] | None:
-    """The glyph's ink box in ems (left, bottom, right, top), from the font's glyf table;
-    None for a glyph without outline or a font without that table."""
-    face = pdfmetrics.getFont(font).face
-    glyph = face.charToGlyph.get(ord(char))
-    try:
-        glyf, _size = face.get_table_pos("glyf")
-        start, end = face.glyphPos[glyph], face.glyphPos[glyph + 1]
-        units = struct.unpack(">H", face.get_table("head")[18:20])[0] or 1000
-    except (KeyError, IndexError, TypeError, AttributeError, struct.error):
-        return None
-    if end - start < 10:
-        return None
-    x0, y0, x1, y1 = struct.unpack(">hhhh", face.get_chunk(glyf + start + 2, 8))
-    return x0 / units, y0 / units, x1 / units, y1 / units
+    """The glyph's ink box in ems (left, bottom, right, top), or None."""
+    return glyph_box(pdfmetrics.getFont(font), char)
 
 
 def _advance(run: Run, font: str, size: float) -> float:
