@@ -16,7 +16,7 @@ build: $(BIN)/brochure
 	$(BIN)/brochure build content/xianan-2022.yaml
 
 test: $(BIN)/brochure
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 	$(BIN)/ruff check builder tests tools bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports

@@ -254,9 +254,9 @@ def test_the_magazine_theme_builds_its_pictured_content_clean(tmp_path: Path,
 
 
 def test_the_magazine_theme_is_data_only() -> None:
-    """Its cover is SVG artwork beside it, its openers and back cover masters."""
+    """Its cover is SVG artwork beside it, its openers, back cover and spine masters."""
     theme = load_theme(theme_path("magazine"))
-    assert set(theme.masters) == {"cover", "opener", "band", "back_cover"}
+    assert set(theme.masters) == {"cover", "opener", "band", "back_cover", "spine"}
     assert theme.design.opener == "page"
     svg = theme.masters["cover"].svg
     assert svg is not None and svg.path.name == "magazine-cover.svg"
