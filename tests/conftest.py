@@ -63,6 +63,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 @pytest.fixture(scope="session")
+def screen(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default brochure's screen file, built once per session."""
+    output = tmp_path_factory.mktemp("screen") / "screen.pdf"
+    build(DEFAULT_CONTENT, output, profile="screen")
+    return output
+
+
+@pytest.fixture(scope="session")
 def plumber(built: Built):
     with pdfplumber.open(built.pdf) as pdf:
         yield pdf

@@ -314,13 +314,6 @@ def test_black_text_in_forms_overprints_too(magazine: Path) -> None:
     assert not [i for i in preflight(magazine, PRINT).issues if i.rule in NEW_RULES]
 
 
-@pytest.fixture(scope="module")
-def screen(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    output = tmp_path_factory.mktemp("screen") / "screen.pdf"
-    build(DEFAULT_CONTENT, output, profile="screen")
-    return output
-
-
 def test_the_screen_file_has_no_overprint(screen: Path) -> None:
     with pikepdf.open(screen) as document:
         states = [state for page in document.pages

@@ -46,13 +46,6 @@ def pixel(pdf: Path, page: int, x: float, y: float, scale: float = 2.0) -> tuple
         document.close()
 
 
-@pytest.fixture(scope="module")
-def screen(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    output = tmp_path_factory.mktemp("screen") / "screen.pdf"
-    build(DEFAULT_CONTENT, output, profile="screen")
-    return output
-
-
 def test_every_print_page_has_trim_and_bleed_boxes_and_room_for_marks(built: Built) -> None:
     with pikepdf.open(built.pdf) as document:
         assert len(document.pages) % 4 == 0, "print file is padded for saddle stitch"
