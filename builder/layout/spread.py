@@ -11,7 +11,8 @@ of a saddle-stitched booklet; the spine from `masters.spine`, its texts set top 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -136,22 +137,19 @@ def cover_spread(document: Document, theme: Theme, fonts: Fonts, profile: Output
     return CoverSpread(buffer.getvalue(), record, spread.spine, texts)
 
 
-class _panel:  # noqa: N801  (a context manager, used as a phrase)
+@contextmanager
+def _panel(canvas: Canvas, origin: tuple[float, float], clip: Box) -> Iterator[None]:
     """Draw with the origin at `origin`, clipped to `clip` (x0, y0, x1, y1 from it)."""
-
-    def __init__(self, canvas: Canvas, origin: tuple[float, float], clip: Box) -> None:
-        self.canvas, self.origin, self.clip = canvas, origin, clip
-
-    def __enter__(self) -> None:
-        self.canvas.saveState()
-        self.canvas.translate(*self.origin)
-        x0, y0, x1, y1 = self.clip
-        path = self.canvas.beginPath()
-        path.rect(x0, y0, x1 - x0, y1 - y0)
-        self.canvas.clipPath(path, stroke=0, fill=0)
-
-    def __exit__(self, *_exc: object) -> None:
-        self.canvas.restoreState()
+    canvas.saveState()
+    canvas.translate(*origin)
+    x0, y0, x1, y1 = clip
+    path = canvas.beginPath()
+    path.rect(x0, y0, x1 - x0, y1 - y0)
+    canvas.clipPath(path, stroke=0, fill=0)
+    try:
+        yield
+    finally:
+        canvas.restoreState()
 
 
 def _spine(canvas: Canvas, art: PageArt, master: Master) -> bool:
