@@ -422,3 +422,19 @@ def test_written_pdfs_get_the_usual_file_mode(tmp_path: Path) -> None:
     target.chmod(0o600)
     write_atomically(b"%PDF-1.4 again", target)  # replacing keeps the file's mode
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_release_is_named_as_the_build_names_its_file(tmp_path: Path) -> None:
+    """`brochure new demo` writes demo/content.yaml: the build writes dist/demo.pdf and the
+    release dist/demo/demo-print.pdf, never dist/content/."""
+    from builder.cli.inputs import output_for
+    from builder.cli.release import release
+
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    content = folder / "content.yaml"
+    content.write_text(DEFAULT_CONTENT.read_text(encoding="utf-8"), encoding="utf-8")
+    made = release(content, tmp_path / "dist")
+    assert output_for(content, tmp_path / "dist").stem == "demo"
+    assert made.folder == tmp_path / "dist" / "demo"
+    assert (made.folder / "demo-print.pdf").exists()

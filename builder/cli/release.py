@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.build import build
+from builder.cli.inputs import output_for
 from builder.files import write_atomically
 from builder.inspect.preflight import PreflightReport, preflight
 from builder.pdf.impose import impose
@@ -40,7 +41,7 @@ class Release:
 def release(content: Path, dist: Path, theme_name: str | None = None) -> Release:
     """Build both profiles, impose a saddle-stitched print file (a perfect-bound one brings
     its cover spread), preflight every PDF, write the reports and SHA256SUMS."""
-    name = content.stem
+    name = output_for(content, dist).stem  # as build names it: demo/content.yaml → demo
     folder = dist / name
     print_pdf = folder / f"{name}-print.pdf"
     screen_pdf = folder / f"{name}-screen.pdf"
