@@ -9,7 +9,12 @@ moving its neighbour still has a 1 em box), never from the composer's state:
 2. the share of non-final body lines that end flush with the text block's right edge;
 3. the gap between Han characters and adjacent Latin letters or digits, in em;
 4. the advance taken by two adjacent full-width marks (target: at most 1.5 em);
-5. 孤字: a paragraph's last line holding one character, or one character plus marks.
+5. 孤字: a paragraph's last line holding one character, or one character plus marks;
+6. an opening bracket or quote at a line start still at full width (clreq 3.1.6.2: its
+   empty half is cut, at a paragraph start inside the indent too), and an interpunct · at a
+   line start;
+7. the punctuation style the marks are set in (全角式, 开明式, 半角式), read from how far a
+   mark's next glyph starts: no option is needed, and no style is an error.
 
 How the body text is found: glyphs are grouped into lines by page and baseline, and a
 baseline is split into separate lines at gaps wider than ``COLUMN_GAP_EM``.  Body lines are
@@ -52,6 +57,8 @@ from builder.pdf.reading import checked_pdf, unreadable
 from builder.typeset.clreq import (
     BLANK_LEFT,
     BLANK_RIGHT,
+    FULL_IN_KAIMING,
+    INTERPUNCTS,
     LINE_END_FORBIDDEN,
     LINE_START_FORBIDDEN,
     is_han,
@@ -97,6 +104,7 @@ INDENT_MAX_EM = 3.0           # line starts up to this far right of the edge bel
 PAIR_TARGET_EM = 1.5          # two adjacent full-width marks should take at most this much
 LEADING_SLACK = 1.1           # a baseline step above leading × this ends a paragraph
 FULL_COLUMN_LEADINGS = 2.5    # a column ending this many leadings above its bottom is full
+START_CUT_TOLERANCE_EM = 0.15  # a line-start bracket ½ em (± this) off a whole em is cut
 BAND_GAP_LEADINGS = 3         # body lines this far apart on a page (a figure, a heading
                               # between runs of columns) start a new band of the page
 
@@ -155,6 +163,28 @@ class TypographyReport:
     #: pairs whose net advance exceeds ``PAIR_TARGET_EM``; ``value`` = net advance in em
     loose_pairs: list[Finding] = field(default_factory=list)
     orphans: list[Finding] = field(default_factory=list)
+    #: lines starting with an opening bracket or quote set full width (not cut to ½ em);
+    #: ``value`` = where the bracket's box starts, in em right of the block's left edge
+    start_brackets: list[Finding] = field(default_factory=list)
+    #: lines starting with an opening bracket or quote cut to ½ em, as clreq 3.1.6.2 asks
+    start_brackets_cut: int = 0
+    #: lines starting with an interpunct (·): it belongs to the name before it
+    interpunct_starts: list[Finding] = field(default_factory=list)
+    #: the median advance (em) from a mark to the next glyph, less the line's stretch, of
+    #: pause marks (，、：；) and of stops (。？！) followed by a Han character mid-line
+    pause_mark_advance: float | None = None
+    stop_mark_advance: float | None = None
+
+    @property
+    def punctuation_style(self) -> str | None:
+        """The punctuation style the marks are measured in: quanjiao (全角式), kaiming
+        (开明式), banjiao (半角式), or None without marks to measure."""
+        pause, stop = self.pause_mark_advance, self.stop_mark_advance
+        if pause is None and stop is None:
+            return None
+        if pause is not None and pause > 0.75:
+            return "quanjiao"
+        return "kaiming" if stop is not None and stop > 0.75 else "banjiao"
 
     @property
     def flush_share(self) -> float | None:
@@ -173,7 +203,8 @@ class TypographyReport:
         non-final line flush."""
         share = self.flush_share
         return self.found_text and not (self.forbidden_starts or self.forbidden_ends or self.orphans
-                    or (share is not None and share < 1.0))
+                    or (share is not None and share < 1.0) or self.start_brackets
+                    or self.interpunct_starts)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (for JSON)."""
@@ -181,6 +212,7 @@ class TypographyReport:
         data["flush_share"] = self.flush_share
         data["found_text"] = self.found_text
         data["pair_target_em"] = PAIR_TARGET_EM
+        data["punctuation_style"] = self.punctuation_style
         data["ok"] = self.ok
         return data
 
@@ -563,10 +595,71 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
             report.orphans.append(_finding(
                 last_line, "orphan", "the last line holds one character (孤字)",
                 last_line.text))
+    _line_starts(report, body_text)
+    _mark_advances(report, body)
     report.han_latin_gaps = Stats.of([round(gap, 4) + 0.0 for gap in gaps])
     report.punctuation_pairs = Stats.of([round(pair, 4) + 0.0 for pair in pairs])
     report.punctuation_pairs_net = Stats.of([round(pair, 4) + 0.0 for pair in net_pairs])
     return report
+
+
+def _line_starts(report: TypographyReport, body_text: BodyText) -> None:
+    """Line-start brackets at full width and interpuncts at a line start (clreq 3.1.6.2).
+
+    A bracket's box is cut by half an em: where the box starts, in em right of its text
+    block's left edge, is then a whole number less ½ (−0.5, or 1.5 inside a 2 em indent);
+    a whole number (0, 2) means the bracket took its full em."""
+    for line in body_text.lines:
+        first = line.glyphs[0]
+        if first.text[0] in INTERPUNCTS:
+            report.interpunct_starts.append(_finding(
+                line, "interpunct-start", f"the line starts with 「{first.text[0]}」",
+                first.text[0]))
+        if first.text[0] not in BLANK_LEFT:
+            continue
+        offset = (first.x0 - body_text.blocks[line.block].left) / first.size
+        if abs(offset - round(offset)) <= START_CUT_TOLERANCE_EM:
+            report.start_brackets.append(_finding(
+                line, "start-bracket", f"「{first.text[0]}」 starts the line at full width",
+                first.text[0], offset))
+        elif abs(abs(offset - round(offset)) - 0.5) <= START_CUT_TOLERANCE_EM:
+            report.start_brackets_cut += 1
+
+
+PAUSE_MARKS = "，、：；"
+"""Marks set half width in 开明式 (with the brackets and quotes); FULL_IN_KAIMING stay 1 em."""
+
+
+def _mark_advances(report: TypographyReport, body: list[_Line]) -> None:
+    """The median advance from a pause mark and from a stop to the Han character after it
+    (less the line's justification stretch): about 1 em set full width, ½ em half."""
+    pauses: list[float] = []
+    stops: list[float] = []
+    for line in body:
+        stretch = None
+        for a, b in zip(line.glyphs, line.glyphs[1:], strict=False):
+            mark = a.text[-1]
+            if (mark in PAUSE_MARKS or mark in FULL_IN_KAIMING) and is_han(b.text[0]):
+                stretch = _stretch(line) if stretch is None else stretch
+                advance = (b.x0 - a.x0) / a.size - stretch
+                (stops if mark in FULL_IN_KAIMING else pauses).append(advance)
+    report.pause_mark_advance = round(statistics.median(pauses), 3) if pauses else None
+    report.stop_mark_advance = round(statistics.median(stops), 3) if stops else None
+
+
+def _start_rows(report: TypographyReport) -> list[str]:
+    """The report's rows on line starts and mark widths (see `_line_starts`)."""
+    cut = report.start_brackets_cut
+    out = [f"line-start brackets at full width: {len(report.start_brackets)} "
+           f"({cut} cut to ½ em, as clreq 3.1.6.2 asks)"]
+    out += [f"  p.{f.page} l.{f.line}  「{f.mark}」 at {f.value or 0.0:+.2f} em  {f.text}"
+            for f in report.start_brackets]
+    out.append(f"interpunct at a line start: {len(report.interpunct_starts)}")
+    out += _list(report.interpunct_starts, "mark")
+    style = report.punctuation_style
+    out.append(f"punctuation style measured: {style or '–'} (，、：； advance "
+               f"{_em(report.pause_mark_advance)} em, 。？！ {_em(report.stop_mark_advance)} em)")
+    return out
 
 
 # ----------------------------------------------------------------------------- output
@@ -620,6 +713,7 @@ def format_report(report: TypographyReport) -> str:
         out.append(f"  p.{page} l.{line}  {marks} em  {found[0].text}")
     out.append(f"孤字 (last line of one character): {len(report.orphans)}")
     out += [f"  p.{f.page} l.{f.line}  {f.text}" for f in report.orphans]
+    out += _start_rows(report)
     if not report.found_text:
         out.append("summary: FAIL: no Chinese body text found, so nothing was checked (text "
                    "drawn as outlines or images cannot be read; --body-size picks the body)")
@@ -628,7 +722,9 @@ def format_report(report: TypographyReport) -> str:
     out.append(f"summary: {verdict}: {len(report.forbidden_starts)} forbidden line starts, "
                f"{len(report.forbidden_ends)} forbidden line ends, {len(report.orphans)} 孤字, "
                f"flush {share_text} of {report.nonfinal_lines} lines, Han–Latin gap median "
-               f"{_em(gaps.median)} em, mark pairs max {_em(pairs.max)} em")
+               f"{_em(gaps.median)} em, mark pairs max {_em(pairs.max)} em, "
+               f"{len(report.start_brackets)} full-width line-start brackets, "
+               f"{len(report.interpunct_starts)} line-start interpuncts")
     return "\n".join(out)
 
 

@@ -157,10 +157,12 @@ class QuoteBlock(LeadBox):
     def __init__(self, quote: Quote, theme: Theme, typesetter: Typesetter) -> None:
         from builder.engine.platypus import KeepInFrame
         parts: list[Flowable] = [typesetter.paragraph(quote.text, "quote", "justify",
-                                                      sources=((quote, "text"),))]
+                                                      sources=((quote, "text"),),
+                                                      punctuation=quote.punctuation)]
         if quote.source:
             parts.append(typesetter.paragraph("—— " + quote.source, "quote_source", "right",
-                                              sources=((quote, "source"),)))
+                                              sources=((quote, "source"),),
+                                              punctuation=quote.punctuation))
         frame = theme.page_height - theme.margin_top - theme.margin_bottom
         room = frame - 2 * theme.decor.box_padding
         super().__init__(KeepInFrame(0, room, parts, mode="shrink"), theme)

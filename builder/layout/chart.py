@@ -183,7 +183,7 @@ def chart_alt(title: str, labels: list[str], series: list[Series]) -> str:
 
 def _ink(lines: Sequence[TextLine]) -> tuple[float, float]:
     """(left, right) of the ink of composed lines, from the lines' origin."""
-    left = min((line.glyphs[0].x for line in lines if line.glyphs), default=0.0)
+    left = min((line.glyphs[0].x + line.cut for line in lines if line.glyphs), default=0.0)
     right = max((line.glyphs[-1].x + line.glyphs[-1].width for line in lines if line.glyphs),
                 default=0.0)
     return left, right

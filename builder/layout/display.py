@@ -169,7 +169,7 @@ class Display:
             for number, line in enumerate(lines):
                 baseline = (placed.y - number * style.leading - (style.leading - style.size) / 2
                             - BASELINE_DROP * style.size)
-                start = placed.x + (line.glyphs[0].x if line.glyphs else 0.0)
+                start = placed.x + (line.glyphs[0].x + line.cut if line.glyphs else 0.0)
                 found.append((start, baseline - (1 - BASELINE_DROP) * style.size,
                               start + line_extent(line), baseline + BASELINE_DROP * style.size))
             return found

@@ -856,7 +856,8 @@ class StoryBuilder:
         if isinstance(block, Paragraph):
             suffix = TRUNCATION_MARK if block.truncated else ""
             flow: list[Flowable] = [self.type.paragraph(
-                block.text, "body", "justify", suffix, "muted", sources=((block, "text"),))]
+                block.text, "body", "justify", suffix, "muted", sources=((block, "text"),),
+                punctuation=block.punctuation)]
             if block.truncated and not self.noted:  # the note on "……" under its first use
                 self.noted = True
                 note = self.type.paragraph(self.theme.labels.truncated_note, "note")
@@ -865,7 +866,8 @@ class StoryBuilder:
         if isinstance(block, Heading):
             style = self.theme.style("heading")
             return [CondPageBreak(style.leading * 4), Spacer(1, gap / 2),
-                    self.type.paragraph(block.text, "heading", sources=((block, "text"),)),
+                    self.type.paragraph(block.text, "heading", sources=((block, "text"),),
+                                        punctuation=block.punctuation),
                     Spacer(1, gap / 3)]
         if isinstance(block, Quote):
             return [QuoteBlock(block, self.theme, self.type)]

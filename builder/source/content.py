@@ -25,6 +25,7 @@ from builder.source.model import (
     FIGURE_WIDTHS,
     LAYOUTS,
     OPENERS,
+    PUNCTUATION_STYLES,
     Block,
     Document,
     Figure,
@@ -105,6 +106,8 @@ CHART_FIELDS = {
 }
 LANG_HELP = ("the text's language when it is not the document's, e.g. en: a screen reader "
              "reads it so (the tagged PDF's /Lang)")
+PUNCTUATION_HELP = ("the block's punctuation style if not the theme's: quanjiao (全角式), "
+                    "kaiming (开明式: 。？！ full width, the other marks half), banjiao (半角式)")
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
 PHOTO_FIELDS = {
     "caption": Field(True, "text", "caption under the picture"),
@@ -114,12 +117,15 @@ PHOTO_FIELDS = {
 BLOCK_FIELDS: dict[str, dict[str, Field]] = {
     "paragraph": {"paragraph": Field(True, "text", "body text; **bold** is the only markup"),
                   "truncated": Field(False, "flag", "the source stops mid-sentence: print ……"),
-                  "lang": Field(False, "text", LANG_HELP)},
+                  "lang": Field(False, "text", LANG_HELP),
+                  "punctuation": Field(False, "choice", PUNCTUATION_HELP, PUNCTUATION_STYLES)},
     "heading": {"heading": Field(True, "text", "a heading inside the part"),
-                "lang": Field(False, "text", LANG_HELP)},
+                "lang": Field(False, "text", LANG_HELP),
+                "punctuation": Field(False, "choice", PUNCTUATION_HELP, PUNCTUATION_STYLES)},
     "quote": {"quote": Field(True, "text", "a quotation"),
               "source": Field(False, "text", "who said it"),
-              "lang": Field(False, "text", LANG_HELP)},
+              "lang": Field(False, "text", LANG_HELP),
+              "punctuation": Field(False, "choice", PUNCTUATION_HELP, PUNCTUATION_STYLES)},
     "figure": {"figure": Field(True, "text", "the caption"),
                "image": Field(False, "path", "JPEG or PNG, relative to the content file"),
                "width": Field(False, "choice", "share of the text width (default full)",
@@ -288,12 +294,14 @@ def _block(reader: NodeReader, node: yaml.Node) -> Block:
         truncated = reader.flag(entries["truncated"], "'truncated'") \
             if "truncated" in entries else False
         return Paragraph(main, truncated=truncated, line=line, where=where,
-                         lang=_lang(reader, entries))
+                         lang=_lang(reader, entries), punctuation=_punctuation(reader, entries))
     if kind == "heading":
-        return Heading(main, line=line, where=where, lang=_lang(reader, entries))
+        return Heading(main, line=line, where=where, lang=_lang(reader, entries),
+                       punctuation=_punctuation(reader, entries))
     if kind == "quote":
         return Quote(main, source=reader.optional_text(entries, "source", "quote"), line=line,
-                     where=where, lang=_lang(reader, entries))
+                     where=where, lang=_lang(reader, entries),
+                     punctuation=_punctuation(reader, entries))
     if kind == "figure":
         width = reader.optional_choice(entries, "width", "figure", FIGURE_WIDTHS,
                                        "figure width") or "full"
@@ -316,6 +324,12 @@ def _lang(reader: NodeReader, entries: dict[str, yaml.Node]) -> str | None:
         raise reader.fail(entries["lang"], f"'{value}' is not a language tag",
                           hint="write a BCP 47 tag such as en, ja, bo or zh-Hant")
     return value
+
+
+def _punctuation(reader: NodeReader, entries: dict[str, yaml.Node]) -> str | None:
+    """A block's `punctuation:` style, if it sets one."""
+    return reader.optional_choice(entries, "punctuation", "block", PUNCTUATION_STYLES,
+                                  "punctuation style")
 
 
 def _photos(reader: NodeReader, entries: dict[str, yaml.Node], line: int,

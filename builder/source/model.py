@@ -14,6 +14,8 @@ from typing import Any, Literal
 Layout = Literal["section", "plain", "gallery"]
 LAYOUTS: tuple[str, ...] = ("section", "plain", "gallery")
 OPENERS: tuple[str, ...] = ("auto", "page", "band")
+PUNCTUATION_STYLES: tuple[str, ...] = ("quanjiao", "kaiming", "banjiao")
+"""A block's `punctuation:` (the theme's design.punctuation otherwise): 全角式, 开明式, 半角式."""
 FIGURE_WIDTHS: dict[str, float] = {"full": 1.0, "2/3": 2 / 3, "1/2": 0.5}
 """A figure's width as a share of the text block's."""
 
@@ -62,6 +64,8 @@ class Paragraph:
     where: Mapping[str, Span] = _where()
     lang: str | None = None
     """The language of the text when it is not the document's (a BCP 47 tag: en)."""
+    punctuation: str | None = None
+    """The block's punctuation style (PUNCTUATION_STYLES), if not the theme's."""
 
     @property
     def printed_text(self) -> str:
@@ -75,6 +79,7 @@ class Heading:
     line: int = 0
     where: Mapping[str, Span] = _where()
     lang: str | None = None
+    punctuation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class Quote:
     line: int = 0
     where: Mapping[str, Span] = _where()
     lang: str | None = None
+    punctuation: str | None = None
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,9 @@ PartStart = Literal["any", "right"]
 TableDesign = Literal["zebra", "rules"]
 Thousands = Literal["as-written", "comma", "none"]
 Binding = Literal["saddle", "perfect"]
+Punctuation = Literal["quanjiao", "kaiming", "banjiao"]
+"""Punctuation styles (ctex's punct=): builder.typeset.clreq.PUNCTUATION_STYLES."""
+StartBracket = Literal["half", "full"]
 
 
 def mm(low: float, high: float) -> dict[str, Any]:
@@ -174,6 +177,12 @@ class Design:
     thousands: Thousands = "as-written"
     """Thousands separators in the numbers of declared tables: as the content writes them,
     commas (12,345; four-digit numbers ungrouped), or none."""
+    punctuation: Punctuation = "quanjiao"
+    """Mark widths: quanjiao (全角式, every mark 1 em, adjacent marks compressed), kaiming
+    (开明式, 。？！ 1 em, the other marks half), banjiao (半角式, every mark half width)."""
+    line_start_bracket: StartBracket = "half"
+    """An opening bracket or quote starting a line (or a paragraph, inside its indent):
+    set half width (clreq 3.1.6.2) or full."""
 
 
 @dataclass(frozen=True)

@@ -43,3 +43,22 @@ def is_han(char: str) -> bool:
 def is_latin(char: str) -> bool:
     """A Latin letter or digit (ASCII or Latin-1), the class that takes Han–Latin spacing."""
     return char.isascii() and char.isalnum() or ("\u00c0" <= char <= "\u024f")
+
+
+# [#punctuation_width_adjustment], ctex's punct= option: how wide the marks are set.
+# quanjiao (全角式): every mark 1 em, adjacent marks compressed; kaiming (开明式): the
+# sentence-end marks 1 em, the other marks half; banjiao (半角式): every mark half width.
+# A half-width mark keeps its ink half and loses its empty half.
+PUNCTUATION_STYLES = ("quanjiao", "kaiming", "banjiao")
+FULL_IN_KAIMING = "。？！"
+# [#id-middle-dots]: the interpunct between the parts of a foreign name (史蒂文·巴奈特) is set
+# half width in Simplified Chinese, its ink centred in half an em.
+INTERPUNCTS = "·・‧"
+
+
+def half_width(char: str, style: str) -> bool:
+    """Whether a mark with an empty half (BLANK_RIGHT or BLANK_LEFT) is set half width in a
+    punctuation style."""
+    if style == "banjiao":
+        return True
+    return style == "kaiming" and char not in FULL_IN_KAIMING

@@ -31,11 +31,13 @@ from builder.typeset import tags
 from builder.typeset.clreq import (
     BLANK_LEFT,
     BLANK_RIGHT,
+    INTERPUNCTS,
     LATIN_RUN,
     LINE_END_FORBIDDEN,
     LINE_START_FORBIDDEN,
     PUNCTUATION,
     UNBREAKABLE_PAIRS,
+    half_width,
     is_han,
     is_latin,
 )
@@ -88,6 +90,10 @@ class TextStyle:
     color: object
     indent: float = 0.0          # first-line indent in em
     align: str = "justify"       # justify | left | center | right
+    punctuation: str = "quanjiao"  # quanjiao | kaiming | banjiao (clreq.PUNCTUATION_STYLES)
+    half_start_bracket: bool = True
+    """An opening bracket or quote that starts a line (or the paragraph, inside the
+    indent) is set half width (clreq 3.1.6.2)."""
 
 
 @dataclass
@@ -99,6 +105,11 @@ class Atom:
     color: object | None = None
     bound: bool = False
     """No line break before it (it continues a run that keeps together)."""
+    shift: float = 0.0
+    """How far left of the atom's box its glyph is drawn: the empty half cut from a
+    half-width opening mark (negative: a narrow glyph centred in a wider box)."""
+    trimmed: bool = False
+    """A mark set half width by the punctuation style (its empty half is gone)."""
 
 
 @dataclass
@@ -123,6 +134,9 @@ class Line:
     glyphs: list[Glyph]
     width: float          # the measure this line was set to
     last: bool = False
+    cut: float = 0.0
+    """The empty part of the first glyph's box left of the line's ink: a line-start
+    bracket's cut half (the glyph is drawn that far left of where the line starts)."""
 
     @property
     def text(self) -> str:
@@ -173,7 +187,10 @@ def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
             width = widths.get(piece)
             if width is None:
                 width = text_width(piece, font, size)
-            atoms.append(Atom(piece, font, width, kind, color))
+            atom = Atom(piece, font, width, kind, color)
+            if kind == "mark" or piece in INTERPUNCTS:
+                _set_mark_width(atom, style)
+            atoms.append(atom)
         if run.keep:
             for atom in atoms[first + 1:]:
                 atom.bound = True
@@ -184,6 +201,23 @@ _LATIN_START = frozenset("¥$€£#" + string.ascii_letters + string.digits)
 """The characters a LATIN_RUN match can start with."""
 _KINDS: dict[str, str] = {"\u3000": "other"}
 """An ideographic space is a full-width character (1 em), not a collapsible space."""
+
+
+def _set_mark_width(atom: Atom, style: TextStyle) -> None:
+    """A mark's width in the paragraph's punctuation style: half width cuts its empty half
+    (the ink half stays); an interpunct takes half an em with its ink in the middle."""
+    char, half = atom.text, 0.5 * style.size
+    if char in INTERPUNCTS:
+        atom.shift, atom.width, atom.trimmed = (atom.width - half) / 2, half, True
+    elif (char in BLANK_RIGHT or char in BLANK_LEFT) and half_width(char, style.punctuation):
+        atom.shift = atom.width - half if char in BLANK_LEFT else 0.0
+        atom.width, atom.trimmed = half, True
+
+
+def _hangs(atom: Atom) -> bool:
+    """A full-width mark with its empty half on the right: at a line end that half may
+    hang past the measure (a half-width mark has none left)."""
+    return atom.text[-1] in BLANK_RIGHT and not atom.trimmed
 
 
 def _kind(char: str) -> str:
@@ -223,18 +257,20 @@ def gap_between(a: Atom, b: Atom, em: float) -> Gap:
         return Gap(weight=0)
     if last in PUNCTUATION and first in PUNCTUATION and (last in BLANK_RIGHT
                                                          or first in BLANK_LEFT):
-        return Gap(natural=-COMPRESSION * em, weight=0)  # a compressed pair stays 1.5 em
+        if not (a.trimmed or b.trimmed):  # two full-width marks: compressed, 1.5 em
+            return Gap(natural=-COMPRESSION * em, weight=0)
+        return Gap(weight=0)  # a half-width mark has no empty half left to give
     if {a.kind, b.kind} == {"han", "latin"}:
         return Gap(natural=HAN_LATIN_GAP * em, shrink_latin=(HAN_LATIN_GAP - HAN_LATIN_MIN) * em,
                    weight=HAN_LATIN_WEIGHT)
     if a.kind == "space" or b.kind == "space":
         return Gap(weight=HAN_LATIN_WEIGHT)
-    if last in BLANK_RIGHT:
+    if last in BLANK_RIGHT and not a.trimmed:
         return Gap(shrink_mark=COMPRESSION * em)
     return Gap()
 
 
-_GAPS: dict[tuple[str, str, str, str, float], Gap] = {}
+_GAPS: dict[tuple[str, str, str, str, float, bool, bool], Gap] = {}
 
 
 def _shared_gap(a: Atom, b: Atom, em: float) -> Gap:
@@ -242,7 +278,7 @@ def _shared_gap(a: Atom, b: Atom, em: float) -> Gap:
     are shared, and never changed."""
     if len(a.text) != 1 or len(b.text) != 1:
         return gap_between(a, b, em)
-    key = (a.text, b.text, a.kind, b.kind, em)
+    key = (a.text, b.text, a.kind, b.kind, em, a.trimmed, b.trimmed)
     gap = _GAPS.get(key)
     if gap is None:
         gap = _memoized(_GAPS, key, lambda: gap_between(a, b, em))
@@ -292,6 +328,10 @@ class Composer:
     def __init__(self, atoms: list[Atom], style: TextStyle) -> None:
         self.atoms, self.style, self.em = atoms, style, style.size
         self.gaps = [_shared_gap(a, b, self.em) for a, b in zip(atoms, atoms[1:], strict=False)]
+        half = COMPRESSION * self.em if style.half_start_bracket else 0.0
+        self.lead = [half if a.text[0] in BLANK_LEFT and not a.trimmed else 0.0 for a in atoms]
+        """Per atom: the empty half cut from it when a line starts with it (an opening
+        bracket or quote, clreq 3.1.6.2)."""
         gaps = [*self.gaps, Gap(weight=0)]  # after the last atom: nothing
         self.sums = _Sums(
             width=[*accumulate((a.width for a in atoms), initial=0.0)],
@@ -309,9 +349,10 @@ class Composer:
         """Natural width, shrink and stretch shares of atoms[start:end]."""
         end = self.ink_end(start, end)
         s, last = self.sums, end - 1
-        natural = s.width[end] - s.width[start] + s.natural[last] - s.natural[start]
+        natural = (s.width[end] - s.width[start] + s.natural[last] - s.natural[start]
+                   - self.lead[start])
         shrink = s.shrink[last] - s.shrink[start]
-        if self.atoms[last].text[-1] in BLANK_RIGHT:
+        if _hangs(self.atoms[last]):
             shrink += COMPRESSION * self.em  # a line-end mark may be set half width
         return natural, shrink, s.slots[last] - s.slots[start]
 
@@ -339,7 +380,7 @@ class Composer:
         allowed = [i for i in range(1, count) if may_break(atoms[i - 1], atoms[i])] + [count]
         s = self.sums
         # a line's natural width is ends[end] - begins[start]; begins grows with start
-        begins = [s.width[k] + s.natural[k] for k in range(count)]
+        begins = [s.width[k] + s.natural[k] + self.lead[k] for k in range(count)]
         costs = [math.inf] * (count + 1)  # the cheapest way to end a line at each atom
         costs[0] = 0.0
         previous = [-1] * (count + 1)     # ... and where that line starts
@@ -378,15 +419,16 @@ class Composer:
         ink = end - 1 if self.atoms[end - 1].kind == "space" else end  # see ink_end
         width_end, natural_last = s.width[ink], s.natural[ink - 1]
         shrink_last, slots_last, letters_end = s.shrink[ink - 1], s.slots[ink - 1], s.letters[end]
-        mark_end = self.atoms[ink - 1].text[-1] in BLANK_RIGHT
+        mark_end = _hangs(self.atoms[ink - 1])
         widths, naturals, shrinks, slots, letters = s.width, s.natural, s.shrink, s.slots, s.letters
+        lead = self.lead
         found_cost, found_start = math.inf, -1
         for start in starts:
             before = costs[start]
             if before >= found_cost or start >= ink:
                 continue
             measure = first_width if start == 0 else width
-            natural = width_end - widths[start] + natural_last - naturals[start]
+            natural = width_end - widths[start] + natural_last - naturals[start] - lead[start]
             if natural > measure + 0.01:
                 shrink = shrink_last - shrinks[start]
                 if mark_end:
@@ -414,8 +456,8 @@ class Composer:
         gaps = [self.gaps[i] for i in range(start, end - 1)]
         adjust = [g.natural for g in gaps]
         align = self.style.align
-        offset = indent
-        if natural > measure and self.atoms[self.ink_end(start, end) - 1].text[-1] in BLANK_RIGHT:
+        offset = indent - self.lead[start]  # a line-start bracket's empty half is cut
+        if natural > measure and _hangs(self.atoms[self.ink_end(start, end) - 1]):
             # the line-end mark is set half width: its empty half hangs past the measure
             # and the line is justified to the mark's ink (GB/T 15834 §5.1.10)
             natural -= COMPRESSION * self.em
@@ -443,7 +485,10 @@ class Composer:
             atom = self.atoms[index]
             if atom.kind == "space" and index == end - 1:
                 break
-            if atom.kind == "space" or len(atom.text) == 1:  # the atom's width is the glyph's
+            if atom.shift or atom.trimmed:  # a mark set narrower than its glyph's advance
+                glyphs.append(Glyph(atom.text, atom.font, x - atom.shift,
+                                    text_width(atom.text, atom.font, self.em), atom.color))
+            elif atom.kind == "space" or len(atom.text) == 1:  # the atom's width is the glyph's
                 glyphs.append(Glyph(atom.text, atom.font, x, atom.width, atom.color))
             else:
                 for char in atom.text:
@@ -452,7 +497,8 @@ class Composer:
                     x += advance
                 x -= atom.width
             x += atom.width + (adjust[index - start] if index < end - 1 else 0)
-        return Line(glyphs=glyphs, width=measure + indent, last=last)
+        cut = offset + self.lead[start] - glyphs[0].x if glyphs else 0.0
+        return Line(glyphs=glyphs, width=measure + indent, last=last, cut=max(cut, 0.0))
 
 
 _CACHE: dict[tuple, list[Line]] = {}

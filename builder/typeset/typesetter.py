@@ -132,15 +132,17 @@ class Typesetter:
             found = self._styles[key] = TextStyle(
                 font=self.fonts.name(style), bold_font=self.fonts.names[(style.family, True)],
                 size=style.size, leading=style.leading, color=self.theme.color(style.color),
-                indent=style.indent, align=align)
+                indent=style.indent, align=align, punctuation=self.theme.design.punctuation,
+                half_start_bracket=self.theme.design.line_start_bracket == "half")
         return found
 
     def paragraph(self, text: str, role: str, align: str = "left", suffix: str = "",
                   suffix_color: str | None = None, sources: tuple[Source, ...] = (),
-                  recorded: bool = True) -> ComposedParagraph:
+                  recorded: bool = True, punctuation: str | None = None) -> ComposedParagraph:
         """A paragraph of user text in a theme role; `suffix` is an editorial mark.
         `sources` name the content fields it prints; a paragraph drawn inside another
-        flowable that records it (a table cell) is not `recorded` itself."""
+        flowable that records it (a table cell) is not `recorded` itself. `punctuation`:
+        the block's own punctuation style, if not the theme's."""
         runs = parse_emphasis(text)
         if suffix:
             runs.append(Run(suffix, color=self.theme.color(suffix_color) if suffix_color
@@ -149,7 +151,10 @@ class Typesetter:
         record = self.record if recorded else None
         printing = -1 if record is None else \
             record.expect("".join(run.text for run in runs), role, *sources)
-        return ComposedParagraph(runs, self.text_style(role, align), space_after=space,
+        style = self.text_style(role, align)
+        if punctuation is not None and punctuation != style.punctuation:
+            style = replace(style, punctuation=punctuation)
+        return ComposedParagraph(runs, style, space_after=space,
                                  record=record, printing=printing, sources=sources)
 
     def width(self, text: str, role: str) -> float:
@@ -237,7 +242,7 @@ class Typesetter:
         (a number from `record.expect`)."""
         line, style = self.line(text, role, max_width, color, scale)
         width = line_extent(line)
-        first = line.glyphs[0].x if line.glyphs else 0.0
+        first = line.glyphs[0].x + line.cut if line.glyphs else 0.0
         start = x - first - {"center": width / 2, "right": width}.get(align, 0.0)
         top = y + (style.leading - style.size) / 2 + BASELINE_DROP * style.size
         if self.record is not None and printing is None:
@@ -260,7 +265,8 @@ def _one_line(runs: list[Run], style: TextStyle) -> Line:
 
 
 def line_extent(line: Line) -> float:
-    """Width of a composed line: from its first glyph's left edge to its last's right edge."""
+    """Width of a composed line: from its ink's left edge (its first glyph's, less a cut
+    bracket half) to its last glyph's right edge."""
     if not line.glyphs:
         return 0.0
-    return line.glyphs[-1].x + line.glyphs[-1].width - line.glyphs[0].x
+    return line.glyphs[-1].x + line.glyphs[-1].width - line.glyphs[0].x - line.cut
