@@ -170,21 +170,22 @@ class TypographyReport:
     start_brackets_cut: int = 0
     #: lines starting with an interpunct (·): it belongs to the name before it
     interpunct_starts: list[Finding] = field(default_factory=list)
-    #: the median advance (em) from a mark to the next glyph, less the line's stretch, of
-    #: pause marks (，、：；) and of stops (。？！) followed by a Han character mid-line
-    pause_mark_advance: float | None = None
-    stop_mark_advance: float | None = None
+    #: pause marks (，、：；) and stops (。？！) followed by a Han character mid-line, by the
+    #: width they are set in: full (they advance 1 em, less the line's stretch) or half
+    pause_marks: dict[str, int] = field(default_factory=lambda: {"full": 0, "half": 0})
+    stop_marks: dict[str, int] = field(default_factory=lambda: {"full": 0, "half": 0})
 
     @property
     def punctuation_style(self) -> str | None:
-        """The punctuation style the marks are measured in: quanjiao (全角式), kaiming
-        (开明式), banjiao (半角式), or None without marks to measure."""
-        pause, stop = self.pause_mark_advance, self.stop_mark_advance
-        if pause is None and stop is None:
+        """The punctuation style most marks are measured in: quanjiao (全角式), kaiming
+        (开明式), banjiao (半角式), or None without marks to measure. (A block may set its
+        own style: the counts show a mix.)"""
+        pauses, stops = self.pause_marks, self.stop_marks
+        if not (sum(pauses.values()) or sum(stops.values())):
             return None
-        if pause is not None and pause > 0.75:
+        if pauses["full"] > pauses["half"]:
             return "quanjiao"
-        return "kaiming" if stop is not None and stop > 0.75 else "banjiao"
+        return "kaiming" if stops["full"] > stops["half"] else "banjiao"
 
     @property
     def flush_share(self) -> float | None:
@@ -631,20 +632,17 @@ PAUSE_MARKS = "，、：；"
 
 
 def _mark_advances(report: TypographyReport, body: list[_Line]) -> None:
-    """The median advance from a pause mark and from a stop to the Han character after it
-    (less the line's justification stretch): about 1 em set full width, ½ em half."""
-    pauses: list[float] = []
-    stops: list[float] = []
+    """Count pause marks and stops by width: the advance from the mark to the Han character
+    after it, less the line's justification stretch, is about 1 em set full width, ½ em
+    half (above ¾ em: full)."""
     for line in body:
         stretch = None
         for a, b in zip(line.glyphs, line.glyphs[1:], strict=False):
             mark = a.text[-1]
             if (mark in PAUSE_MARKS or mark in FULL_IN_KAIMING) and is_han(b.text[0]):
                 stretch = _stretch(line) if stretch is None else stretch
-                advance = (b.x0 - a.x0) / a.size - stretch
-                (stops if mark in FULL_IN_KAIMING else pauses).append(advance)
-    report.pause_mark_advance = round(statistics.median(pauses), 3) if pauses else None
-    report.stop_mark_advance = round(statistics.median(stops), 3) if stops else None
+                width = "full" if (b.x0 - a.x0) / a.size - stretch > 0.75 else "half"
+                (report.stop_marks if mark in FULL_IN_KAIMING else report.pause_marks)[width] += 1
 
 
 def _start_rows(report: TypographyReport) -> list[str]:
@@ -657,8 +655,9 @@ def _start_rows(report: TypographyReport) -> list[str]:
     out.append(f"interpunct at a line start: {len(report.interpunct_starts)}")
     out += _list(report.interpunct_starts, "mark")
     style = report.punctuation_style
-    out.append(f"punctuation style measured: {style or '–'} (，、：； advance "
-               f"{_em(report.pause_mark_advance)} em, 。？！ {_em(report.stop_mark_advance)} em)")
+    pauses, stops = report.pause_marks, report.stop_marks
+    out.append(f"punctuation style measured: {style or '–'} (，、：； {pauses['full']} full, "
+               f"{pauses['half']} half width; 。？！ {stops['full']} full, {stops['half']} half)")
     return out
 
 
