@@ -556,6 +556,8 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
     report.blocks = body_text.blocks
     report.paragraphs = len(paragraphs)
 
+    _mark_advances(report, body)  # first: the pairs' advances depend on the style
+    half_style = report.punctuation_style in ("kaiming", "banjiao")
     gaps: list[float] = []
     pairs: list[float] = []
     net_pairs: list[float] = []
@@ -568,12 +570,13 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
             report.forbidden_ends.append(
                 _finding(line, "forbidden-end", f"the line ends with 「{last}」", last))
         glyphs = line.glyphs
-        for a, b in zip(glyphs, glyphs[1:], strict=False):
+        for index, (a, b) in enumerate(zip(glyphs, glyphs[1:], strict=False)):
             ca, cb = a.text[-1], b.text[0]
             if (is_han(ca) and is_latin(cb)) or (is_latin(ca) and is_han(cb)):
                 gaps.append((b.x0 - a.x1) / max(a.size, b.size))
             if ca in FULL_WIDTH_MARKS and cb in FULL_WIDTH_MARKS:
-                advance = (b.x1 - a.x0) / max(a.size, b.size)
+                advance = _pair_advance(glyphs, index, _stretch(line),
+                                        _half_marks(line, half_style))
                 net = advance - _stretch(line)
                 pairs.append(advance)
                 net_pairs.append(net)
@@ -597,11 +600,35 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
                 last_line, "orphan", "the last line holds one character (孤字)",
                 last_line.text))
     _line_starts(report, body_text)
-    _mark_advances(report, body)
     report.han_latin_gaps = Stats.of([round(gap, 4) + 0.0 for gap in gaps])
     report.punctuation_pairs = Stats.of([round(pair, 4) + 0.0 for pair in pairs])
     report.punctuation_pairs_net = Stats.of([round(pair, 4) + 0.0 for pair in net_pairs])
     return report
+
+
+def _pair_advance(glyphs: list[_Glyph], index: int, stretch: float, half: bool) -> float:
+    """The advance in em of the marks glyphs[index] and glyphs[index + 1]: to the second's box
+    end, or where the next glyph starts (less the line's stretch, in em) if that is nearer:
+    a half-width mark (开明式, 半角式) still has a 1 em box, its empty half under the next
+    glyph. At the line's end, a closing mark of a line set in half-width marks (`half`)
+    takes its ink half only."""
+    a, b = glyphs[index], glyphs[index + 1]
+    size = max(a.size, b.size)
+    end = b.x1
+    if index + 2 < len(glyphs):
+        end = min(end, glyphs[index + 2].x0 - stretch * size)
+    elif half and b.text[-1] in BLANK_RIGHT:
+        end = b.x0 + b.size / 2
+    return (end - a.x0) / size
+
+
+def _half_marks(line: _Line, default: bool) -> bool:
+    """Whether a line's pause marks (，、：；) are set half width (开明式, 半角式), as measured
+    on the line, else as the document's (`default`)."""
+    for a, b in zip(line.glyphs, line.glyphs[1:], strict=False):
+        if a.text[-1] in PAUSE_MARKS and is_han(b.text[0]):
+            return (b.x0 - a.x0) / a.size - _stretch(line) <= 0.75
+    return default
 
 
 def _line_starts(report: TypographyReport, body_text: BodyText) -> None:
