@@ -35,7 +35,7 @@ def styled(seed: int) -> str:
     return (han(10, seed) + "，" + han(6, seed + 1) + "。" + han(8, seed + 2) + "：“"
             + han(6, seed + 3) + "”，" + han(10, seed + 4) + "？" + han(6, seed + 5) + "（"
             + han(4, seed + 6) + "）" + han(9, seed + 7) + "、" + han(12, seed + 8) + "；"
-            + han(14, seed + 9) + "。")
+            + han(14, seed + 9) + "。”")
 
 
 QUOTED = "“" + han(20, 30) + "”" + han(6, 31) + "约翰·史密斯" + han(60, 32) + "。"
@@ -145,13 +145,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Lines]:
 
 
 @pytest.fixture(scope="module")
-def kaiming_theme(tmp_path_factory: pytest.TempPathFactory) -> Lines:
-    """A theme whose punctuation is kaiming; one block sets quanjiao."""
+def kaiming_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A theme whose punctuation is kaiming; one block sets quanjiao, one banjiao."""
     tmp = tmp_path_factory.mktemp("kaiming")
     pdf = tmp / "kaiming.pdf"
     build(content(tmp), pdf, str(theme(tmp, "kai", "  punctuation: kaiming\n")),
           profile="screen")
-    return read_lines(pdf)
+    return pdf
+
+
+@pytest.fixture(scope="module")
+def kaiming_theme(kaiming_pdf: Path) -> Lines:
+    return read_lines(kaiming_pdf)
 
 
 def test_the_styles_are_named_alike_in_the_content_model_and_clreq() -> None:
@@ -192,6 +197,15 @@ def test_a_theme_sets_the_style_and_a_block_overrides_it(kaiming_theme: Lines) -
     assert set(advances(kaiming_theme, 100, "。")) == {1.0}
     assert set(advances(kaiming_theme, 300, "。")) == {0.5}   # the block's banjiao
     assert set(advances(kaiming_theme, 400, "，")) == {1.0}   # the block's quanjiao
+
+
+def test_the_report_measures_the_style_and_passes_its_half_marks(kaiming_pdf: Path) -> None:
+    report = analyze_pdf(kaiming_pdf)
+    assert report.punctuation_style == "kaiming"
+    # 。” at a paragraph's end: 1 em and ½ em, not the 2 em the second mark's box spans
+    assert report.loose_pairs == []
+    assert report.punctuation_pairs.max == pytest.approx(1.5, abs=0.01)
+    assert report.ok
 
 
 def test_a_paragraph_starting_with_a_quote_cuts_its_empty_half_inside_the_indent(
