@@ -48,6 +48,7 @@ from typing import Any
 from builder.errors import BrochureError
 from builder.files import MB
 from builder.findings import Finding
+from builder.pdf.printing import GRID_INFO_KEY
 from builder.pdf.reading import checked_pdf, unreadable
 from builder.typeset.clreq import (
     BLANK_LEFT,
@@ -99,6 +100,7 @@ LEADING_SLACK = 1.1           # a baseline step above leading × this ends a par
 FULL_COLUMN_LEADINGS = 2.5    # a column ending this many leadings above its bottom is full
 BAND_GAP_LEADINGS = 3         # body lines this far apart on a page (a figure, a heading
                               # between runs of columns) start a new band of the page
+GRID_TOLERANCE_PT = 0.25      # a body baseline this close to a line of the grid is on it
 
 
 # ----------------------------------------------------------------------------- results
@@ -155,6 +157,19 @@ class TypographyReport:
     #: pairs whose net advance exceeds ``PAIR_TARGET_EM``; ``value`` = net advance in em
     loose_pairs: list[Finding] = field(default_factory=list)
     orphans: list[Finding] = field(default_factory=list)
+    #: the baseline grid (step = the body leading, phase from the page top), None without lines
+    grid_step: float | None = None
+    grid_phase: float | None = None
+    grid_lines: int = 0
+    #: body lines off the grid; ``value`` = how far below the grid line above them (pt)
+    off_grid: list[Finding] = field(default_factory=list)
+    #: whether lines off the grid break a rule (the PDF says its theme set it on the grid)
+    grid_required: bool = False
+
+    @property
+    def grid_share(self) -> float | None:
+        """Body lines on the grid / body lines, or None without a grid."""
+        return self.grid_lines / self.body_lines if self.grid_step and self.body_lines else None
 
     @property
     def flush_share(self) -> float | None:
@@ -173,12 +188,14 @@ class TypographyReport:
         non-final line flush."""
         share = self.flush_share
         return self.found_text and not (self.forbidden_starts or self.forbidden_ends or self.orphans
-                    or (share is not None and share < 1.0))
+                    or (share is not None and share < 1.0)
+                    or (self.grid_required and self.off_grid))
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (for JSON)."""
         data = asdict(self)
         data["flush_share"] = self.flush_share
+        data["grid_share"] = self.grid_share
         data["found_text"] = self.found_text
         data["pair_target_em"] = PAIR_TARGET_EM
         data["ok"] = self.ok
@@ -225,12 +242,13 @@ def _font_name(name: str) -> str:
     return rest if plus and len(prefix) == 6 and prefix.isalpha() and prefix.isupper() else name
 
 
-def _read_lines(path: Path) -> tuple[int, list[_Line]]:
-    """Page count and the text lines of every page (any size or font). The PDF is checked
-    first (`builder.pdf.reading`: a regular file, no password, sane pages)."""
+def _read_lines(path: Path) -> tuple[int, list[_Line], bool]:
+    """Page count, the text lines of every page (any size or font) and whether the PDF
+    says its body is set on a baseline grid (GRID_INFO_KEY). The PDF is checked first
+    (`builder.pdf.reading`: a regular file, no password, sane pages)."""
     with checked_pdf(path, content_budget=CONTENT_BUDGET) as checked, unreadable(path):
         try:
-            pages = _read_glyphs(checked.data)
+            pages, grid_on = _read_glyphs(checked.data)
         except ImportError:  # pragma: no cover - depends on the installation
             raise BrochureError("the typography report needs pdfminer.six", path=path,
                                 hint="install the test extra: pip install -e '.[test]'"
@@ -238,11 +256,12 @@ def _read_lines(path: Path) -> tuple[int, list[_Line]]:
     lines: list[_Line] = []
     for number, glyphs in enumerate(pages, start=1):
         lines.extend(_page_lines(number, glyphs))
-    return len(pages), lines
+    return len(pages), lines, grid_on
 
 
-def _read_glyphs(data: bytes) -> list[list[tuple[_Glyph, float]]]:
-    """Per page, the upright visible glyphs with their baselines (pt from the page top).
+def _read_glyphs(data: bytes) -> tuple[list[list[tuple[_Glyph, float]]], bool]:
+    """Per page, the upright visible glyphs with their baselines (pt from the page top);
+    whether the Info dictionary's GRID_INFO_KEY is "on".
 
     pdfminer (which pdfplumber is built on) is used directly, with paths and images
     skipped: that reads the brochure about 40 % faster than ``pdfplumber``'s ``page.chars``.
@@ -250,7 +269,10 @@ def _read_glyphs(data: bytes) -> list[list[tuple[_Glyph, float]]]:
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LTChar, LTContainer, LTItem
     from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
 
     class _TextOnly(PDFPageAggregator):
         def paint_path(self, *args: Any, **kwargs: Any) -> None:
@@ -275,14 +297,19 @@ def _read_glyphs(data: bytes) -> list[list[tuple[_Glyph, float]]]:
     manager = PDFResourceManager(caching=True)
     device = _TextOnly(manager, laparams=None)
     interpreter = PDFPageInterpreter(manager, device)
+    grid_on = False
     with io.BytesIO(data) as file:
-        for page in PDFPage.get_pages(file):
+        document = PDFDocument(PDFParser(file))
+        for info in document.info:
+            value = resolve1(info.get(GRID_INFO_KEY)) if isinstance(info, dict) else None
+            grid_on = grid_on or value in (b"on", "on")
+        for page in PDFPage.create_pages(document):
             interpreter.process_page(page)
             layout = device.get_result()
             glyphs: list[tuple[_Glyph, float]] = []
             walk(layout, layout.height, glyphs)
             pages.append(glyphs)
-    return pages
+    return pages, grid_on
 
 
 def _page_lines(page: int, glyphs: Iterable[tuple[_Glyph, float]]) -> list[_Line]:
@@ -505,14 +532,18 @@ def _finding(line: _Line, rule: str, message: str, mark: str = "",
                    mark=mark, value=None if value is None else round(value, 3))
 
 
-def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
+def analyze_pdf(path: Path, body_size: float | None = None,
+                grid: bool | None = None) -> TypographyReport:
     """Measure the Chinese body text of the PDF at ``path`` (see the module docstring).
 
     ``body_size`` (pt) selects the body lines; by default the most common glyph size.
+    ``grid``: whether a body line off the baseline grid breaks a rule; by default as the
+    PDF says (its theme's ``grid``, written as the Info entry ``/BrochureGrid``).
     Raises ``BrochureError`` for a missing or unreadable file.
     """
     path = Path(path)
-    pages, lines = _read_lines(path)
+    pages, lines, grid_on = _read_lines(path)
+    grid_required = grid_on if grid is None else grid
     body_text = find_body(lines, body_size)
     report = TypographyReport(str(path), pages, body_text.size, body_text.font)
     body, paragraphs = body_text.lines, body_text.paragraphs
@@ -563,10 +594,36 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
             report.orphans.append(_finding(
                 last_line, "orphan", "the last line holds one character (孤字)",
                 last_line.text))
+    _measure_grid(report, body, grid_required)
     report.han_latin_gaps = Stats.of([round(gap, 4) + 0.0 for gap in gaps])
     report.punctuation_pairs = Stats.of([round(pair, 4) + 0.0 for pair in pairs])
     report.punctuation_pairs_net = Stats.of([round(pair, 4) + 0.0 for pair in net_pairs])
     return report
+
+
+def _measure_grid(report: TypographyReport, body: list[_Line], required: bool) -> None:
+    """The baseline grid of the body lines: its step is the body leading (the most common
+    step of the first text block), its phase the most common baseline position modulo the
+    step, over every page; each line more than GRID_TOLERANCE_PT from a grid line is off it."""
+    report.grid_required = required
+    if not report.blocks:
+        return
+    step = max(block.leading for block in report.blocks if block.lines
+               == max(b.lines for b in report.blocks))
+    if step <= 0:
+        return
+    residues = [line.baseline % step for line in body]
+    # the densest window, wrapping around the step (a phase near 0 is near the step too)
+    wrapped = residues + [r + step for r in residues if r < 2 * GRID_TOLERANCE_PT]
+    phase = _mode(wrapped, GRID_TOLERANCE_PT) % step
+    report.grid_step, report.grid_phase = round(step, 3), round(phase, 3)
+    for line in body:
+        off = (line.baseline - phase) % step
+        if min(off, step - off) <= GRID_TOLERANCE_PT:
+            report.grid_lines += 1
+        else:
+            report.off_grid.append(_finding(
+                line, "off-grid", "the line is off the baseline grid", "", off))
 
 
 # ----------------------------------------------------------------------------- output
@@ -620,6 +677,7 @@ def format_report(report: TypographyReport) -> str:
         out.append(f"  p.{page} l.{line}  {marks} em  {found[0].text}")
     out.append(f"孤字 (last line of one character): {len(report.orphans)}")
     out += [f"  p.{f.page} l.{f.line}  {f.text}" for f in report.orphans]
+    out += _grid_rows(report)
     if not report.found_text:
         out.append("summary: FAIL: no Chinese body text found, so nothing was checked (text "
                    "drawn as outlines or images cannot be read; --body-size picks the body)")
@@ -628,8 +686,22 @@ def format_report(report: TypographyReport) -> str:
     out.append(f"summary: {verdict}: {len(report.forbidden_starts)} forbidden line starts, "
                f"{len(report.forbidden_ends)} forbidden line ends, {len(report.orphans)} 孤字, "
                f"flush {share_text} of {report.nonfinal_lines} lines, Han–Latin gap median "
-               f"{_em(gaps.median)} em, mark pairs max {_em(pairs.max)} em")
+               f"{_em(gaps.median)} em, mark pairs max {_em(pairs.max)} em"
+               + (f", {len(report.off_grid)} lines off the grid" if report.grid_required
+                  else ""))
     return "\n".join(out)
+
+
+def _grid_rows(report: TypographyReport) -> list[str]:
+    """The grid row and the lines off the grid (``value`` = pt below the grid line above)."""
+    share = report.grid_share
+    if share is None:
+        return ["baseline grid: –"]
+    rule = "required by the theme" if report.grid_required else "not required"
+    rows = [f"baseline grid: {share:.1%} of {report.body_lines} body lines on one grid "
+            f"(step {report.grid_step:.2f} pt, phase {report.grid_phase:.2f} pt from the page "
+            f"top; {rule}), {len(report.off_grid)} off it (value = pt below the grid line)"]
+    return rows + _list(report.off_grid, "pt")
 
 
 def format_json(report: TypographyReport) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.engine import private
-from builder.engine.platypus import BalancedColumns, Flowable
+from builder.engine.platypus import BalancedColumns, Flowable, Spacer
 from builder.source.model import Figure, Quote
 from builder.source.theme import Theme
 from builder.typeset import tags
@@ -99,6 +99,64 @@ class WithNote(Flowable):
     def draw(self) -> None:
         self.paragraph.drawOn(self.canv, 0, self.note_height + self.gap)
         self.note.drawOn(self.canv, 0, 0)
+
+
+GRID_FUZZ = 0.01
+"""Points: a position this close to a grid line is on it (rounding of the frame's y)."""
+
+
+class GridSnap(Spacer):
+    """Space down to the next line of the baseline grid (design.grid), put before a body
+    paragraph: its height is worked out from the frame's current y whenever the frame
+    wraps it, so whatever came before (a heading, a table, a figure), the paragraph's top
+    and so its lines sit on the grid. The grid: every `step` down from `anchor`, the
+    body frame's top in page coordinates, the same on every page. Wrapped outside a page
+    frame (balanced columns measuring their content, a title measuring its text) or in a
+    column of balanced columns (which start on the grid and hold whole lines) it takes
+    no room."""
+
+    def __init__(self, step: float, anchor: float) -> None:
+        super().__init__(0, 0)
+        self.step, self.anchor = step, anchor
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        frame = getattr(self, "_frame", None)
+        pad = 0.0
+        if frame is not None and not str(getattr(frame, "id", "")).startswith("BalancedColumns"):
+            pad = (private.frame_y(frame) - self.anchor) % self.step
+            if pad < GRID_FUZZ or pad > self.step - GRID_FUZZ:
+                pad = 0.0
+        self.height = min(pad, max(0.0, available_height))
+        return self.width, self.height
+
+
+class GridBlock(Flowable):
+    """Flowables kept together in whole lines of the grid: the height rounds up to a
+    multiple of `step`, the extra space goes under the last one (a heading or a quote in
+    balanced columns, so the body lines after it stay on the grid)."""
+
+    def __init__(self, flow: list[Flowable], step: float) -> None:
+        super().__init__()
+        self.flow, self.step = flow, step
+
+    def _heights(self, available_width: float, available_height: float) -> list[float]:
+        canv = getattr(self, "canv", None)
+        return [f.wrapOn(canv, available_width, available_height)[1] for f in self.flow]
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        heights = self._heights(available_width, available_height)
+        total = sum(heights) + sum(f.getSpaceBefore() + f.getSpaceAfter() for f in self.flow)
+        lines = -(-(total - GRID_FUZZ) // self.step)
+        self.width, self.height = available_width, max(lines, 0) * self.step
+        self.heights = heights
+        return self.width, self.height
+
+    def draw(self) -> None:
+        y = self.height
+        for flowable, height in zip(self.flow, self.heights, strict=True):
+            y -= flowable.getSpaceBefore() + height
+            flowable.drawOn(self.canv, 0, y)
+            y -= flowable.getSpaceAfter()
 
 
 class Rule(Flowable):
