@@ -106,28 +106,45 @@ GRID_FUZZ = 0.01
 
 
 class GridSnap(Spacer):
-    """Space down to the next line of the baseline grid (design.grid), put before a body
-    paragraph: its height is worked out from the frame's current y whenever the frame
-    wraps it, so whatever came before (a heading, a table, a figure), the paragraph's top
-    and so its lines sit on the grid. The grid: every `step` down from `anchor`, the
-    body frame's top in page coordinates, the same on every page. Wrapped outside a page
-    frame (balanced columns measuring their content, a title measuring its text) or in a
-    column of balanced columns (which start on the grid and hold whole lines) it takes
-    no room."""
+    """Space down to the next line of the baseline grid (design.grid), put before body
+    text: its height is worked out from the frame's current y whenever the frame wraps
+    it, so whatever came before (a heading, a table, a figure), the first line of the
+    flowable after it sits on the grid. The grid: every `step` down from `anchor`, the
+    body frame's top in page coordinates, the same on every page. `inset`: how far below
+    the next flowable's top its first line's top is (a quote box's padding); `gap`: the
+    least space to leave (none at a frame's top). Wrapped outside a page frame (balanced
+    columns measuring their content, a title measuring its text) or in a column of
+    balanced columns (which start on the grid and hold whole lines) it takes no room.
+    With a `box` (a quote, which never splits) it holds that box under the space, so the
+    two go to the next page together."""
 
-    def __init__(self, step: float, anchor: float) -> None:
+    def __init__(self, step: float, anchor: float, inset: float = 0.0,
+                 gap: float = 0.0, box: Flowable | None = None) -> None:
         super().__init__(0, 0)
-        self.step, self.anchor = step, anchor
+        self.step, self.anchor, self.inset, self.gap = step, anchor, inset, gap
+        self.box = box
+        self.spaceAfter = box.getSpaceAfter() if box is not None else 0.0
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         frame = getattr(self, "_frame", None)
         pad = 0.0
         if frame is not None and not str(getattr(frame, "id", "")).startswith("BalancedColumns"):
-            pad = (private.frame_y(frame) - self.anchor) % self.step
-            if pad < GRID_FUZZ or pad > self.step - GRID_FUZZ:
+            gap = 0.0 if private.frame_at_top(frame) else self.gap
+            pad = (private.frame_y(frame) - gap - self.inset - self.anchor) % self.step
+            if pad > self.step - GRID_FUZZ:
                 pad = 0.0
-        self.height = min(pad, max(0.0, available_height))
+            pad += gap
+        if self.box is None:
+            self.height = min(pad, max(0.0, available_height))
+            return self.width, self.height
+        box_width, box_height = self.box.wrapOn(getattr(self, "canv", None), available_width,
+                                                available_height)
+        self.width, self.height = box_width, pad + box_height
         return self.width, self.height
+
+    def draw(self) -> None:
+        if self.box is not None:
+            self.box.drawOn(self.canv, 0, 0)
 
 
 class GridBlock(Flowable):

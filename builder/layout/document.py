@@ -224,8 +224,12 @@ class BrochureDoc(BaseDocTemplate):
     page while the text goes on; and says which block of the content a flowable too large
     for the page comes from."""
 
-    def __init__(self, *args: object, run_gap: float = 0.0, **options: object) -> None:
+    def __init__(self, *args: object, run_gap: float = 0.0,
+                 snap: Callable[[], list[Flowable]] = list, **options: object) -> None:
+        """`snap()`: what brings the text after floats back onto the baseline grid (a
+        GridSnap, or nothing without design.grid)."""
         super().__init__(*args, **options)
+        self.snap = snap
         self.deferred: list[Flowable] = []
         """Floats put off until the next page."""
         self.story: list[Flowable | None] = []
@@ -239,8 +243,8 @@ class BrochureDoc(BaseDocTemplate):
         if self.page > MAX_PAGES:
             raise TooManyPages  # ReportLab rewrites the message of what passes through it
         if self.deferred:  # floats put off on the last page open this one (pages, not
-            self.story[0:0] = self.deferred  # frames: balanced columns have their own)
-            self.deferred = []
+            self.story[0:0] = [*self.deferred, *self.snap()]  # frames: balanced columns
+            self.deferred = []  # have their own); the text after them back on the grid
 
     def filterFlowables(self, flowables: list[Flowable | None]) -> None:
         if flowables is not self._hanging:
@@ -267,7 +271,8 @@ class BrochureDoc(BaseDocTemplate):
             if not _shrink_to_fit(first, self.frame, smallest) and not last:
                 self.deferred = [*deferred, first]
                 flowables[0] = None
-                after = next(f for f in flowables[1:] if f is not None)
+                after = next(f for f in flowables[1:]
+                             if f is not None and not isinstance(f, GridSnap))
                 if isinstance(after, BalancedColumns):  # two runs of columns, one above
                     after.spaceBefore = self.run_gap  # the other: set apart, as by the float
 
@@ -401,6 +406,7 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
         creator="brochure", producer="brochure (ReportLab)", lang=meta.language,
         invariant=1, pageCompression=1, initialFontName=fonts.name(theme.style("body")),
         run_gap=3 * theme.style("body").leading,  # two runs of columns a band apart
+        snap=lambda: builder.on_grid([]),
         leftMargin=0, rightMargin=0, topMargin=0, bottomMargin=0, **boxes)
     origin = sheet.slug  # the trim's lower left corner on the PDF page
     page_frame = Frame(origin, origin, theme.page_width, theme.page_height, 0, 0, 0, 0,
@@ -762,7 +768,8 @@ class StoryBuilder:
                         - self.theme.margin_bottom) * 0.9  # (but for a space)
             brk: Flowable = CondPageBreak(room)
             marker.in_flow = True
-            lead = next((i for i, f in enumerate(body) if not isinstance(f, Spacer)), None)
+            lead = next((i for i, f in enumerate(body) if not isinstance(f, Spacer)
+                         or getattr(f, "box", None) is not None), None)  # a quote's snap
             if lead is None:
                 head = [NextPageTemplate("body"), brk, marker, *title]
             else:  # the part starts where its title is, never alone at a page's foot
@@ -854,12 +861,18 @@ class StoryBuilder:
     def in_column(self, flow: list[Flowable]) -> list[Flowable]:
         """A heading's or a quote's flowables in balanced columns, in whole lines of the grid
         (its page break condition stays in front) when the theme sets one."""
-        if not self.theme.design.grid or not any(isinstance(f, (QuoteBlock, ComposedParagraph))
-                                                 for f in flow):
+        if not self.theme.design.grid:
             return flow
+        step = self.theme.style("body").leading
         breaks = [f for f in flow if isinstance(f, CondPageBreak)]
-        kept = [f for f in flow if not isinstance(f, CondPageBreak)]
-        block = GridBlock(kept, self.theme.style("body").leading)
+        kept: list[Flowable] = []
+        for flowable in flow:
+            if isinstance(flowable, GridSnap) and flowable.box is not None:  # a quote: its
+                lines = -(-(flowable.gap + flowable.inset) // step)  # text whole lines down
+                kept += [Spacer(1, lines * step - flowable.inset), flowable.box]
+            elif not isinstance(flowable, CondPageBreak):
+                kept.append(flowable)
+        block = GridBlock(kept, step)
         block.content_origin = getattr(kept[0], "content_origin", None)
         return [*breaks, block]
 
@@ -905,7 +918,12 @@ class StoryBuilder:
                     self.type.paragraph(block.text, "heading", sources=((block, "text"),)),
                     Spacer(1, gap / 3)]
         if isinstance(block, Quote):
-            return [QuoteBlock(block, self.theme, self.type)]
+            quote = QuoteBlock(block, self.theme, self.type)
+            if not self.theme.design.grid:
+                return [quote]
+            quote.spaceBefore = 0.0  # the snap leaves the space, its text on the grid
+            return [GridSnap(self.theme.style("body").leading, self.grid_top,
+                             inset=quote.padding, gap=gap, box=quote)]
         if isinstance(block, Figure):
             width = self.theme.text_width * FIGURE_WIDTHS[block.width] \
                 * (TIGHT_PICTURES if self.plan.tight else 1.0)
