@@ -268,8 +268,8 @@ def _read_glyphs(data: bytes) -> tuple[list[list[tuple[_Glyph, float]]], bool]:
     """
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LTChar, LTContainer, LTItem
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
     from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
     from pdfminer.pdftypes import resolve1

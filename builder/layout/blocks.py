@@ -118,6 +118,9 @@ class GridSnap(Spacer):
     With a `box` (a quote, which never splits) it holds that box under the space, so the
     two go to the next page together."""
 
+    width: float
+    height: float
+
     def __init__(self, step: float, anchor: float, inset: float = 0.0,
                  gap: float = 0.0, box: Flowable | None = None) -> None:
         super().__init__(0, 0)
