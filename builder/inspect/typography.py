@@ -101,6 +101,7 @@ FULL_COLUMN_LEADINGS = 2.5    # a column ending this many leadings above its bot
 BAND_GAP_LEADINGS = 3         # body lines this far apart on a page (a figure, a heading
                               # between runs of columns) start a new band of the page
 GRID_TOLERANCE_PT = 0.25      # a body baseline this close to a line of the grid is on it
+GRID_STEP_MAX_EM = 2.5        # the grid's step: the leading, at most this many body sizes
 
 
 # ----------------------------------------------------------------------------- results
@@ -603,13 +604,19 @@ def analyze_pdf(path: Path, body_size: float | None = None,
 
 def _measure_grid(report: TypographyReport, body: list[_Line], required: bool) -> None:
     """The baseline grid of the body lines: its step is the body leading (the most common
-    step of the first text block), its phase the most common baseline position modulo the
-    step, over every page; each line more than GRID_TOLERANCE_PT from a grid line is off it."""
+    step between neighbouring lines of a column, of at most GRID_STEP_MAX_EM), its phase
+    the most common baseline position modulo the step, over every page; each line more
+    than GRID_TOLERANCE_PT from a grid line is off it."""
     report.grid_required = required
-    if not report.blocks:
+    if not report.blocks or report.body_size is None:
         return
-    step = max(block.leading for block in report.blocks if block.lines
-               == max(b.lines for b in report.blocks))
+    columns: dict[tuple[int, int], list[float]] = {}
+    for line in body:
+        columns.setdefault((line.page, line.block), []).append(line.baseline)
+    steps = [b - a for baselines in columns.values()
+             for a, b in zip(sorted(baselines), sorted(baselines)[1:], strict=False)
+             if 0 < b - a <= GRID_STEP_MAX_EM * report.body_size]
+    step = _mode(steps, 0.05) if steps else max(block.leading for block in report.blocks)
     if step <= 0:
         return
     residues = [line.baseline % step for line in body]
