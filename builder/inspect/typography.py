@@ -9,7 +9,10 @@ moving its neighbour still has a 1 em box), never from the composer's state:
 2. the share of non-final body lines that end flush with the text block's right edge;
 3. the gap between Han characters and adjacent Latin letters or digits, in em;
 4. the advance taken by two adjacent full-width marks (target: at most 1.5 em);
-5. 孤字: a paragraph's last line holding one character, or one character plus marks.
+5. 孤字: a paragraph's last line holding one character, or one character plus marks;
+6. the share of body lines on one baseline grid for the whole document (step: the body
+   leading; phase: the most common baseline position modulo the step), the lines off it
+   named; a rule when the PDF's Info says its theme sets the grid (``/BrochureGrid``).
 
 How the body text is found: glyphs are grouped into lines by page and baseline, and a
 baseline is split into separate lines at gaps wider than ``COLUMN_GAP_EM``.  Body lines are
