@@ -9,10 +9,7 @@ moving its neighbour still has a 1 em box), never from the composer's state:
 2. the share of non-final body lines that end flush with the text block's right edge;
 3. the gap between Han characters and adjacent Latin letters or digits, in em;
 4. the advance taken by two adjacent full-width marks (target: at most 1.5 em);
-5. 孤字: a paragraph's last line holding one character, or one character plus marks;
-6. the share of body lines on one baseline grid for the whole document (step: the body
-   leading; phase: the most common baseline position modulo the step), the lines off it
-   named; a rule when the PDF's Info says its theme sets the grid (``/BrochureGrid``).
+5. 孤字: a paragraph's last line holding one character, or one character plus marks.
 
 How the body text is found: glyphs are grouped into lines by page and baseline, and a
 baseline is split into separate lines at gaps wider than ``COLUMN_GAP_EM``.  Body lines are
@@ -25,6 +22,10 @@ bottom.  A paragraph starts at a line indented by ``INDENT_MIN_EM`` or more, aft
 vertical gap wider than the block's leading, or at a page or column change unless the line
 continues a paragraph from a full column (not indented, previous line near the block's
 bottom).
+
+The baseline grid: the share of body lines on one grid for the whole document (its step the
+body leading, its phase the most common baseline position modulo the step), the lines off it
+named; a rule when the PDF's Info says its theme sets the grid (``/BrochureGrid``, design.grid).
 
 Limitations: tables, headings, running heads, footnotes and captions are recognized only
 by being set in another size or font; body-size text in the body font (a caption, a table
@@ -51,7 +52,6 @@ from typing import Any
 from builder.errors import BrochureError
 from builder.files import MB
 from builder.findings import Finding
-from builder.pdf.printing import GRID_INFO_KEY
 from builder.pdf.reading import checked_pdf, unreadable
 from builder.typeset.clreq import (
     BLANK_LEFT,
@@ -103,8 +103,6 @@ LEADING_SLACK = 1.1           # a baseline step above leading × this ends a par
 FULL_COLUMN_LEADINGS = 2.5    # a column ending this many leadings above its bottom is full
 BAND_GAP_LEADINGS = 3         # body lines this far apart on a page (a figure, a heading
                               # between runs of columns) start a new band of the page
-GRID_TOLERANCE_PT = 0.25      # a body baseline this close to a line of the grid is on it
-GRID_STEP_MAX_EM = 2.5        # the grid's step: the leading, at most this many body sizes
 
 
 # ----------------------------------------------------------------------------- results
@@ -147,6 +145,16 @@ class TypographyReport:
     han_characters: int = 0
     paragraphs: int = 0
     blocks: list[TextBlock] = field(default_factory=list)
+    #: the baseline grid (step = the body leading, phase from the page top), None without lines
+    grid_step: float | None = None
+    grid_phase: float | None = None
+    grid_lines: int = 0
+    #: grid_lines / body_lines, None without a grid
+    grid_share: float | None = None
+    #: body lines off the grid; ``value`` = how far below the grid line above them (pt)
+    off_grid: list[Finding] = field(default_factory=list)
+    #: whether lines off the grid break a rule (the PDF says its theme set it on the grid)
+    grid_required: bool = False
     forbidden_starts: list[Finding] = field(default_factory=list)
     forbidden_ends: list[Finding] = field(default_factory=list)
     nonfinal_lines: int = 0
@@ -161,19 +169,6 @@ class TypographyReport:
     #: pairs whose net advance exceeds ``PAIR_TARGET_EM``; ``value`` = net advance in em
     loose_pairs: list[Finding] = field(default_factory=list)
     orphans: list[Finding] = field(default_factory=list)
-    #: the baseline grid (step = the body leading, phase from the page top), None without lines
-    grid_step: float | None = None
-    grid_phase: float | None = None
-    grid_lines: int = 0
-    #: body lines off the grid; ``value`` = how far below the grid line above them (pt)
-    off_grid: list[Finding] = field(default_factory=list)
-    #: whether lines off the grid break a rule (the PDF says its theme set it on the grid)
-    grid_required: bool = False
-
-    @property
-    def grid_share(self) -> float | None:
-        """Body lines on the grid / body lines, or None without a grid."""
-        return self.grid_lines / self.body_lines if self.grid_step and self.body_lines else None
 
     @property
     def flush_share(self) -> float | None:
@@ -191,15 +186,15 @@ class TypographyReport:
         """Chinese body text found, with no forbidden line start or end, no 孤字, every
         non-final line flush."""
         share = self.flush_share
+        if self.grid_required and self.off_grid:
+            return False
         return self.found_text and not (self.forbidden_starts or self.forbidden_ends or self.orphans
-                    or (share is not None and share < 1.0)
-                    or (self.grid_required and self.off_grid))
+                    or (share is not None and share < 1.0))
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (for JSON)."""
         data = asdict(self)
         data["flush_share"] = self.flush_share
-        data["grid_share"] = self.grid_share
         data["found_text"] = self.found_text
         data["pair_target_em"] = PAIR_TARGET_EM
         data["ok"] = self.ok
@@ -277,6 +272,8 @@ def _read_glyphs(data: bytes) -> tuple[list[list[tuple[_Glyph, float]]], bool]:
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
     from pdfminer.pdftypes import resolve1
+
+    from builder.pdf.printing import GRID_INFO_KEY
 
     class _TextOnly(PDFPageAggregator):
         def paint_path(self, *args: Any, **kwargs: Any) -> None:
@@ -529,6 +526,42 @@ def find_body(lines: list[_Line], body_size: float | None = None) -> BodyText:
     return BodyText(body_size, font, body, blocks, _paragraphs(body, blocks))
 
 
+GRID_TOLERANCE_PT = 0.25      # a body baseline this close to a line of the grid is on it
+GRID_STEP_MAX_EM = 2.5        # the grid's step: the leading, at most this many body sizes
+
+
+def _measure_grid(report: TypographyReport, body: list[_Line], required: bool) -> None:
+    """The baseline grid of the body lines: its step is the body leading (the most common
+    step between neighbouring lines of a column, of at most GRID_STEP_MAX_EM), its phase
+    the most common baseline position modulo the step, over every page; each line more
+    than GRID_TOLERANCE_PT from a grid line is off it."""
+    report.grid_required = required
+    if not report.blocks or report.body_size is None:
+        return
+    columns: dict[tuple[int, int], list[float]] = {}
+    for line in body:
+        columns.setdefault((line.page, line.block), []).append(line.baseline)
+    steps = [b - a for baselines in columns.values()
+             for a, b in zip(sorted(baselines), sorted(baselines)[1:], strict=False)
+             if 0 < b - a <= GRID_STEP_MAX_EM * report.body_size]
+    step = _mode(steps, 0.05) if steps else max(block.leading for block in report.blocks)
+    if step <= 0:
+        return
+    residues = [line.baseline % step for line in body]
+    # the densest window, wrapping around the step (a phase near 0 is near the step too)
+    wrapped = residues + [r + step for r in residues if r < 2 * GRID_TOLERANCE_PT]
+    phase = _mode(wrapped, GRID_TOLERANCE_PT) % step
+    report.grid_step, report.grid_phase = round(step, 3), round(phase, 3)
+    for line in body:
+        off = (line.baseline - phase) % step
+        if min(off, step - off) <= GRID_TOLERANCE_PT:
+            report.grid_lines += 1
+        else:
+            report.off_grid.append(_finding(
+                line, "off-grid", "the line is off the baseline grid", "", off))
+    report.grid_share = report.grid_lines / len(body)
+
+
 def _finding(line: _Line, rule: str, message: str, mark: str = "",
              value: float | None = None) -> Finding:
     """A finding on a body line: where it is, its text, the mark at fault, a measure."""
@@ -598,42 +631,11 @@ def analyze_pdf(path: Path, body_size: float | None = None,
             report.orphans.append(_finding(
                 last_line, "orphan", "the last line holds one character (孤字)",
                 last_line.text))
-    _measure_grid(report, body, grid_required)
     report.han_latin_gaps = Stats.of([round(gap, 4) + 0.0 for gap in gaps])
     report.punctuation_pairs = Stats.of([round(pair, 4) + 0.0 for pair in pairs])
     report.punctuation_pairs_net = Stats.of([round(pair, 4) + 0.0 for pair in net_pairs])
+    _measure_grid(report, body, grid_required)
     return report
-
-
-def _measure_grid(report: TypographyReport, body: list[_Line], required: bool) -> None:
-    """The baseline grid of the body lines: its step is the body leading (the most common
-    step between neighbouring lines of a column, of at most GRID_STEP_MAX_EM), its phase
-    the most common baseline position modulo the step, over every page; each line more
-    than GRID_TOLERANCE_PT from a grid line is off it."""
-    report.grid_required = required
-    if not report.blocks or report.body_size is None:
-        return
-    columns: dict[tuple[int, int], list[float]] = {}
-    for line in body:
-        columns.setdefault((line.page, line.block), []).append(line.baseline)
-    steps = [b - a for baselines in columns.values()
-             for a, b in zip(sorted(baselines), sorted(baselines)[1:], strict=False)
-             if 0 < b - a <= GRID_STEP_MAX_EM * report.body_size]
-    step = _mode(steps, 0.05) if steps else max(block.leading for block in report.blocks)
-    if step <= 0:
-        return
-    residues = [line.baseline % step for line in body]
-    # the densest window, wrapping around the step (a phase near 0 is near the step too)
-    wrapped = residues + [r + step for r in residues if r < 2 * GRID_TOLERANCE_PT]
-    phase = _mode(wrapped, GRID_TOLERANCE_PT) % step
-    report.grid_step, report.grid_phase = round(step, 3), round(phase, 3)
-    for line in body:
-        off = (line.baseline - phase) % step
-        if min(off, step - off) <= GRID_TOLERANCE_PT:
-            report.grid_lines += 1
-        else:
-            report.off_grid.append(_finding(
-                line, "off-grid", "the line is off the baseline grid", "", off))
 
 
 # ----------------------------------------------------------------------------- output
@@ -650,6 +652,18 @@ def _list(findings: list[Finding], detail: str) -> list[str]:
     return rows
 
 
+def _grid_rows(report: TypographyReport) -> list[str]:
+    """The grid row and the lines off the grid (``value`` = pt below the grid line above)."""
+    share = report.grid_share
+    if share is None:
+        return ["baseline grid: –"]
+    rule = "required by the theme" if report.grid_required else "not required"
+    rows = [f"baseline grid: {share:.1%} of {report.body_lines} body lines on one grid "
+            f"(step {report.grid_step:.2f} pt, phase {report.grid_phase:.2f} pt from the page "
+            f"top; {rule}), {len(report.off_grid)} off it (value = pt below the grid line)"]
+    return rows + _list(report.off_grid, "pt")
+
+
 def format_report(report: TypographyReport) -> str:
     """The report as text: figures, offending lines, and a summary line."""
     out = [f"typography of {report.path}: {report.pages} pages"]
@@ -662,6 +676,7 @@ def format_report(report: TypographyReport) -> str:
         for block in report.blocks:
             out.append(f"  text block: left {block.left:.2f} pt, right {block.right:.2f} pt, "
                        f"leading {block.leading:.2f} pt, {block.lines} lines")
+    out += _grid_rows(report)
     out.append(f"forbidden line starts: {len(report.forbidden_starts)}")
     out += _list(report.forbidden_starts, "mark")
     out.append(f"forbidden line ends: {len(report.forbidden_ends)}")
@@ -687,31 +702,17 @@ def format_report(report: TypographyReport) -> str:
         out.append(f"  p.{page} l.{line}  {marks} em  {found[0].text}")
     out.append(f"孤字 (last line of one character): {len(report.orphans)}")
     out += [f"  p.{f.page} l.{f.line}  {f.text}" for f in report.orphans]
-    out += _grid_rows(report)
     if not report.found_text:
         out.append("summary: FAIL: no Chinese body text found, so nothing was checked (text "
                    "drawn as outlines or images cannot be read; --body-size picks the body)")
         return "\n".join(out)
     verdict = "ok" if report.ok else "FAIL"
-    out.append(f"summary: {verdict}: {len(report.forbidden_starts)} forbidden line starts, "
+    grid = f"{len(report.off_grid)} lines off the grid, " if report.grid_required else ""
+    out.append(f"summary: {verdict}: {grid}{len(report.forbidden_starts)} forbidden line starts, "
                f"{len(report.forbidden_ends)} forbidden line ends, {len(report.orphans)} 孤字, "
                f"flush {share_text} of {report.nonfinal_lines} lines, Han–Latin gap median "
-               f"{_em(gaps.median)} em, mark pairs max {_em(pairs.max)} em"
-               + (f", {len(report.off_grid)} lines off the grid" if report.grid_required
-                  else ""))
+               f"{_em(gaps.median)} em, mark pairs max {_em(pairs.max)} em")
     return "\n".join(out)
-
-
-def _grid_rows(report: TypographyReport) -> list[str]:
-    """The grid row and the lines off the grid (``value`` = pt below the grid line above)."""
-    share = report.grid_share
-    if share is None:
-        return ["baseline grid: –"]
-    rule = "required by the theme" if report.grid_required else "not required"
-    rows = [f"baseline grid: {share:.1%} of {report.body_lines} body lines on one grid "
-            f"(step {report.grid_step:.2f} pt, phase {report.grid_phase:.2f} pt from the page "
-            f"top; {rule}), {len(report.off_grid)} off it (value = pt below the grid line)"]
-    return rows + _list(report.off_grid, "pt")
 
 
 def format_json(report: TypographyReport) -> str:
