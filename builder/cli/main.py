@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     measured.add_argument("--typography", type=Path, metavar="PDF",
                           help="instead of content checks, report how the PDF's Chinese body "
                                "text is set (clreq); exit 1 on forbidden line starts/ends, "
-                               "孤字 or ragged lines")
+                               "孤字, ragged lines, or body lines off the baseline grid "
+                               "when the PDF's theme sets one (design.grid)")
     measured.add_argument("--layout", type=Path, metavar="PDF",
                           help="instead of content checks, report how the PDF's pages are "
                                "composed (fill, blank pages, collisions, ink past the bleed, "

@@ -218,6 +218,12 @@ def document_info(canvas: Canvas) -> dict[str, str]:
     return {field: getattr(info, field) for field in INFO_FIELDS}
 
 
+def document_info_object(canvas: Canvas) -> PDFInfo:
+    """The PDFInfo the canvas's document writes as its Info dictionary. Checked on 4.4–5.1."""
+    info: PDFInfo = _document(canvas).info
+    return info
+
+
 def set_document_info(canvas: Canvas, info: PDFInfo) -> None:
     """Write `info` (a PDFInfo, e.g. one with other keys or dates) as the Info dictionary."""
     # ReportLab writes its own dates and no /GTS_PDFXVersion; only replacing the PDFInfo
@@ -538,3 +544,9 @@ def frame_at_top(frame: Any) -> bool:
     """Whether nothing taller than zero has been placed in the Frame yet (`_atTop`, which
     `Frame.add` keeps to drop a flowable's space before at the top). Checked on 4.4–5.1."""
     return bool(frame._atTop)
+
+
+def frame_y(frame: Any) -> float:
+    """Where the Frame's next flowable starts, in page coordinates (its current y, `_y`,
+    before the flowable's space before). Checked on 4.4–5.1."""
+    return float(frame._y)

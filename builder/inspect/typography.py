@@ -28,6 +28,10 @@ vertical gap wider than the block's leading, or at a page or column change unles
 continues a paragraph from a full column (not indented, previous line near the block's
 bottom).
 
+The baseline grid: the share of body lines on one grid for the whole document (its step the
+body leading, its phase the most common baseline position modulo the step), the lines off it
+named; a rule when the PDF's Info says its theme sets the grid (``/BrochureGrid``, design.grid).
+
 Limitations: tables, headings, running heads, footnotes and captions are recognized only
 by being set in another size or font; body-size text in the body font (a caption, a table
 set like the body, a ``quote`` with its own indents) is analysed as body text, and a quote
@@ -149,6 +153,16 @@ class TypographyReport:
     han_characters: int = 0
     paragraphs: int = 0
     blocks: list[TextBlock] = field(default_factory=list)
+    #: the baseline grid (step = the body leading, phase from the page top), None without lines
+    grid_step: float | None = None
+    grid_phase: float | None = None
+    grid_lines: int = 0
+    #: grid_lines / body_lines, None without a grid
+    grid_share: float | None = None
+    #: body lines off the grid; ``value`` = how far below the grid line above them (pt)
+    off_grid: list[Finding] = field(default_factory=list)
+    #: whether lines off the grid break a rule (the PDF says its theme set it on the grid)
+    grid_required: bool = False
     forbidden_starts: list[Finding] = field(default_factory=list)
     forbidden_ends: list[Finding] = field(default_factory=list)
     nonfinal_lines: int = 0
@@ -203,6 +217,8 @@ class TypographyReport:
         """Chinese body text found, with no forbidden line start or end, no 孤字, every
         non-final line flush."""
         share = self.flush_share
+        if self.grid_required and self.off_grid:
+            return False
         return self.found_text and not (self.forbidden_starts or self.forbidden_ends or self.orphans
                     or (share is not None and share < 1.0) or self.start_brackets
                     or self.interpunct_starts)
@@ -258,12 +274,13 @@ def _font_name(name: str) -> str:
     return rest if plus and len(prefix) == 6 and prefix.isalpha() and prefix.isupper() else name
 
 
-def _read_lines(path: Path) -> tuple[int, list[_Line]]:
-    """Page count and the text lines of every page (any size or font). The PDF is checked
-    first (`builder.pdf.reading`: a regular file, no password, sane pages)."""
+def _read_lines(path: Path) -> tuple[int, list[_Line], bool]:
+    """Page count, the text lines of every page (any size or font) and whether the PDF
+    says its body is set on a baseline grid (GRID_INFO_KEY). The PDF is checked first
+    (`builder.pdf.reading`: a regular file, no password, sane pages)."""
     with checked_pdf(path, content_budget=CONTENT_BUDGET) as checked, unreadable(path):
         try:
-            pages = _read_glyphs(checked.data)
+            pages, grid_on = _read_glyphs(checked.data)
         except ImportError:  # pragma: no cover - depends on the installation
             raise BrochureError("the typography report needs pdfminer.six", path=path,
                                 hint="install the test extra: pip install -e '.[test]'"
@@ -271,19 +288,25 @@ def _read_lines(path: Path) -> tuple[int, list[_Line]]:
     lines: list[_Line] = []
     for number, glyphs in enumerate(pages, start=1):
         lines.extend(_page_lines(number, glyphs))
-    return len(pages), lines
+    return len(pages), lines, grid_on
 
 
-def _read_glyphs(data: bytes) -> list[list[tuple[_Glyph, float]]]:
-    """Per page, the upright visible glyphs with their baselines (pt from the page top).
+def _read_glyphs(data: bytes) -> tuple[list[list[tuple[_Glyph, float]]], bool]:
+    """Per page, the upright visible glyphs with their baselines (pt from the page top);
+    whether the Info dictionary's GRID_INFO_KEY is "on".
 
     pdfminer (which pdfplumber is built on) is used directly, with paths and images
     skipped: that reads the brochure about 40 % faster than ``pdfplumber``'s ``page.chars``.
     """
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LTChar, LTContainer, LTItem
+    from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
     from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+
+    from builder.pdf.printing import GRID_INFO_KEY
 
     class _TextOnly(PDFPageAggregator):
         def paint_path(self, *args: Any, **kwargs: Any) -> None:
@@ -308,14 +331,19 @@ def _read_glyphs(data: bytes) -> list[list[tuple[_Glyph, float]]]:
     manager = PDFResourceManager(caching=True)
     device = _TextOnly(manager, laparams=None)
     interpreter = PDFPageInterpreter(manager, device)
+    grid_on = False
     with io.BytesIO(data) as file:
-        for page in PDFPage.get_pages(file):
+        document = PDFDocument(PDFParser(file))
+        for info in document.info:
+            value = resolve1(info.get(GRID_INFO_KEY)) if isinstance(info, dict) else None
+            grid_on = grid_on or value in (b"on", "on")
+        for page in PDFPage.create_pages(document):
             interpreter.process_page(page)
             layout = device.get_result()
             glyphs: list[tuple[_Glyph, float]] = []
             walk(layout, layout.height, glyphs)
             pages.append(glyphs)
-    return pages
+    return pages, grid_on
 
 
 def _page_lines(page: int, glyphs: Iterable[tuple[_Glyph, float]]) -> list[_Line]:
@@ -531,6 +559,42 @@ def find_body(lines: list[_Line], body_size: float | None = None) -> BodyText:
     return BodyText(body_size, font, body, blocks, _paragraphs(body, blocks))
 
 
+GRID_TOLERANCE_PT = 0.25      # a body baseline this close to a line of the grid is on it
+GRID_STEP_MAX_EM = 2.5        # the grid's step: the leading, at most this many body sizes
+
+
+def _measure_grid(report: TypographyReport, body: list[_Line], required: bool) -> None:
+    """The baseline grid of the body lines: its step is the body leading (the most common
+    step between neighbouring lines of a column, of at most GRID_STEP_MAX_EM), its phase
+    the most common baseline position modulo the step, over every page; each line more
+    than GRID_TOLERANCE_PT from a grid line is off it."""
+    report.grid_required = required
+    if not report.blocks or report.body_size is None:
+        return
+    columns: dict[tuple[int, int], list[float]] = {}
+    for line in body:
+        columns.setdefault((line.page, line.block), []).append(line.baseline)
+    steps = [b - a for baselines in columns.values()
+             for a, b in zip(sorted(baselines), sorted(baselines)[1:], strict=False)
+             if 0 < b - a <= GRID_STEP_MAX_EM * report.body_size]
+    step = _mode(steps, 0.05) if steps else max(block.leading for block in report.blocks)
+    if step <= 0:
+        return
+    residues = [line.baseline % step for line in body]
+    # the densest window, wrapping around the step (a phase near 0 is near the step too)
+    wrapped = residues + [r + step for r in residues if r < 2 * GRID_TOLERANCE_PT]
+    phase = _mode(wrapped, GRID_TOLERANCE_PT) % step
+    report.grid_step, report.grid_phase = round(step, 3), round(phase, 3)
+    for line in body:
+        off = (line.baseline - phase) % step
+        if min(off, step - off) <= GRID_TOLERANCE_PT:
+            report.grid_lines += 1
+        else:
+            report.off_grid.append(_finding(
+                line, "off-grid", "the line is off the baseline grid", "", off))
+    report.grid_share = report.grid_lines / len(body)
+
+
 def _finding(line: _Line, rule: str, message: str, mark: str = "",
              value: float | None = None) -> Finding:
     """A finding on a body line: where it is, its text, the mark at fault, a measure."""
@@ -538,14 +602,18 @@ def _finding(line: _Line, rule: str, message: str, mark: str = "",
                    mark=mark, value=None if value is None else round(value, 3))
 
 
-def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
+def analyze_pdf(path: Path, body_size: float | None = None,
+                grid: bool | None = None) -> TypographyReport:
     """Measure the Chinese body text of the PDF at ``path`` (see the module docstring).
 
     ``body_size`` (pt) selects the body lines; by default the most common glyph size.
+    ``grid``: whether a body line off the baseline grid breaks a rule; by default as the
+    PDF says (its theme's ``grid``, written as the Info entry ``/BrochureGrid``).
     Raises ``BrochureError`` for a missing or unreadable file.
     """
     path = Path(path)
-    pages, lines = _read_lines(path)
+    pages, lines, grid_on = _read_lines(path)
+    grid_required = grid_on if grid is None else grid
     body_text = find_body(lines, body_size)
     report = TypographyReport(str(path), pages, body_text.size, body_text.font)
     body, paragraphs = body_text.lines, body_text.paragraphs
@@ -603,6 +671,7 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
     report.han_latin_gaps = Stats.of([round(gap, 4) + 0.0 for gap in gaps])
     report.punctuation_pairs = Stats.of([round(pair, 4) + 0.0 for pair in pairs])
     report.punctuation_pairs_net = Stats.of([round(pair, 4) + 0.0 for pair in net_pairs])
+    _measure_grid(report, body, grid_required)
     return report
 
 
@@ -702,6 +771,18 @@ def _list(findings: list[Finding], detail: str) -> list[str]:
     return rows
 
 
+def _grid_rows(report: TypographyReport) -> list[str]:
+    """The grid row and the lines off the grid (``value`` = pt below the grid line above)."""
+    share = report.grid_share
+    if share is None:
+        return ["baseline grid: –"]
+    rule = "required by the theme" if report.grid_required else "not required"
+    rows = [f"baseline grid: {share:.1%} of {report.body_lines} body lines on one grid "
+            f"(step {report.grid_step:.2f} pt, phase {report.grid_phase:.2f} pt from the page "
+            f"top; {rule}), {len(report.off_grid)} off it (value = pt below the grid line)"]
+    return rows + _list(report.off_grid, "pt")
+
+
 def format_report(report: TypographyReport) -> str:
     """The report as text: figures, offending lines, and a summary line."""
     out = [f"typography of {report.path}: {report.pages} pages"]
@@ -714,6 +795,7 @@ def format_report(report: TypographyReport) -> str:
         for block in report.blocks:
             out.append(f"  text block: left {block.left:.2f} pt, right {block.right:.2f} pt, "
                        f"leading {block.leading:.2f} pt, {block.lines} lines")
+    out += _grid_rows(report)
     out.append(f"forbidden line starts: {len(report.forbidden_starts)}")
     out += _list(report.forbidden_starts, "mark")
     out.append(f"forbidden line ends: {len(report.forbidden_ends)}")
@@ -745,7 +827,8 @@ def format_report(report: TypographyReport) -> str:
                    "drawn as outlines or images cannot be read; --body-size picks the body)")
         return "\n".join(out)
     verdict = "ok" if report.ok else "FAIL"
-    out.append(f"summary: {verdict}: {len(report.forbidden_starts)} forbidden line starts, "
+    grid = f"{len(report.off_grid)} lines off the grid, " if report.grid_required else ""
+    out.append(f"summary: {verdict}: {grid}{len(report.forbidden_starts)} forbidden line starts, "
                f"{len(report.forbidden_ends)} forbidden line ends, {len(report.orphans)} 孤字, "
                f"flush {share_text} of {report.nonfinal_lines} lines, Han–Latin gap median "
                f"{_em(gaps.median)} em, mark pairs max {_em(pairs.max)} em, "

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from reportlab.pdfgen.canvas import Canvas
 
 from builder.engine import private
-from builder.engine.platypus import BalancedColumns, Flowable
+from builder.engine.platypus import BalancedColumns, Flowable, Spacer
 from builder.source.model import Figure, Quote
 from builder.source.theme import Theme
 from builder.typeset import tags
@@ -99,6 +99,84 @@ class WithNote(Flowable):
     def draw(self) -> None:
         self.paragraph.drawOn(self.canv, 0, self.note_height + self.gap)
         self.note.drawOn(self.canv, 0, 0)
+
+
+GRID_FUZZ = 0.01
+"""Points: a position this close to a grid line is on it (rounding of the frame's y)."""
+
+
+class GridSnap(Spacer):
+    """Space down to the next line of the baseline grid (design.grid), put before body
+    text: its height is worked out from the frame's current y whenever the frame wraps
+    it, so whatever came before (a heading, a table, a figure), the first line of the
+    flowable after it sits on the grid. The grid: every `step` down from `anchor`, the
+    body frame's top in page coordinates, the same on every page. `inset`: how far below
+    the next flowable's top its first line's top is (a quote box's padding); `gap`: the
+    least space to leave (none at a frame's top). Wrapped outside a page frame (balanced
+    columns measuring their content, a title measuring its text) or in a column of
+    balanced columns (which start on the grid and hold whole lines) it takes no room.
+    With a `box` (a quote, which never splits) it holds that box under the space, so the
+    two go to the next page together."""
+
+    width: float
+    height: float
+
+    def __init__(self, step: float, anchor: float, inset: float = 0.0,
+                 gap: float = 0.0, box: Flowable | None = None) -> None:
+        super().__init__(0, 0)
+        self.step, self.anchor, self.inset, self.gap = step, anchor, inset, gap
+        self.box = box
+        self.spaceAfter = box.getSpaceAfter() if box is not None else 0.0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        frame = getattr(self, "_frame", None)
+        pad = 0.0
+        if frame is not None and not str(getattr(frame, "id", "")).startswith("BalancedColumns"):
+            gap = 0.0 if private.frame_at_top(frame) else self.gap
+            pad = (private.frame_y(frame) - gap - self.inset - self.anchor) % self.step
+            if pad > self.step - GRID_FUZZ:
+                pad = 0.0
+            pad += gap
+        if self.box is None:
+            self.height = min(pad, max(0.0, available_height))
+            return self.width, self.height
+        box_width, box_height = self.box.wrapOn(getattr(self, "canv", None), available_width,
+                                                available_height)
+        self.width, self.height = box_width, pad + box_height
+        return self.width, self.height
+
+    def draw(self) -> None:
+        if self.box is not None:
+            self.box.drawOn(self.canv, 0, 0)
+
+
+class GridBlock(Flowable):
+    """Flowables kept together in whole lines of the grid: the height rounds up to a
+    multiple of `step`, the extra space goes under the last one (a heading or a quote in
+    balanced columns, so the body lines after it stay on the grid)."""
+
+    def __init__(self, flow: list[Flowable], step: float) -> None:
+        super().__init__()
+        self.flow, self.step = flow, step
+
+    def _heights(self, available_width: float, available_height: float) -> list[float]:
+        canv = getattr(self, "canv", None)
+        return [f.wrapOn(canv, available_width, available_height)[1] for f in self.flow]
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        heights = self._heights(available_width, available_height)
+        total = sum(heights) + sum(f.getSpaceBefore() + f.getSpaceAfter() for f in self.flow)
+        lines = -(-(total - GRID_FUZZ) // self.step)
+        self.width, self.height = available_width, max(lines, 0) * self.step
+        self.heights = heights
+        return self.width, self.height
+
+    def draw(self) -> None:
+        y = self.height
+        for flowable, height in zip(self.flow, self.heights, strict=True):
+            y -= flowable.getSpaceBefore() + height
+            flowable.drawOn(self.canv, 0, y)
+            y -= flowable.getSpaceAfter()
 
 
 class Rule(Flowable):

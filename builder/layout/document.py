@@ -38,6 +38,8 @@ from builder.engine.platypus import (
 from builder.errors import BrochureError
 from builder.layout.blocks import (
     FigureFrame,
+    GridBlock,
+    GridSnap,
     LeadBox,
     QuoteBlock,
     TitleWithText,
@@ -47,7 +49,7 @@ from builder.layout.blocks import (
 from builder.layout.chart import change_bars
 from builder.layout.pages import PageArt, place_form
 from builder.layout.tables import TOO_WIDE_HINT, ColumnsTooWide, DataTableLayout, ScorecardTable
-from builder.pdf.printing import Marks, Sheet, draw_marks, has_marks
+from builder.pdf.printing import GRID_INFO_KEY, FinishedInfo, Marks, Sheet, draw_marks, has_marks
 from builder.pdf.profile import OutputProfile
 from builder.source.model import (
     FIGURE_WIDTHS,
@@ -125,12 +127,15 @@ class BrochureCanvas(Canvas):
                  before_save: Callable[[Canvas], None] | None,
                  replan: Callable[[LayoutState], Plan] | None = None,
                  record: PrintRecord | None = None, document: Document | None = None,
-                 overprint_black: bool = False, **options: object) -> None:
+                 overprint_black: bool = False, info_entries: dict[str, str] | None = None,
+                 **options: object) -> None:
         """`replan(state)`: what another pass changes; when it changes anything, this pass
         writes no file (it would be thrown away). With a `record` and the `document`, the
         file is tagged (builder/typeset/tags.py). `overprint_black`: 100 % K text overprints
-        (a print file's: builder/typeset/compose.py)."""
+        (a print file's: builder/typeset/compose.py). `info_entries`: the tool's own entries
+        of a finished file's Info dictionary (FinishedInfo)."""
         super().__init__(*args, **options)
+        self.info_entries = info_entries or {}
         self.layout_state, self.before_save, self.replan = layout_state, before_save, replan
         self.document = document
         if overprint_black:
@@ -159,6 +164,9 @@ class BrochureCanvas(Canvas):
             self.tagger.finish(self.document)
         if self.before_save is not None:
             self.before_save(self)
+        info = private.document_info_object(self)
+        if isinstance(info, FinishedInfo):
+            info.entries.update(self.info_entries)
         super().save()
 
 
@@ -216,8 +224,12 @@ class BrochureDoc(BaseDocTemplate):
     page while the text goes on; and says which block of the content a flowable too large
     for the page comes from."""
 
-    def __init__(self, *args: object, run_gap: float = 0.0, **options: object) -> None:
+    def __init__(self, *args: object, run_gap: float = 0.0,
+                 snap: Callable[[], list[Flowable]] = list, **options: object) -> None:
+        """`snap()`: what brings the text after floats back onto the baseline grid (a
+        GridSnap, or nothing without design.grid)."""
         super().__init__(*args, **options)
+        self.snap = snap
         self.deferred: list[Flowable] = []
         """Floats put off until the next page."""
         self.story: list[Flowable | None] = []
@@ -231,8 +243,8 @@ class BrochureDoc(BaseDocTemplate):
         if self.page > MAX_PAGES:
             raise TooManyPages  # ReportLab rewrites the message of what passes through it
         if self.deferred:  # floats put off on the last page open this one (pages, not
-            self.story[0:0] = self.deferred  # frames: balanced columns have their own)
-            self.deferred = []
+            self.story[0:0] = [*self.deferred, *self.snap()]  # frames: balanced columns
+            self.deferred = []  # have their own); the text after them back on the grid
 
     def filterFlowables(self, flowables: list[Flowable | None]) -> None:
         if flowables is not self._hanging:
@@ -259,7 +271,8 @@ class BrochureDoc(BaseDocTemplate):
             if not _shrink_to_fit(first, self.frame, smallest) and not last:
                 self.deferred = [*deferred, first]
                 flowables[0] = None
-                after = next(f for f in flowables[1:] if f is not None)
+                after = next(f for f in flowables[1:]
+                             if f is not None and not isinstance(f, GridSnap))
                 if isinstance(after, BalancedColumns):  # two runs of columns, one above
                     after.spaceBefore = self.run_gap  # the other: set apart, as by the float
 
@@ -393,6 +406,7 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
         creator="brochure", producer="brochure (ReportLab)", lang=meta.language,
         invariant=1, pageCompression=1, initialFontName=fonts.name(theme.style("body")),
         run_gap=3 * theme.style("body").leading,  # two runs of columns a band apart
+        snap=lambda: builder.on_grid([]),
         leftMargin=0, rightMargin=0, topMargin=0, bottomMargin=0, **boxes)
     origin = sheet.slug  # the trim's lower left corner on the PDF page
     page_frame = Frame(origin, origin, theme.page_width, theme.page_height, 0, 0, 0, 0,
@@ -427,6 +441,9 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
     for index, part in enumerate(document.parts):  # a page template per band opener
         if builder.opener(part) in ("band", "auto"):
             top = builder.pages.band_height(part) + theme.spacing.block * 2
+            if theme.design.grid:  # the frame's top on a line of the grid, rounded down
+                step = theme.style("body").leading
+                top = theme.margin_top + -(-(top - theme.margin_top) // step) * step
             frame = Frame(origin + theme.margin_side, origin + theme.margin_bottom,
                           theme.text_width, theme.page_height - top - theme.margin_bottom,
                           0, 0, 0, 0, id=f"band-{index}")
@@ -444,7 +461,8 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
         template.build(story, canvasmaker=functools.partial(
             BrochureCanvas, layout_state=state, before_save=before_save, replan=replan,
             record=record, document=document, pdfVersion=pdf_version,
-            overprint_black=profile.color_space == "CMYK"))
+            overprint_black=profile.color_space == "CMYK",
+            info_entries={GRID_INFO_KEY: "on"} if theme.design.grid else None))
     except TooManyPages:
         raise BrochureError(f"the brochure runs past {MAX_PAGES:,} pages", hint=(
             "split the content into several brochures, e.g. one a year (brochure build "
@@ -662,6 +680,8 @@ class StoryBuilder:
         self.noted = False
         """Whether the note on the truncation mark is placed."""
         self.page_top = Sheet.of(theme).media[1]
+        self.grid_top = Sheet.of(theme).slug + theme.page_height - theme.margin_top
+        """The baseline grid's anchor (design.grid): the body frame's top on the PDF page."""
         """The top of the PDF page (where a part that starts a page is bookmarked)."""
         self.state, self.profile, self.record = state, profile, record
         self._images: ImageStore | None = None
@@ -748,7 +768,8 @@ class StoryBuilder:
                         - self.theme.margin_bottom) * 0.9  # (but for a space)
             brk: Flowable = CondPageBreak(room)
             marker.in_flow = True
-            lead = next((i for i, f in enumerate(body) if not isinstance(f, Spacer)), None)
+            lead = next((i for i, f in enumerate(body) if not isinstance(f, Spacer)
+                         or getattr(f, "box", None) is not None), None)  # a quote's snap
             if lead is None:
                 head = [NextPageTemplate("body"), brk, marker, *title]
             else:  # the part starts where its title is, never alone at a page's foot
@@ -812,19 +833,48 @@ class StoryBuilder:
         run: list[Flowable] = []
         gap = self.theme.text_width - columns * self.theme.column_width
         for block in blocks:
-            if isinstance(block, (Paragraph, Heading, Quote)):
+            if isinstance(block, (Heading, Quote)):
+                run += self.in_column(self.block(block, part))
+                continue
+            if isinstance(block, Paragraph):
                 run += self.block(block, part)
                 continue
             if run:
+                flow += self.on_grid([])
                 flow.append(BalancedColumns(run, nCols=columns, innerPadding=gap,
                                             leftPadding=0, rightPadding=0, topPadding=0,
                                             bottomPadding=0))
                 run = []
             flow += self.block(block, part)
         if run:
+            flow += self.on_grid([])
             flow.append(BalancedColumns(run, nCols=columns, innerPadding=gap, leftPadding=0,
                                         rightPadding=0, topPadding=0, bottomPadding=0))
         return flow
+
+    def on_grid(self, flow: list[Flowable]) -> list[Flowable]:
+        """`flow` (body text) after a GridSnap when the theme sets the body on the grid."""
+        if not self.theme.design.grid:
+            return flow
+        return [GridSnap(self.theme.style("body").leading, self.grid_top), *flow]
+
+    def in_column(self, flow: list[Flowable]) -> list[Flowable]:
+        """A heading's or a quote's flowables in balanced columns, in whole lines of the grid
+        (its page break condition stays in front) when the theme sets one."""
+        if not self.theme.design.grid:
+            return flow
+        step = self.theme.style("body").leading
+        breaks = [f for f in flow if isinstance(f, CondPageBreak)]
+        kept: list[Flowable] = []
+        for flowable in flow:
+            if isinstance(flowable, GridSnap) and flowable.box is not None:  # a quote: its
+                lines = -(-(flowable.gap + flowable.inset) // step)  # text whole lines down
+                kept += [Spacer(1, lines * step - flowable.inset), flowable.box]
+            elif not isinstance(flowable, CondPageBreak):
+                kept.append(flowable)
+        block = GridBlock(kept, step)
+        block.content_origin = getattr(kept[0], "content_origin", None)
+        return [*breaks, block]
 
     def part_title(self, part: Part) -> list[Flowable]:
         theme = self.theme
@@ -861,8 +911,8 @@ class StoryBuilder:
             if block.truncated and not self.noted:  # the note on "……" under its first use
                 self.noted = True
                 note = self.type.paragraph(self.theme.labels.truncated_note, "note")
-                return [WithNote(flow[0], note, self.theme.spacing.block / 2)]
-            return flow
+                flow = [WithNote(flow[0], note, self.theme.spacing.block / 2)]
+            return self.on_grid(flow)
         if isinstance(block, Heading):
             style = self.theme.style("heading")
             return [CondPageBreak(style.leading * 4), Spacer(1, gap / 2),
@@ -870,7 +920,12 @@ class StoryBuilder:
                                         punctuation=block.punctuation),
                     Spacer(1, gap / 3)]
         if isinstance(block, Quote):
-            return [QuoteBlock(block, self.theme, self.type)]
+            quote = QuoteBlock(block, self.theme, self.type)
+            if not self.theme.design.grid:
+                return [quote]
+            quote.spaceBefore = 0.0  # the snap leaves the space, its text on the grid
+            return [GridSnap(self.theme.style("body").leading, self.grid_top,
+                             inset=quote.padding, gap=gap, box=quote)]
         if isinstance(block, Figure):
             width = self.theme.text_width * FIGURE_WIDTHS[block.width] \
                 * (TIGHT_PICTURES if self.plan.tight else 1.0)

@@ -151,6 +151,11 @@ def build_date(meta: Meta) -> dt.datetime:
         return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
+GRID_INFO_KEY = "BrochureGrid"
+"""The Info entry ("on") by which a built PDF says its theme sets the body on a baseline grid
+(design.grid); the typography report then counts every body line off the grid as an error."""
+
+
 class FinishedInfo(PDFInfo):
     """The Info dictionary with fixed dates, /Trapped and (for print) /GTS_PDFXVersion."""
 
@@ -158,6 +163,8 @@ class FinishedInfo(PDFInfo):
         super().__init__()
         self.__dict__.update(fields)  # title, author, subject, keywords, creator, producer
         self.stamp, self.pdfx_version = stamp, pdfx_version
+        self.entries: dict[str, str] = {}
+        """Further entries of the tool's own (e.g. BrochureGrid: the body on a baseline grid)."""
 
     def format(self, document: object) -> bytes:
         entries = {"Title": PDFString(self.title), "Author": PDFString(self.author),
@@ -167,6 +174,7 @@ class FinishedInfo(PDFInfo):
                    "Trapped": PDFName("False")}
         if self.pdfx_version:
             entries["GTS_PDFXVersion"] = PDFString(self.pdfx_version)
+        entries.update({key: PDFString(value) for key, value in self.entries.items()})
         return PDFDictionary(entries).format(document)
 
 

@@ -174,6 +174,10 @@ class Design:
     """'auto': a part whose text fills at least this many pages gets a full opener page."""
     part_start: PartStart = "any"
     """A section part starts on any page, or on a right-hand page."""
+    grid: bool = True
+    """Body lines on one baseline grid (step: the body leading, from the text frame's top)
+    on every page and column; the space after headings, quotes, tables and figures pads
+    the next body line onto it. False: the spacing as the blocks ask."""
     thousands: Thousands = "as-written"
     """Thousands separators in the numbers of declared tables: as the content writes them,
     commas (12,345; four-digit numbers ungrouped), or none."""
