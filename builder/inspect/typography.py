@@ -54,6 +54,8 @@ from builder.typeset.clreq import (
     BLANK_RIGHT,
     LINE_END_FORBIDDEN,
     LINE_START_FORBIDDEN,
+    LOOSE_LIMIT,
+    breaks_kept,
     is_han,
     is_latin,
 )
@@ -97,6 +99,9 @@ INDENT_MAX_EM = 3.0           # line starts up to this far right of the edge bel
 PAIR_TARGET_EM = 1.5          # two adjacent full-width marks should take at most this much
 LEADING_SLACK = 1.1           # a baseline step above leading × this ends a paragraph
 FULL_COLUMN_LEADINGS = 2.5    # a column ending this many leadings above its bottom is full
+SHORT_LINE_EM = 0.5            # a non-final line ending this far short of the edge is short
+LOOSE_TOLERANCE_EM = 0.005     # a line is loose above LOOSE_LIMIT + this (rounding of TJ)
+KEPT_CONTEXT = 12              # characters of each line read around a break (kept spans)
 BAND_GAP_LEADINGS = 3         # body lines this far apart on a page (a figure, a heading
                               # between runs of columns) start a new band of the page
 
@@ -155,6 +160,15 @@ class TypographyReport:
     #: pairs whose net advance exceeds ``PAIR_TARGET_EM``; ``value`` = net advance in em
     loose_pairs: list[Finding] = field(default_factory=list)
     orphans: list[Finding] = field(default_factory=list)
+    #: line breaks splitting a number from its unit, a date, or a name at its interpunct
+    #: (clreq.KEPT_TOGETHER); on the line before the break, ``text`` = "end | start"
+    kept_breaks: list[Finding] = field(default_factory=list)
+    #: the non-final line with the widest justification stretch (``value``, em per Han gap)
+    loosest_line: Finding | None = None
+    #: non-final lines stretched beyond clreq.LOOSE_LIMIT em per gap
+    loose_lines: list[Finding] = field(default_factory=list)
+    #: non-final lines ending SHORT_LINE_EM or more short of the edge (the worst ragged lines)
+    short_lines: list[Finding] = field(default_factory=list)
 
     @property
     def flush_share(self) -> float | None:
@@ -170,10 +184,11 @@ class TypographyReport:
     @property
     def ok(self) -> bool:
         """Chinese body text found, with no forbidden line start or end, no 孤字, every
-        non-final line flush."""
+        non-final line flush, no number parted from its unit, no line too loose or short."""
         share = self.flush_share
         return self.found_text and not (self.forbidden_starts or self.forbidden_ends or self.orphans
-                    or (share is not None and share < 1.0))
+                    or (share is not None and share < 1.0) or self.kept_breaks
+                    or self.loose_lines or self.short_lines)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (for JSON)."""
@@ -563,10 +578,69 @@ def analyze_pdf(path: Path, body_size: float | None = None) -> TypographyReport:
             report.orphans.append(_finding(
                 last_line, "orphan", "the last line holds one character (孤字)",
                 last_line.text))
+    report.kept_breaks = find_kept_breaks(paragraphs)
+    report.loosest_line, report.loose_lines = find_loose_lines(paragraphs)
+    report.short_lines = find_short_lines(report.ragged_lines, body_text.size or 0.0)
     report.han_latin_gaps = Stats.of([round(gap, 4) + 0.0 for gap in gaps])
     report.punctuation_pairs = Stats.of([round(pair, 4) + 0.0 for pair in pairs])
     report.punctuation_pairs_net = Stats.of([round(pair, 4) + 0.0 for pair in net_pairs])
     return report
+
+
+def find_kept_breaks(paragraphs: list[list[_Line]]) -> list[Finding]:
+    """Breaks between two lines of a paragraph that split a number from its unit ("2 | 月7日",
+    "69.3亿 | 元"), a date, or a name at its interpunct ("史蒂文· | 巴奈特")."""
+    found = []
+    for paragraph in paragraphs:
+        for line, after in zip(paragraph, paragraph[1:], strict=False):
+            end, start = line.text[-KEPT_CONTEXT:], after.text[:KEPT_CONTEXT]
+            if breaks_kept(end, start):
+                found.append(Finding("kept-break", "error", "a line break parts a number from "
+                                     "its unit (or a name from its interpunct)",
+                                     line=line.number, page=line.page,
+                                     text=f"{end} | {start}"))
+    return found
+
+
+def find_loose_lines(paragraphs: list[list[_Line]]) -> tuple[Finding | None, list[Finding]]:
+    """The loosest non-final line (its stretch: the median gap between two Han glyphs, em)
+    and the lines looser than clreq.LOOSE_LIMIT."""
+    loosest: Finding | None = None
+    loose = []
+    for paragraph in paragraphs:
+        for line in paragraph[:-1]:
+            stretch = _stretch(line)
+            if loosest is None or stretch > (loosest.value or 0.0):
+                loosest = _finding(line, "loosest-line", "the loosest line", "", stretch)
+            if stretch > LOOSE_LIMIT + LOOSE_TOLERANCE_EM:
+                loose.append(_finding(line, "loose-line", f"the line is stretched "
+                                      f"{stretch:.2f} em a gap", "", stretch))
+    return loosest, loose
+
+
+def find_short_lines(ragged: list[Finding], size: float) -> list[Finding]:
+    """The ragged non-final lines ending SHORT_LINE_EM or more short of the right edge."""
+    return [Finding("short-line", "error", "a non-final line ends short of the edge",
+                    line=f.line, page=f.page, text=f.text, value=f.value)
+            for f in ragged if (f.value or 0.0) >= SHORT_LINE_EM * size]
+
+
+def format_breaks(report: TypographyReport) -> list[str]:
+    """The rows of number–unit breaks, the loosest line and short lines."""
+    out = [f"number–unit breaks (and name·name): {len(report.kept_breaks)}"]
+    out += [f"  p.{f.page} l.{f.line}  {f.text}" for f in report.kept_breaks]
+    loosest = report.loosest_line
+    if loosest is None:
+        out.append("loosest line: – (no non-final lines)")
+    else:
+        out.append(f"loosest line: {loosest.value or 0.0:.3f} em a gap (limit {LOOSE_LIMIT:g}), "
+                   f"p.{loosest.page} l.{loosest.line}  {loosest.text}; "
+                   f"{len(report.loose_lines)} lines above the limit")
+    out += [f"  p.{f.page} l.{f.line}  {f.value or 0.0:.3f} em  {f.text}"
+            for f in report.loose_lines]
+    out.append(f"short non-final lines (≥ {SHORT_LINE_EM:g} em short): {len(report.short_lines)}")
+    out += _list(report.short_lines, "pt")
+    return out
 
 
 # ----------------------------------------------------------------------------- output
@@ -620,6 +694,7 @@ def format_report(report: TypographyReport) -> str:
         out.append(f"  p.{page} l.{line}  {marks} em  {found[0].text}")
     out.append(f"孤字 (last line of one character): {len(report.orphans)}")
     out += [f"  p.{f.page} l.{f.line}  {f.text}" for f in report.orphans]
+    out += format_breaks(report)
     if not report.found_text:
         out.append("summary: FAIL: no Chinese body text found, so nothing was checked (text "
                    "drawn as outlines or images cannot be read; --body-size picks the body)")
@@ -628,7 +703,9 @@ def format_report(report: TypographyReport) -> str:
     out.append(f"summary: {verdict}: {len(report.forbidden_starts)} forbidden line starts, "
                f"{len(report.forbidden_ends)} forbidden line ends, {len(report.orphans)} 孤字, "
                f"flush {share_text} of {report.nonfinal_lines} lines, Han–Latin gap median "
-               f"{_em(gaps.median)} em, mark pairs max {_em(pairs.max)} em")
+               f"{_em(gaps.median)} em, mark pairs max {_em(pairs.max)} em, "
+               f"{len(report.kept_breaks)} number–unit breaks, {len(report.loose_lines)} loose "
+               f"and {len(report.short_lines)} short lines")
     return "\n".join(out)
 
 

@@ -43,3 +43,60 @@ def is_han(char: str) -> bool:
 def is_latin(char: str) -> bool:
     """A Latin letter or digit (ASCII or Latin-1), the class that takes Han–Latin spacing."""
     return char.isascii() and char.isalnum() or ("\u00c0" <= char <= "\u024f")
+
+
+# Issue 18: a justified line no looser than this, in em added to each gap between two Han
+# characters (fangzheng and InDesign CJK composers keep body text within 0.1–0.15 em).
+LOOSE_LIMIT = 0.15
+
+# [#handling_numbers] and GB/T 15835-2011 §5 (数字与其计量单位、量词不宜拆开): a number and
+# the unit or measure word after it read as one word, and a line break between them ("2 | 月7日",
+# "（2023－2025 | 年）", "69.3 | 亿元") strands one half. The composer charges a break inside a
+# span KEPT_TOGETHER matches a penalty (not a prohibition: in a very narrow column a loose line
+# is worse); `brochure check --typography` counts such breaks. The list is the units and
+# measure words of the 统计公报 and 政府工作报告 texts the brochures are made of, longest first
+# within a shared first character so that 平方公里 wins over 平方米 and 公里 over 公.
+MAGNITUDES = "万亿千百"
+"""Magnitude words between a number and its unit: 1.86万人, 312.6亿元, 3865万件."""
+UNITS = (
+    # time and dates: 2月7日, 9时30分, 2023－2025年, 第2版
+    "年", "月", "日", "号", "时", "分", "秒", "天", "周", "岁", "届", "期", "版", "季度",
+    # money and shares: 亿元 万元 are magnitude + 元; % ‰ ℃ full width and half width
+    "元", "%", "％", "‰", "℃", "倍", "成", "个百分点",
+    # households, people and counts (measure words)
+    "户", "个", "人", "次", "家", "项", "件", "所", "处", "条", "类", "头", "只", "张", "名", "位",
+    "台", "辆", "座", "套", "批", "篇", "页", "级", "层", "轮", "场", "支", "部", "册",
+    # lengths, areas, masses, energy
+    "平方公里", "平方千米", "平方米", "公里", "千米", "公顷", "公斤", "千克", "千瓦时", "千瓦",
+    "米", "亩", "吨", "克", "度",
+)
+_NUMBER = r"\d+(?:[.．,]\d+)*(?:[－\-–~～]\d+(?:[.．]\d+)?)?"
+_UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
+KEPT_TOGETHER = re.compile(
+    rf"{_NUMBER}(?:[{MAGNITUDES}]*(?:{_UNIT})|[{MAGNITUDES}]+)"   # 69.3亿元, 2023－2025年, 1.2万
+    rf"(?:{_NUMBER}(?:[{MAGNITUDES}]*(?:{_UNIT})))*"             # 2月7日, 9时30分, 3时5分20秒
+    r"|[^\s·・‧]·(?=[^\s·・‧])")                                 # 史蒂文·巴奈特: either side of ·
+"""Spans of text no line should break inside (number with unit, date, name·name)."""
+
+
+def kept_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each KEPT_TOGETHER span of text; a break at offset p with
+    start < p < end separates a number from its unit (or a name from its interpunct).
+    The interpunct's span covers the character before it and the mark; the character after
+    is joined by `breaks_kept` (a break right after · is inside)."""
+    spans = []
+    for match in KEPT_TOGETHER.finditer(text):
+        start, end = match.span()
+        if text[end - 1] in "·・‧":
+            end += 1  # the name's next character (the lookahead saw it)
+        spans.append((start, end))
+    return spans
+
+
+def breaks_kept(before: str, after: str) -> bool:
+    """Whether a line ending with `before` and the next starting with `after` split a
+    number from its unit, a date, or a name at its interpunct (the line-pair check of
+    `brochure check --typography`)."""
+    text = before + after
+    cut = len(before)
+    return any(start < cut < end for start, end in kept_spans(text))
