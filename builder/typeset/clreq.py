@@ -74,28 +74,39 @@ _NUMBER = r"\d+(?:[.．,]\d+)*(?:[－\-–~～]\d+(?:[.．]\d+)?)?"
 _UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
 KEPT_TOGETHER = re.compile(
     rf"{_NUMBER}(?:[{MAGNITUDES}]*(?:{_UNIT})|[{MAGNITUDES}]+)"   # 69.3亿元, 2023－2025年, 1.2万
-    rf"(?:{_NUMBER}(?:[{MAGNITUDES}]*(?:{_UNIT})))*"             # 2月7日, 9时30分, 3时5分20秒
-    r"|[^\s·・‧]·(?=[^\s·・‧])")                                 # 史蒂文·巴奈特: either side of ·
-"""Spans of text no line should break inside (number with unit, date, name·name)."""
+    rf"(?:{_NUMBER}(?:[{MAGNITUDES}]*(?:{_UNIT})))*")            # 2月7日, 9时30分, 3时5分20秒
+"""Numbers with their units and dates: no line should break inside one."""
+INTERPUNCTS = "·・‧"
+NAME_REACH = 2
+"""Characters of a transliterated name kept on each side of its interpunct: "史蒂 | 文·巴奈特"
+and "史蒂文· | 巴奈特" are both breaks in a name (译名 halves are mostly 2–4 characters)."""
 
 
 def kept_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each KEPT_TOGETHER span of text; a break at offset p with
-    start < p < end separates a number from its unit (or a name from its interpunct).
-    The interpunct's span covers the character before it and the mark; the character after
-    is joined by `breaks_kept` (a break right after · is inside)."""
-    spans = []
-    for match in KEPT_TOGETHER.finditer(text):
-        start, end = match.span()
-        if text[end - 1] in "·・‧":
-            end += 1  # the name's next character (the lookahead saw it)
-        spans.append((start, end))
+    """(start, end) of each span of text no line should break inside: a KEPT_TOGETHER
+    match, or an interpunct with up to NAME_REACH letters on each side (史蒂文·巴奈特); a
+    break at offset p with start < p < end parts the span."""
+    spans = [match.span() for match in KEPT_TOGETHER.finditer(text)]
+    for index, char in enumerate(text):
+        if char in INTERPUNCTS:
+            start = index
+            while start > index - NAME_REACH and start > 0 and _name_letter(text[start - 1]):
+                start -= 1
+            end = index + 1
+            while end < index + 1 + NAME_REACH and end < len(text) and _name_letter(text[end]):
+                end += 1
+            spans.append((start, end))
     return spans
+
+
+def _name_letter(char: str) -> bool:
+    """A letter of a name (Han or Latin), not a digit, mark or space."""
+    return char.isalpha()
 
 
 def breaks_kept(before: str, after: str) -> bool:
     """Whether a line ending with `before` and the next starting with `after` split a
-    number from its unit, a date, or a name at its interpunct (the line-pair check of
+    number from its unit, a date, or a name near its interpunct (the line-pair check of
     `brochure check --typography`)."""
     text = before + after
     cut = len(before)

@@ -31,6 +31,7 @@ from builder.typeset import tags
 from builder.typeset.clreq import (
     BLANK_LEFT,
     BLANK_RIGHT,
+    INTERPUNCTS,
     LATIN_RUN,
     LINE_END_FORBIDDEN,
     LINE_START_FORBIDDEN,
@@ -262,6 +263,8 @@ def may_break(a: Atom, b: Atom) -> bool:
     if b.bound:
         return False
     if b.text[0] in LINE_START_FORBIDDEN or a.text[-1] in LINE_END_FORBIDDEN:
+        return False
+    if a.text[-1] in INTERPUNCTS:  # 史蒂文· | 巴奈特: the interpunct never ends a line
         return False
     if a.kind == "piece" and b.kind == "piece":
         return True  # a word wider than the line, cut into characters (_split_wide_atoms)
