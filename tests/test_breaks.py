@@ -169,19 +169,29 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _body_lines(pdf: Path) -> list[str]:
-    """The text of every line of body-size text (10 pt or more, under 12), page by page,
-    column by column, top down (pdfplumber glyph positions)."""
+    """The text of every line of body-size text (over 9.5 pt, under 12), page by page, column
+    by column, top down, from pdfplumber's glyph positions: a baseline is cut into two lines
+    at a gap over 1.5 em (the gutter)."""
     lines: list[str] = []
     with pdfplumber.open(pdf) as document:
         for page in document.pages:
-            chars = [c for c in page.chars if c["text"].strip() and 9.5 < c["size"] < 12]
-            middle = page.width / 2
-            for right in (False, True):
-                rows: dict[int, list[dict]] = {}
-                for char in (c for c in chars if (c["x0"] >= middle) == right):
+            rows: dict[int, list[dict]] = {}
+            for char in page.chars:
+                if char["text"].strip() and 9.5 < char["size"] < 12:
                     rows.setdefault(round(char["top"]), []).append(char)
-                lines += ["".join(c["text"] for c in sorted(row, key=lambda c: c["x0"]))
-                          for _, row in sorted(rows.items())]
+            pieces: list[tuple[bool, int, str]] = []  # (right column, top, text)
+            for top, row in rows.items():
+                row.sort(key=lambda c: c["x0"])
+                piece = [row[0]]
+                for char in row[1:]:
+                    if char["x0"] - piece[-1]["x1"] > 1.5 * char["size"]:
+                        pieces.append((piece[0]["x0"] > page.width / 2, top,
+                                       "".join(c["text"] for c in piece)))
+                        piece = []
+                    piece.append(char)
+                pieces.append((piece[0]["x0"] > page.width / 2, top,
+                               "".join(c["text"] for c in piece)))
+            lines += [text for _, _, text in sorted(pieces)]
     return lines
 
 

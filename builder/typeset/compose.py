@@ -54,6 +54,9 @@ LOOSE_PENALTY = 20_000.0  # extra cost of a line looser than clreq.LOOSE_LIMIT e
 KEPT_PENALTY = 5_000.0    # a break inside a number with its unit, a date or name·name
                           # (clreq.KEPT_TOGETHER): below LOOSE_PENALTY, so such a break is
                           # taken only where keeping the span would make a line too loose
+SHRINK_COST = 1600.0      # badness of a line squeezed by 1 em (¼ em: as 0.1 em a gap of
+                          # stretch): compressing marks and Han–Latin gaps is used where it
+                          # helps, not everywhere
 LOOSEST = 4.0             # em of stretch beyond which a line is costed only if nothing fits
 TJ_STEP = 80              # largest rightward TJ move in 1/1000 em written at once
 BASELINE_DROP = 0.88      # em from the top of a glyph's box to its baseline (draw_lines)
@@ -335,7 +338,7 @@ class Composer:
             excess = natural - measure
             if excess > shrink + 0.01:
                 return math.inf
-            return 50 * (excess / self.em) ** 2 + 1
+            return SHRINK_COST * (excess / self.em) ** 2 + 1
         if last:
             single = self.sums.letters[end] - self.sums.letters[start] <= 1 and start > 0
             return LONELY_PENALTY if single else 0.0
@@ -423,7 +426,7 @@ class Composer:
                 excess = natural - measure
                 if excess > shrink + 0.01:
                     continue
-                line = 50 * (excess / em) ** 2 + 1
+                line = SHRINK_COST * (excess / em) ** 2 + 1
             elif last:
                 line = LONELY_PENALTY if letters_end - letters[start] <= 1 and start > 0 else 0.0
             elif measure - natural <= 0.01:
