@@ -9,7 +9,11 @@ moving its neighbour still has a 1 em box), never from the composer's state:
 2. the share of non-final body lines that end flush with the text block's right edge;
 3. the gap between Han characters and adjacent Latin letters or digits, in em;
 4. the advance taken by two adjacent full-width marks (target: at most 1.5 em);
-5. 孤字: a paragraph's last line holding one character, or one character plus marks.
+5. 孤字: a paragraph's last line holding one character, or one character plus marks;
+6. line breaks that part a number from its unit or a date ("2 | 月7日", "69.3亿 | 元") or a
+   name near its interpunct ("史蒂 | 文·巴奈特"), from ``clreq.kept_spans``;
+7. the loosest non-final line (its median Han–Han gap, em) and the lines looser than
+   ``clreq.LOOSE_LIMIT``; 8. non-final lines ending ``SHORT_LINE_EM`` or more short.
 
 How the body text is found: glyphs are grouped into lines by page and baseline, and a
 baseline is split into separate lines at gaps wider than ``COLUMN_GAP_EM``.  Body lines are
