@@ -49,8 +49,9 @@ HAN_LATIN_WEIGHT = 1.5    # a space between Latin words takes this many shares o
                           # (a Han–Latin gap takes none: it stays at its ¼ em)
 COMPRESSION = 0.5         # em removed where two empty halves of marks meet
 LONELY_PENALTY = 10_000.0  # cost of a last line with one character (孤字)
-LOOSE_PENALTY = 20_000.0  # extra cost of a line looser than clreq.LOOSE_LIMIT em a gap
-                          # (chosen only when nothing else fits)
+LOOSE_PENALTY = 20_000.0  # extra cost of a line looser than clreq.LOOSE_LIMIT em a gap,
+                          # times (looseness / limit)²: chosen only when nothing else fits,
+                          # and then spread over lines rather than piled on one
 KEPT_PENALTY = 5_000.0    # a break inside a number with its unit, a date or name·name
                           # (clreq.KEPT_TOGETHER): below LOOSE_PENALTY, so such a break is
                           # taken only where keeping the span would make a line too loose
@@ -348,7 +349,8 @@ class Composer:
         if slots == 0:
             return 1e6 + spare  # a lone word cannot be justified: only as a last resort
         each = spare / slots / self.em
-        return 100 * (each / 0.1) ** 2 + (LOOSE_PENALTY if each > LOOSE_LIMIT else 0.0)
+        loose = LOOSE_PENALTY * (each / LOOSE_LIMIT) ** 2 if each > LOOSE_LIMIT else 0.0
+        return 100 * (each / 0.1) ** 2 + loose
 
     def kept_penalties(self) -> dict[int, float]:
         """KEPT_PENALTY for each atom index a line may not well end before: inside a
@@ -437,7 +439,7 @@ class Composer:
                 each = (measure - natural) / (slots_last - slots[start]) / em
                 line = 100 * (each / 0.1) ** 2
                 if each > LOOSE_LIMIT:
-                    line += LOOSE_PENALTY
+                    line += LOOSE_PENALTY * (each / LOOSE_LIMIT) ** 2
             cost = before + line
             if cost < found_cost:
                 found_cost, found_start = cost, start
