@@ -105,7 +105,7 @@ def test_a_number_stays_with_its_unit_across_the_line_end(style: TextStyle, toke
                 with monkeypatch.context() as patch:
                     patch.setattr(compose, "KEPT_PENALTY", 1e9)
                     assert worse(set_lines(text, style, chars)), texts
-    assert len(parted) <= 2, parted
+    assert len(parted) <= 4, parted  # of 16 placements: the break stays the exception
 
 
 def test_without_the_penalty_numbers_leave_their_units(style: TextStyle,
