@@ -261,3 +261,18 @@ def test_report_counts_unit_breaks_and_loose_lines(tmp_path: Path,
     assert "1 lines above the limit" in text
     assert main(["check", "--typography", str(bad)]) == 1
     assert "summary: FAIL" in capsys.readouterr().out
+
+
+def test_a_word_wider_than_the_column_is_cut_but_the_rules_hold(style: TextStyle) -> None:
+    """A word wider than the line is cut into letters; the rest of the paragraph is still
+    broken by the rules (the greedy fallback put “。” and “”，” at line starts)."""
+    text = ("项目组邀请InternationalStandardsOrganization的专家共同评审；评审意见认为：“数据质量"
+            "总体良好”，需在3个月内完成修订，并于2026年3月31日前提交第2版。")
+    lines = set_lines(text, style, 12)
+    texts = [line.text for line in lines]
+    assert "".join(texts) == text
+    for line in lines:
+        assert line.text[0] not in "。，；：”", texts
+        assert line.text[-1] not in "“（", texts
+        assert line.glyphs[-1].x + line.glyphs[-1].width <= 12 * SIZE + SIZE / 2 + 0.01, texts
+    assert not split_spans(lines), texts
