@@ -48,7 +48,8 @@ HAN_LATIN_MIN = 0.125     # em, the gap may shrink to this
 HAN_LATIN_WEIGHT = 1.5    # a space between Latin words takes this many shares of the stretch
                           # (a Han–Latin gap takes none: it stays at its ¼ em)
 COMPRESSION = 0.5         # em removed where two empty halves of marks meet
-LONELY_PENALTY = 10_000.0  # cost of a last line with one character (孤字)
+LONELY_PENALTY = 200_000.0  # cost of a last line with one character (孤字): above a loose
+                           # line (LOOSE_PENALTY) up to about 0.45 em a gap
 LOOSE_PENALTY = 20_000.0  # extra cost of a line looser than clreq.LOOSE_LIMIT em a gap,
                           # times (looseness / limit)²: chosen only when nothing else fits,
                           # and then spread over lines rather than piled on one
