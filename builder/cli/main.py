@@ -275,7 +275,7 @@ def _check_typography(args: argparse.Namespace) -> int:
     from builder.inspect.typography import analyze_pdf, format_json, format_report
     report = analyze_pdf(args.typography, args.body_size)
     print(format_json(report) if args.format == "json" else format_report(report))
-    return 0 if report.ok else 1
+    return 0 if report.passed else 1
 
 
 def _check_layout(args: argparse.Namespace) -> int:

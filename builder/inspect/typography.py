@@ -15,6 +15,11 @@ moving its neighbour still has a 1 em box), never from the composer's state:
    line start;
 7. the punctuation style the marks are set in (全角式, 开明式, 半角式), read from how far a
    mark's next glyph starts: no option is needed, and no style is an error.
+8. line breaks that part a number from its unit or a date ("2 | 月7日", "69.3亿 | 元") or a
+   name near its interpunct ("史蒂 | 文·巴奈特"), from ``clreq.kept_spans``;
+9. the loosest non-final line (its median Han–Han gap, em) and the lines looser than
+   ``clreq.LOOSE_LIMIT``;
+10. non-final lines ending ``SHORT_LINE_EM`` or more short.
 
 How the body text is found: glyphs are grouped into lines by page and baseline, and a
 baseline is split into separate lines at gaps wider than ``COLUMN_GAP_EM``.  Body lines are
@@ -65,6 +70,8 @@ from builder.typeset.clreq import (
     INTERPUNCTS,
     LINE_END_FORBIDDEN,
     LINE_START_FORBIDDEN,
+    LOOSE_LIMIT,
+    breaks_kept,
     is_han,
     is_latin,
 )
@@ -109,6 +116,9 @@ PAIR_TARGET_EM = 1.5          # two adjacent full-width marks should take at mos
 LEADING_SLACK = 1.1           # a baseline step above leading × this ends a paragraph
 FULL_COLUMN_LEADINGS = 2.5    # a column ending this many leadings above its bottom is full
 START_CUT_TOLERANCE_EM = 0.15  # a line-start bracket ½ em (± this) off a whole em is cut
+SHORT_LINE_EM = 0.5            # a non-final line ending this far short of the edge is short
+LOOSE_TOLERANCE_EM = 0.005     # a line is loose above LOOSE_LIMIT + this (rounding of TJ)
+KEPT_CONTEXT = 12              # characters of each line read around a break (kept spans)
 BAND_GAP_LEADINGS = 3         # body lines this far apart on a page (a figure, a heading
                               # between runs of columns) start a new band of the page
 
@@ -200,6 +210,15 @@ class TypographyReport:
         if pauses["full"] > pauses["half"]:
             return "quanjiao"
         return "kaiming" if stops["full"] > stops["half"] else "banjiao"
+    #: line breaks splitting a number from its unit, a date, or a name at its interpunct
+    #: (clreq.KEPT_TOGETHER); on the line before the break, ``text`` = "end | start"
+    kept_breaks: list[Finding] = field(default_factory=list)
+    #: the non-final line with the widest justification stretch (``value``, em per Han gap)
+    loosest_line: Finding | None = None
+    #: non-final lines stretched beyond clreq.LOOSE_LIMIT em per gap
+    loose_lines: list[Finding] = field(default_factory=list)
+    #: non-final lines ending SHORT_LINE_EM or more short of the edge (the worst ragged lines)
+    short_lines: list[Finding] = field(default_factory=list)
 
     @property
     def flush_share(self) -> float | None:
@@ -215,13 +234,25 @@ class TypographyReport:
     @property
     def ok(self) -> bool:
         """Chinese body text found, with no forbidden line start or end, no 孤字, every
-        non-final line flush."""
+        non-final line flush (the clreq rules; `breaks_ok` has issue 18's figures)."""
         share = self.flush_share
         if self.grid_required and self.off_grid:
             return False
         return self.found_text and not (self.forbidden_starts or self.forbidden_ends or self.orphans
                     or (share is not None and share < 1.0) or self.start_brackets
                     or self.interpunct_starts)
+
+    @property
+    def breaks_ok(self) -> bool:
+        """No number parted from its unit, no line looser than clreq.LOOSE_LIMIT, no short
+        non-final line: targets still missed in some narrow columns (two columns on A5, 32开),
+        so kept apart from `ok`; `passed` (and the CLI's exit status) needs both."""
+        return self.found_text and not (self.kept_breaks or self.loose_lines or self.short_lines)
+
+    @property
+    def passed(self) -> bool:
+        """Every rule of the report met: `ok` and `breaks_ok`."""
+        return self.ok and self.breaks_ok
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (for JSON)."""
@@ -231,6 +262,8 @@ class TypographyReport:
         data["pair_target_em"] = PAIR_TARGET_EM
         data["punctuation_style"] = self.punctuation_style
         data["ok"] = self.ok
+        data["breaks_ok"] = self.breaks_ok
+        data["passed"] = self.passed
         return data
 
 
@@ -668,6 +701,9 @@ def analyze_pdf(path: Path, body_size: float | None = None,
                 last_line, "orphan", "the last line holds one character (孤字)",
                 last_line.text))
     _line_starts(report, body_text)
+    report.kept_breaks = find_kept_breaks(paragraphs)
+    report.loosest_line, report.loose_lines = find_loose_lines(paragraphs)
+    report.short_lines = find_short_lines(report.ragged_lines, body_text.size or 0.0)
     report.han_latin_gaps = Stats.of([round(gap, 4) + 0.0 for gap in gaps])
     report.punctuation_pairs = Stats.of([round(pair, 4) + 0.0 for pair in pairs])
     report.punctuation_pairs_net = Stats.of([round(pair, 4) + 0.0 for pair in net_pairs])
@@ -757,6 +793,62 @@ def _start_rows(report: TypographyReport) -> list[str]:
     return out
 
 
+def find_kept_breaks(paragraphs: list[list[_Line]]) -> list[Finding]:
+    """Breaks between two lines of a paragraph that split a number from its unit ("2 | 月7日",
+    "69.3亿 | 元"), a date, or a name at its interpunct ("史蒂文· | 巴奈特")."""
+    found = []
+    for paragraph in paragraphs:
+        for line, after in zip(paragraph, paragraph[1:], strict=False):
+            end, start = line.text[-KEPT_CONTEXT:], after.text[:KEPT_CONTEXT]
+            if breaks_kept(end, start):
+                found.append(Finding("kept-break", "error", "a line break parts a number from "
+                                     "its unit (or a name from its interpunct)",
+                                     line=line.number, page=line.page,
+                                     text=f"{end} | {start}"))
+    return found
+
+
+def find_loose_lines(paragraphs: list[list[_Line]]) -> tuple[Finding | None, list[Finding]]:
+    """The loosest non-final line (its stretch: the median gap between two Han glyphs, em)
+    and the lines looser than clreq.LOOSE_LIMIT."""
+    loosest: Finding | None = None
+    loose = []
+    for paragraph in paragraphs:
+        for line in paragraph[:-1]:
+            stretch = _stretch(line)
+            if loosest is None or stretch > (loosest.value or 0.0):
+                loosest = _finding(line, "loosest-line", "the loosest line", "", stretch)
+            if stretch > LOOSE_LIMIT + LOOSE_TOLERANCE_EM:
+                loose.append(_finding(line, "loose-line", f"the line is stretched "
+                                      f"{stretch:.2f} em a gap", "", stretch))
+    return loosest, loose
+
+
+def find_short_lines(ragged: list[Finding], size: float) -> list[Finding]:
+    """The ragged non-final lines ending SHORT_LINE_EM or more short of the right edge."""
+    return [Finding("short-line", "error", "a non-final line ends short of the edge",
+                    line=f.line, page=f.page, text=f.text, value=f.value)
+            for f in ragged if (f.value or 0.0) >= SHORT_LINE_EM * size]
+
+
+def format_breaks(report: TypographyReport) -> list[str]:
+    """The rows of number–unit breaks, the loosest line and short lines."""
+    out = [f"number–unit breaks (and name·name): {len(report.kept_breaks)}"]
+    out += [f"  p.{f.page} l.{f.line}  {f.text}" for f in report.kept_breaks]
+    loosest = report.loosest_line
+    if loosest is None:
+        out.append("loosest line: – (no non-final lines)")
+    else:
+        out.append(f"loosest line: {loosest.value or 0.0:.3f} em a gap (limit {LOOSE_LIMIT:g}), "
+                   f"p.{loosest.page} l.{loosest.line}  {loosest.text}; "
+                   f"{len(report.loose_lines)} lines above the limit")
+    out += [f"  p.{f.page} l.{f.line}  {f.value or 0.0:.3f} em  {f.text}"
+            for f in report.loose_lines]
+    out.append(f"short non-final lines (≥ {SHORT_LINE_EM:g} em short): {len(report.short_lines)}")
+    out += _list(report.short_lines, "pt")
+    return out
+
+
 # ----------------------------------------------------------------------------- output
 def _em(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
@@ -822,18 +914,21 @@ def format_report(report: TypographyReport) -> str:
     out.append(f"孤字 (last line of one character): {len(report.orphans)}")
     out += [f"  p.{f.page} l.{f.line}  {f.text}" for f in report.orphans]
     out += _start_rows(report)
+    out += format_breaks(report)
     if not report.found_text:
         out.append("summary: FAIL: no Chinese body text found, so nothing was checked (text "
                    "drawn as outlines or images cannot be read; --body-size picks the body)")
         return "\n".join(out)
-    verdict = "ok" if report.ok else "FAIL"
+    verdict = "ok" if report.passed else "FAIL"
     grid = f"{len(report.off_grid)} lines off the grid, " if report.grid_required else ""
     out.append(f"summary: {verdict}: {grid}{len(report.forbidden_starts)} forbidden line starts, "
                f"{len(report.forbidden_ends)} forbidden line ends, {len(report.orphans)} 孤字, "
                f"flush {share_text} of {report.nonfinal_lines} lines, Han–Latin gap median "
                f"{_em(gaps.median)} em, mark pairs max {_em(pairs.max)} em, "
                f"{len(report.start_brackets)} full-width line-start brackets, "
-               f"{len(report.interpunct_starts)} line-start interpuncts")
+               f"{len(report.interpunct_starts)} line-start interpuncts, "
+               f"{len(report.kept_breaks)} number–unit breaks, {len(report.loose_lines)} loose "
+               f"and {len(report.short_lines)} short lines")
     return "\n".join(out)
 
 

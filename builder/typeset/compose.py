@@ -35,18 +35,31 @@ from builder.typeset.clreq import (
     LATIN_RUN,
     LINE_END_FORBIDDEN,
     LINE_START_FORBIDDEN,
+    LOOSE_LIMIT,
     PUNCTUATION,
     UNBREAKABLE_PAIRS,
     half_width,
     is_han,
     is_latin,
+    kept_spans,
 )
 
 HAN_LATIN_GAP = 0.25      # em, natural gap between Han and Latin (clreq: up to ¼ em)
 HAN_LATIN_MIN = 0.125     # em, the gap may shrink to this
-HAN_LATIN_WEIGHT = 1.5    # a Han–Latin gap takes this many shares of a line's stretch
+HAN_LATIN_WEIGHT = 1.5    # a space between Latin words takes this many shares of the stretch
+                          # (a Han–Latin gap takes none: it stays at its ¼ em)
 COMPRESSION = 0.5         # em removed where two empty halves of marks meet
-LONELY_PENALTY = 10_000.0  # cost of a last line with one character (孤字)
+LONELY_PENALTY = 200_000.0  # cost of a last line with one character (孤字): above a loose
+                           # line (LOOSE_PENALTY) up to about 0.45 em a gap
+LOOSE_PENALTY = 20_000.0  # extra cost of a line looser than clreq.LOOSE_LIMIT em a gap,
+                          # times (looseness / limit)²: chosen only when nothing else fits,
+                          # and then spread over lines rather than piled on one
+KEPT_PENALTY = 5_000.0    # a break inside a number with its unit, a date or name·name
+                          # (clreq.KEPT_TOGETHER): below LOOSE_PENALTY, so such a break is
+                          # taken only where keeping the span would make a line too loose
+SHRINK_COST = 1600.0      # badness of a line squeezed by 1 em (¼ em: as 0.1 em a gap of
+                          # stretch): compressing marks and Han–Latin gaps is used where it
+                          # helps, not everywhere
 LOOSEST = 4.0             # em of stretch beyond which a line is costed only if nothing fits
 TJ_STEP = 80              # largest rightward TJ move in 1/1000 em written at once
 BASELINE_DROP = 0.88      # em from the top of a glyph's box to its baseline (draw_lines)
@@ -101,7 +114,7 @@ class Atom:
     text: str
     font: str
     width: float
-    kind: str  # han | latin | mark | space | other
+    kind: str  # han | latin | mark | space | other | piece (of a word wider than the line)
     color: object | None = None
     bound: bool = False
     """No line break before it (it continues a run that keeps together)."""
@@ -260,9 +273,9 @@ def gap_between(a: Atom, b: Atom, em: float) -> Gap:
         if not (a.trimmed or b.trimmed):  # two full-width marks: compressed, 1.5 em
             return Gap(natural=-COMPRESSION * em, weight=0)
         return Gap(weight=0)  # a half-width mark has no empty half left to give
-    if {a.kind, b.kind} == {"han", "latin"}:
+    if {a.kind, b.kind} == {"han", "latin"}:  # ¼ em, shrinks to ⅛ em, never stretches
         return Gap(natural=HAN_LATIN_GAP * em, shrink_latin=(HAN_LATIN_GAP - HAN_LATIN_MIN) * em,
-                   weight=HAN_LATIN_WEIGHT)
+                   weight=0)
     if a.kind == "space" or b.kind == "space":
         return Gap(weight=HAN_LATIN_WEIGHT)
     if last in BLANK_RIGHT and not a.trimmed:
@@ -291,6 +304,10 @@ def may_break(a: Atom, b: Atom) -> bool:
         return False
     if b.text[0] in LINE_START_FORBIDDEN or a.text[-1] in LINE_END_FORBIDDEN:
         return False
+    if a.text[-1] in INTERPUNCTS:  # 史蒂文· | 巴奈特: the interpunct never ends a line
+        return False
+    if a.kind == "piece" and b.kind == "piece":
+        return True  # a word wider than the line, cut into characters (_split_wide_atoms)
     if b.kind == "space" or (a.kind == "latin" and b.kind == "latin"):
         return False
     return not (a.kind == "latin" and b.kind == "other" or a.kind == "other" == b.kind)
@@ -363,7 +380,7 @@ class Composer:
             excess = natural - measure
             if excess > shrink + 0.01:
                 return math.inf
-            return 50 * (excess / self.em) ** 2 + 1
+            return SHRINK_COST * (excess / self.em) ** 2 + 1
         if last:
             single = self.sums.letters[end] - self.sums.letters[start] <= 1 and start > 0
             return LONELY_PENALTY if single else 0.0
@@ -372,7 +389,23 @@ class Composer:
             return 0.0
         if slots == 0:
             return 1e6 + spare  # a lone word cannot be justified: only as a last resort
-        return 100 * (spare / slots / (0.1 * self.em)) ** 2
+        each = spare / slots / self.em
+        loose = LOOSE_PENALTY * (each / LOOSE_LIMIT) ** 2 if each > LOOSE_LIMIT else 0.0
+        return 100 * (each / 0.1) ** 2 + loose
+
+    def kept_penalties(self) -> dict[int, float]:
+        """KEPT_PENALTY for each atom index a line may not well end before: inside a
+        number with its unit, a date or a name at its interpunct (clreq.kept_spans)."""
+        offsets = [*accumulate((len(atom.text) for atom in self.atoms), initial=0)]
+        spans = kept_spans("".join(atom.text for atom in self.atoms))
+        penalties: dict[int, float] = {}
+        for start, end in spans:
+            first = bisect_right(offsets, start)
+            for index in range(first, len(self.atoms)):
+                if offsets[index] >= end:
+                    break
+                penalties[index] = KEPT_PENALTY
+        return penalties
 
     def breaks(self, width: float, first_width: float) -> list[int]:
         """Line ends (atom indexes) minimizing the paragraph's total badness."""
@@ -385,19 +418,20 @@ class Composer:
         costs[0] = 0.0
         previous = [-1] * (count + 1)     # ... and where that line starts
         starts, start_begins = [0], [begins[0]]
+        penalties = self.kept_penalties()
         for end in allowed:
             ink = end - 1 if atoms[end - 1].kind == "space" else end
             reach = s.width[ink] + s.natural[ink - 1]
             # starts whose line is at most 2 em too long and, unless last, at most
             # LOOSEST em too short: the only ones worth costing
-            low = bisect_left(start_begins, reach - width - 2 * em - (first_width - width))
+            low = bisect_left(start_begins, reach - max(width, first_width) - 2 * em)
             high = len(starts) if end == count else bisect_right(
                 start_begins, reach - min(width, first_width) + LOOSEST * em)
             found = self._cheapest(starts[low:high], end, width, first_width, costs)
             if found is None and end != count:
                 found = self._cheapest(starts, end, width, first_width, costs)
             if found is not None:
-                costs[end], previous[end] = found
+                costs[end], previous[end] = found[0] + penalties.get(end, 0.0), found[1]
                 starts.append(end)
                 start_begins.append(begins[end] if end < count else math.inf)
         if costs[count] == math.inf:
@@ -436,7 +470,7 @@ class Composer:
                 excess = natural - measure
                 if excess > shrink + 0.01:
                     continue
-                line = 50 * (excess / em) ** 2 + 1
+                line = SHRINK_COST * (excess / em) ** 2 + 1
             elif last:
                 line = LONELY_PENALTY if letters_end - letters[start] <= 1 and start > 0 else 0.0
             elif measure - natural <= 0.01:
@@ -444,7 +478,10 @@ class Composer:
             elif slots_last - slots[start] == 0:
                 line = 1e6 + (measure - natural)
             else:
-                line = 100 * ((measure - natural) / (slots_last - slots[start]) / (0.1 * em)) ** 2
+                each = (measure - natural) / (slots_last - slots[start]) / em
+                line = 100 * (each / 0.1) ** 2
+                if each > LOOSE_LIMIT:
+                    line += LOOSE_PENALTY * (each / LOOSE_LIMIT) ** 2
             cost = before + line
             if cost < found_cost:
                 found_cost, found_start = cost, start
@@ -530,9 +567,12 @@ def _compose(runs: Sequence[Run], style: TextStyle, width: float) -> list[Line]:
     composer = Composer(atoms, style)
     try:
         ends = composer.breaks(width, width - indent)
-    except OverflowError:
+    except OverflowError:  # a word wider than the line: cut it, keep the other rules
         composer = Composer(_split_wide_atoms(atoms, width, style), style)
-        ends = _greedy(composer, width, width - indent)
+        try:
+            ends = composer.breaks(width, width - indent)
+        except OverflowError:
+            ends = _greedy(composer, width, width - indent)
     lines, start = [], 0
     for number, end in enumerate(ends):
         first = number == 0
@@ -549,7 +589,7 @@ def _split_wide_atoms(atoms: list[Atom], width: float, style: TextStyle) -> list
         if atom.width <= width:
             result.append(atom)
         else:
-            result += [Atom(c, atom.font, stringWidth(c, atom.font, style.size), "other",
+            result += [Atom(c, atom.font, stringWidth(c, atom.font, style.size), "piece",
                             atom.color) for c in atom.text]
     return result
 
