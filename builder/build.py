@@ -94,7 +94,8 @@ def build(content: Path, output: Path, theme_name: str | None = None, *,
             laid_out = layout_document(
                 document, theme, fonts, output_kind, progress,
                 before_save=lambda canvas: prepare_pdf(canvas, document.meta, output_kind,
-                                                       theme.print.binding),
+                                                       theme.print.binding,
+                                                       grid=theme.design.grid),
                 pdf_version=pdf_version(output_kind))
         except BrochureError as error:  # the layout's own (too many pages): name the file
             error.path = error.path or content

@@ -1,7 +1,7 @@
 """The baseline grid (design.grid): every body line of a built PDF on one grid, read back
 glyph by glyph with pdfplumber; both columns on the same baselines; the text after headings,
 quotes and tables back on the grid; grid off keeps the spacing the blocks ask for; and the
-typography report's rule on lines off the grid (the PDF's Info says BrochureGrid = on).
+typography report's rule on lines off the grid (the PDF's XMP says brochure:grid = on).
 
 Each PDF is built once for the module: the second text (headings, quotes, a figure) in the
 newsletter theme at A5 (two columns) and in the default theme at A4, that again with the
@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pdfplumber
+import pikepdf
 import pytest
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject, TextStringObject
 
 from builder.build import build
 from builder.cli.main import main
 from builder.inspect.typography import GRID_TOLERANCE_PT, analyze_pdf
-from builder.pdf.printing import GRID_INFO_KEY
+from builder.pdf.reading import BROCHURE_NS, brochure_property
 from builder.source.theme import load_theme, theme_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,7 +187,8 @@ def test_grid_off_keeps_todays_spacing(pdfs: dict[str, Path],
     report = analyze_pdf(pdfs["off"])
     assert not report.grid_required and report.ok and report.grid_share is not None \
         and report.grid_share < 0.9
-    assert GRID_INFO_KEY not in str(PdfReader(pdfs["off"]).metadata or {})
+    with pikepdf.open(pdfs["off"]) as off:
+        assert brochure_property(off, "grid") is None
     # on: the same headings, the text after them snapped to the grid, never closer
     on_gaps = []
     for line in lines["default"]:
@@ -206,12 +206,13 @@ def test_report_row_and_rule(pdfs: dict[str, Path], tmp_path: Path,
     assert main(["check", "--typography", str(pdfs["default"])]) == 0
     assert "baseline grid: 100.0% of" in capsys.readouterr().out
     # fault: the grid-off file claiming the grid; its lines off the grid are named
-    writer = PdfWriter(clone_from=pdfs["off"])
-    writer.add_metadata({f"/{GRID_INFO_KEY}": "on"})
     claimed = tmp_path / "claimed.pdf"
-    writer.write(claimed)
-    assert str(PdfReader(claimed).metadata.get(NameObject(f"/{GRID_INFO_KEY}"))) \
-        == TextStringObject("on")
+    with pikepdf.open(pdfs["off"]) as pdf:
+        with pdf.open_metadata() as xmp:
+            xmp[f"{{{BROCHURE_NS}}}grid"] = "on"
+        pdf.save(claimed)
+    with pikepdf.open(claimed) as pdf:
+        assert brochure_property(pdf, "grid") == "on"
     assert main(["check", "--typography", str(claimed)]) == 1
     out = capsys.readouterr().out
     faulty = analyze_pdf(claimed)

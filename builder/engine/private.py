@@ -218,12 +218,6 @@ def document_info(canvas: Canvas) -> dict[str, str]:
     return {field: getattr(info, field) for field in INFO_FIELDS}
 
 
-def document_info_object(canvas: Canvas) -> PDFInfo:
-    """The PDFInfo the canvas's document writes as its Info dictionary. Checked on 4.4–5.1."""
-    info: PDFInfo = _document(canvas).info
-    return info
-
-
 def set_document_info(canvas: Canvas, info: PDFInfo) -> None:
     """Write `info` (a PDFInfo, e.g. one with other keys or dates) as the Info dictionary."""
     # ReportLab writes its own dates and no /GTS_PDFXVersion; only replacing the PDFInfo

@@ -35,7 +35,7 @@ bottom).
 
 The baseline grid: the share of body lines on one grid for the whole document (its step the
 body leading, its phase the most common baseline position modulo the step), the lines off it
-named; a rule when the PDF's Info says its theme sets the grid (``/BrochureGrid``, design.grid).
+named; a rule when the PDF's XMP says its theme sets the grid (``brochure:grid``, design.grid).
 
 Limitations: tables, headings, running heads, footnotes and captions are recognized only
 by being set in another size or font; body-size text in the body font (a caption, a table
@@ -62,7 +62,7 @@ from typing import Any
 from builder.errors import BrochureError
 from builder.files import MB
 from builder.findings import Finding
-from builder.pdf.reading import checked_pdf, unreadable
+from builder.pdf.reading import brochure_property, checked_pdf, unreadable
 from builder.typeset.clreq import (
     BLANK_LEFT,
     BLANK_RIGHT,
@@ -309,11 +309,12 @@ def _font_name(name: str) -> str:
 
 def _read_lines(path: Path) -> tuple[int, list[_Line], bool]:
     """Page count, the text lines of every page (any size or font) and whether the PDF
-    says its body is set on a baseline grid (GRID_INFO_KEY). The PDF is checked first
-    (`builder.pdf.reading`: a regular file, no password, sane pages)."""
+    says its body is set on a baseline grid (brochure:grid in its XMP). The PDF is checked
+    first (`builder.pdf.reading`: a regular file, no password, sane pages)."""
     with checked_pdf(path, content_budget=CONTENT_BUDGET) as checked, unreadable(path):
+        grid_on = brochure_property(checked.document, "grid") == "on"
         try:
-            pages, grid_on = _read_glyphs(checked.data)
+            pages = _read_glyphs(checked.data)
         except ImportError:  # pragma: no cover - depends on the installation
             raise BrochureError("the typography report needs pdfminer.six", path=path,
                                 hint="install the test extra: pip install -e '.[test]'"
@@ -324,9 +325,8 @@ def _read_lines(path: Path) -> tuple[int, list[_Line], bool]:
     return len(pages), lines, grid_on
 
 
-def _read_glyphs(data: bytes) -> tuple[list[list[tuple[_Glyph, float]]], bool]:
-    """Per page, the upright visible glyphs with their baselines (pt from the page top);
-    whether the Info dictionary's GRID_INFO_KEY is "on".
+def _read_glyphs(data: bytes) -> list[list[tuple[_Glyph, float]]]:
+    """Per page, the upright visible glyphs with their baselines (pt from the page top).
 
     pdfminer (which pdfplumber is built on) is used directly, with paths and images
     skipped: that reads the brochure about 40 % faster than ``pdfplumber``'s ``page.chars``.
@@ -337,9 +337,6 @@ def _read_glyphs(data: bytes) -> tuple[list[list[tuple[_Glyph, float]]], bool]:
     from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
-    from pdfminer.pdftypes import resolve1
-
-    from builder.pdf.printing import GRID_INFO_KEY
 
     class _TextOnly(PDFPageAggregator):
         def paint_path(self, *args: Any, **kwargs: Any) -> None:
@@ -364,19 +361,15 @@ def _read_glyphs(data: bytes) -> tuple[list[list[tuple[_Glyph, float]]], bool]:
     manager = PDFResourceManager(caching=True)
     device = _TextOnly(manager, laparams=None)
     interpreter = PDFPageInterpreter(manager, device)
-    grid_on = False
     with io.BytesIO(data) as file:
         document = PDFDocument(PDFParser(file))
-        for info in document.info:
-            value = resolve1(info.get(GRID_INFO_KEY)) if isinstance(info, dict) else None
-            grid_on = grid_on or value in (b"on", "on")
         for page in PDFPage.create_pages(document):
             interpreter.process_page(page)
             layout = device.get_result()
             glyphs: list[tuple[_Glyph, float]] = []
             walk(layout, layout.height, glyphs)
             pages.append(glyphs)
-    return pages, grid_on
+    return pages
 
 
 def _page_lines(page: int, glyphs: Iterable[tuple[_Glyph, float]]) -> list[_Line]:
@@ -641,7 +634,7 @@ def analyze_pdf(path: Path, body_size: float | None = None,
 
     ``body_size`` (pt) selects the body lines; by default the most common glyph size.
     ``grid``: whether a body line off the baseline grid breaks a rule; by default as the
-    PDF says (its theme's ``grid``, written as the Info entry ``/BrochureGrid``).
+    PDF says (its theme's ``grid``, written in its XMP as ``brochure:grid``).
     Raises ``BrochureError`` for a missing or unreadable file.
     """
     path = Path(path)

@@ -49,7 +49,7 @@ from builder.layout.blocks import (
 from builder.layout.chart import change_bars
 from builder.layout.pages import PageArt, place_form
 from builder.layout.tables import TOO_WIDE_HINT, ColumnsTooWide, DataTableLayout, ScorecardTable
-from builder.pdf.printing import GRID_INFO_KEY, FinishedInfo, Marks, Sheet, draw_marks, has_marks
+from builder.pdf.printing import Marks, Sheet, draw_marks, has_marks
 from builder.pdf.profile import OutputProfile
 from builder.source.model import (
     FIGURE_WIDTHS,
@@ -127,15 +127,12 @@ class BrochureCanvas(Canvas):
                  before_save: Callable[[Canvas], None] | None,
                  replan: Callable[[LayoutState], Plan] | None = None,
                  record: PrintRecord | None = None, document: Document | None = None,
-                 overprint_black: bool = False, info_entries: dict[str, str] | None = None,
-                 **options: object) -> None:
+                 overprint_black: bool = False, **options: object) -> None:
         """`replan(state)`: what another pass changes; when it changes anything, this pass
         writes no file (it would be thrown away). With a `record` and the `document`, the
         file is tagged (builder/typeset/tags.py). `overprint_black`: 100 % K text overprints
-        (a print file's: builder/typeset/compose.py). `info_entries`: the tool's own entries
-        of a finished file's Info dictionary (FinishedInfo)."""
+        (a print file's: builder/typeset/compose.py)."""
         super().__init__(*args, **options)
-        self.info_entries = info_entries or {}
         self.layout_state, self.before_save, self.replan = layout_state, before_save, replan
         self.document = document
         if overprint_black:
@@ -164,9 +161,6 @@ class BrochureCanvas(Canvas):
             self.tagger.finish(self.document)
         if self.before_save is not None:
             self.before_save(self)
-        info = private.document_info_object(self)
-        if isinstance(info, FinishedInfo):
-            info.entries.update(self.info_entries)
         super().save()
 
 
@@ -461,8 +455,7 @@ def _layout(document: Document, theme: Theme, fonts: Fonts, profile: OutputProfi
         template.build(story, canvasmaker=functools.partial(
             BrochureCanvas, layout_state=state, before_save=before_save, replan=replan,
             record=record, document=document, pdfVersion=pdf_version,
-            overprint_black=profile.color_space == "CMYK",
-            info_entries={GRID_INFO_KEY: "on"} if theme.design.grid else None))
+            overprint_black=profile.color_space == "CMYK"))
     except TooManyPages:
         raise BrochureError(f"the brochure runs past {MAX_PAGES:,} pages", hint=(
             "split the content into several brochures, e.g. one a year (brochure build "

@@ -151,11 +151,6 @@ def build_date(meta: Meta) -> dt.datetime:
         return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-GRID_INFO_KEY = "BrochureGrid"
-"""The Info entry ("on") by which a built PDF says its theme sets the body on a baseline grid
-(design.grid); the typography report then counts every body line off the grid as an error."""
-
-
 class FinishedInfo(PDFInfo):
     """The Info dictionary with fixed dates, /Trapped and (for print) /GTS_PDFXVersion."""
 
@@ -163,8 +158,6 @@ class FinishedInfo(PDFInfo):
         super().__init__()
         self.__dict__.update(fields)  # title, author, subject, keywords, creator, producer
         self.stamp, self.pdfx_version = stamp, pdfx_version
-        self.entries: dict[str, str] = {}
-        """Further entries of the tool's own (e.g. BrochureGrid: the body on a baseline grid)."""
 
     def format(self, document: object) -> bytes:
         entries = {"Title": PDFString(self.title), "Author": PDFString(self.author),
@@ -174,7 +167,6 @@ class FinishedInfo(PDFInfo):
                    "Trapped": PDFName("False")}
         if self.pdfx_version:
             entries["GTS_PDFXVersion"] = PDFString(self.pdfx_version)
-        entries.update({key: PDFString(value) for key, value in self.entries.items()})
         return PDFDictionary(entries).format(document)
 
 
@@ -190,10 +182,11 @@ def pdf_version(profile: OutputProfile) -> tuple[int, int]:
 
 
 def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile,
-                binding: str = "saddle", kind: PrintKind = "pages") -> None:
+                binding: str = "saddle", kind: PrintKind = "pages", grid: bool = False) -> None:
     """Before ReportLab writes the file: fixed dates, /Trapped, XMP metadata and, for a PDF/X
     profile (print), the PDF/X-4 output intent and version keys (the canvas is made with
-    `pdf_version`), and what the file holds (`kind`). The IDs are placeholders that
+    `pdf_version`), what the file holds (`kind`) and whether its body is on a baseline grid
+    (`grid`, the theme's design.grid). The IDs are placeholders that
     `stamp_document_id` fills in from the finished bytes."""
     date = build_date(meta)
     pdfx_version = "PDF/X-4" if profile.pdfx else None
@@ -203,7 +196,7 @@ def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile,
     xmp = xmp_packet(meta, date, fields["producer"], pdfx_version,
                      pdfua=not profile.pdfx,
                      binding=binding if profile.pad_pages else None,
-                     kind=kind if profile.pdfx else None).encode()
+                     kind=kind if profile.pdfx else None, grid=grid).encode()
     canvas.setCatalogEntry("Metadata", PDFStream(
         PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}), xmp))
     if profile.pdfx:
@@ -224,11 +217,12 @@ def prepare_pdf(canvas: Canvas, meta: Meta, profile: OutputProfile,
 
 def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str | None,
                pdfua: bool = False, binding: str | None = None,
-               kind: PrintKind | None = None) -> str:
+               kind: PrintKind | None = None, grid: bool = False) -> str:
     """The XMP metadata: the same title, author, language and dates as the Info dictionary;
     with `pdfua`, the PDF/UA-1 identification the screen edition aims at (its tags:
     builder/typeset/tags.py); with `binding`, how a print file is bound (saddle, perfect),
-    for preflight's page count; with `kind`, what the print file holds (`PrintKind`)."""
+    for preflight's page count; with `kind`, what the print file holds (`PrintKind`); with
+    `grid`, that the body is set on a baseline grid (the typography report's rule)."""
     iso = date.strftime("%Y-%m-%dT%H:%M:%SZ")
     lines = [f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{_xml(meta.title)}'
              "</rdf:li></rdf:Alt></dc:title>"]
@@ -255,6 +249,8 @@ def xmp_packet(meta: Meta, date: dt.datetime, producer: str, pdfx_version: str |
         lines.append(f"<brochure:binding>{binding}</brochure:binding>")
     if kind:
         lines.append(f"<brochure:kind>{kind}</brochure:kind>")
+    if grid:
+        lines.append("<brochure:grid>on</brochure:grid>")
     body = "\n   ".join(lines)
     return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
             '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
