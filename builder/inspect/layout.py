@@ -69,7 +69,13 @@ from builder.inspect.typography import (
     _paragraphs,
     find_body,
 )
-from builder.pdf.reading import CheckedPdf, checked_pdf, covers_apart, damaged, unreadable
+from builder.pdf.reading import (
+    CheckedPdf,
+    checked_pdf,
+    damaged,
+    printed_without_covers,
+    unreadable,
+)
 
 __all__ = ["LayoutReport", "PageFigures", "analyze_layout", "format_json", "format_report"]
 
@@ -586,7 +592,7 @@ def analyze_layout(path: Path) -> LayoutReport:
                                     ) from None
         title, sections, unreadable_outline = _outline(checked)
         with damaged(path):
-            covers = len(pages) > 2 and not covers_apart(checked.document)
+            covers = len(pages) > 2 and not printed_without_covers(checked.document)
     report = LayoutReport(str(path), len(pages))
     if unreadable_outline:
         report.findings.append(Finding(

@@ -21,7 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from builder.layout.document import image_store
 from builder.layout.masters import Box
 from builder.layout.pages import PageArt
-from builder.pdf.printing import Marks, draw_marks, has_marks, pdf_version
+from builder.pdf.printing import Marks, draw_marks, grown, has_marks, pdf_version
 from builder.pdf.profile import OutputProfile
 from builder.source.masters import Master, Slot
 from builder.source.model import Document
@@ -67,8 +67,7 @@ class Spread:
 
     @property
     def bleed_box(self) -> Box:
-        x0, y0, x1, y1 = self.trim_box
-        return x0 - self.bleed, y0 - self.bleed, x1 + self.bleed, y1 + self.bleed
+        return grown(self.trim_box, self.bleed)
 
     @property
     def folds(self) -> tuple[float, float]:

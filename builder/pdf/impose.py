@@ -36,8 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import BrochureError
-from builder.pdf.printing import Marks, build_date, draw_marks, xmp_packet
+from builder.pdf.printing import Marks, build_date, draw_marks, grown, xmp_packet
 from builder.pdf.reading import (
+    BROCHURE_NS,
     MAX_SIDE,
     MIN_SIDE,
     CheckedPdf,
@@ -257,8 +258,7 @@ class _Spread:
 
     @property
     def bleed_box(self) -> tuple[float, float, float, float]:
-        x0, y0, x1, y1 = self.trim
-        return x0 - self.bleed, y0 - self.bleed, x1 + self.bleed, y1 + self.bleed
+        return grown(self.trim, self.bleed)
 
 
 def _press(checked: CheckedPdf, sheet: str | None, sides: list[tuple[int | None, int | None]],
@@ -407,8 +407,6 @@ def _source_xmp(document: Any) -> str | None:
     """The source's XMP with brochure:kind = booklet, if brochure wrote it (its namespace
     and PDF/X key present), else None."""
     import pikepdf
-
-    from builder.pdf.printing import BROCHURE_NS
 
     stream = document.Root.get("/Metadata")
     if not isinstance(stream, pikepdf.Stream):

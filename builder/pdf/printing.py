@@ -79,8 +79,14 @@ class Sheet:
 
     @property
     def bleed_box(self) -> tuple[float, float, float, float]:
-        x0, y0, x1, y1 = self.trim_box
-        return x0 - self.bleed, y0 - self.bleed, x1 + self.bleed, y1 + self.bleed
+        return grown(self.trim_box, self.bleed)
+
+
+def grown(box: tuple[float, float, float, float], by: float
+          ) -> tuple[float, float, float, float]:
+    """A box (x0, y0, x1, y1) grown by `by` on every side: a trim box's bleed box."""
+    x0, y0, x1, y1 = box
+    return x0 - by, y0 - by, x1 + by, y1 + by
 
 
 def has_marks(theme: Theme) -> bool:

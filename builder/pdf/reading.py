@@ -338,7 +338,7 @@ def brochure_property(document: Any, name: str) -> str | None:
     return str(value) if value else None
 
 
-def covers_apart(document: Any) -> bool:
+def printed_without_covers(document: Any) -> bool:
     """Whether a file of pages leaves its covers to a cover spread (a perfect-bound print
     file): its first and last pages are pages of text, not covers."""
     return brochure_property(document, "binding") == "perfect" \
