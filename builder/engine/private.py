@@ -534,6 +534,12 @@ def frame_height(frame: Any) -> float:
     return float(frame._height)
 
 
+def placing_frame(flowable: Any) -> Any | None:
+    """The Frame placing a flowable (during its wrap, split and draw), or None outside one:
+    platypus sets `_frame` on the flowable it adds, undocumented. Checked on 4.4–5.1."""
+    return getattr(flowable, "_frame", None)
+
+
 def frame_at_top(frame: Any) -> bool:
     """Whether nothing taller than zero has been placed in the Frame yet (`_atTop`, which
     `Frame.add` keeps to drop a flowable's space before at the top). Checked on 4.4–5.1."""

@@ -53,7 +53,7 @@ class TitleWithText(Flowable):
             first = first and not height
         text = self.content[-1]
         room -= text.getSpaceBefore()
-        frame = getattr(self, "_frame", None)
+        frame = private.placing_frame(self)
         if frame is not None and private.frame_at_top(frame):  # a next page is no better:
             return [*title, text]  # the text goes on as it can (a quote, a table's title)
         if room <= 0:
@@ -129,7 +129,7 @@ class GridSnap(Spacer):
         self.spaceAfter = box.getSpaceAfter() if box is not None else 0.0
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        frame = getattr(self, "_frame", None)
+        frame = private.placing_frame(self)
         pad = 0.0
         if frame is not None and not str(getattr(frame, "id", "")).startswith("BalancedColumns"):
             gap = 0.0 if private.frame_at_top(frame) else self.gap

@@ -562,7 +562,7 @@ class PartStart(Flowable):
     def draw(self) -> None:
         key = f"part{self.index}"
         page = self.canv.getPageNumber()
-        frame = getattr(self, "_frame", None)
+        frame = private.placing_frame(self)
         if frame is None or private.frame_at_top(frame) or private.frame_room(frame)[1] \
                 >= private.frame_height(frame) - self.space:  # the page's first line is ours
             self.state.page_parts[page] = self.part
