@@ -288,3 +288,22 @@ def test_cli_exit_status_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["check", "--typography", str(good), "--body-size", "10"]) == 0
     with pytest.raises(SystemExit):
         main(["check", "--body-size", "10"])
+
+
+def test_a_letter_spaced_line_is_read_as_one_loose_line(tmp_path: Path) -> None:
+    """Four characters justified over a 9 em column (gaps of 1⅔ em, wider than a gutter)
+    are one line, and the loosest; the 2 em gutter beside it still parts the columns."""
+    half = WIDTH // 2 - 1
+    spaced = [(i * 8 / 3, han(1, 20 + i)) for i in range(4)]
+    rows: list[Row] = [
+        [(2, han(half - 2)), (11 + 2, han(half - 2, 1))],
+        [*spaced, (11, han(half, 3))],
+        [(0, han(half, 2)), (11, han(half, 5))],
+        [(0, han(3, 6)), (11, han(3, 7))],
+    ]
+    report = analyze_pdf(draw_pdf(tmp_path / "spaced.pdf", [rows]))
+    assert len(report.blocks) == 2 and report.paragraphs == 2
+    assert report.loosest_line is not None
+    assert report.loosest_line.text == han(4, 20)
+    assert report.loosest_line.value == pytest.approx(8 / 3 - 1, abs=0.01)
+    assert [f.text for f in report.loose_lines] == [han(4, 20)]

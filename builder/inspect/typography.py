@@ -110,6 +110,7 @@ BASELINE_TOLERANCE_PT = 0.5   # glyphs whose baselines differ by less share a li
 FLUSH_TOLERANCE_PT = 0.5      # a line is flush when it ends this close to the right edge
 COLUMN_GAP_EM = 1.25          # a wider horizontal gap on a baseline separates two lines
                               # (a 2 em gutter less a line-end mark hanging ½ em is 1.5 em)
+SPACED_GAP_TOLERANCE_EM = 0.02  # wide gaps this alike are one line's letter-spacing
 INDENT_MIN_EM = 0.75          # a line starting this far right of the left edge is indented
 INDENT_MAX_EM = 3.0           # line starts up to this far right of the edge belong to it
 PAIR_TARGET_EM = 1.5          # two adjacent full-width marks should take at most this much
@@ -389,18 +390,45 @@ def _page_lines(page: int, glyphs: Iterable[tuple[_Glyph, float]]) -> list[_Line
     lines: list[_Line] = []
     for baseline, row in rows:
         row.sort(key=lambda g: g.x0)
-        run: list[_Glyph] = []
+        runs: list[list[_Glyph]] = [[]]
         for glyph in row:
+            run = runs[-1]
             if run:
                 last = run[-1]
                 if glyph.text == last.text and abs(glyph.x0 - last.x0) < 0.1 * glyph.size:
                     continue  # the same glyph drawn twice (shadow, fake bold)
                 if glyph.x0 - last.x1 > COLUMN_GAP_EM * max(glyph.size, last.size):
-                    lines.append(_make_line(page, baseline, run))
-                    run = []
+                    runs.append(run := [])
             run.append(glyph)
-        lines.append(_make_line(page, baseline, run))
+        lines.extend(_make_line(page, baseline, run) for run in _join_spaced(runs))
     return lines
+
+
+def _join_spaced(runs: list[list[_Glyph]]) -> list[list[_Glyph]]:
+    """Join back the pieces of one letter-spaced line: runs of a baseline parted by two or
+    more wide gaps in a row of one width (a justified line of few characters, 项 目 组 邀 请)
+    are one line; a lone wide gap (a gutter) still parts two lines, and so do runs holding
+    two Han characters side by side, which such a line spaces too (table cells 指标 数值 单位)."""
+    if len(runs) < 3:
+        return runs
+    gaps = [b[0].x0 - a[-1].x1 for a, b in zip(runs, runs[1:], strict=False)]
+    spaced = [not any(is_han(a.text) and is_han(b.text) for a, b in zip(run, run[1:],
+                                                                         strict=False))
+              for run in runs]
+
+    def even(i: int, j: int) -> bool:
+        em = runs[i + 1][0].size
+        return (abs(gaps[i] - gaps[j]) <= SPACED_GAP_TOLERANCE_EM * em
+                and all(spaced[min(i, j):max(i, j) + 2]))
+
+    joined = [runs[0]]
+    for index, run in enumerate(runs[1:]):
+        if (index > 0 and even(index, index - 1)) or (index + 1 < len(gaps)
+                                                       and even(index, index + 1)):
+            joined[-1] = joined[-1] + run
+        else:
+            joined.append(run)
+    return joined
 
 
 def _make_line(page: int, baseline: float, glyphs: list[_Glyph]) -> _Line:

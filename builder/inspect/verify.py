@@ -16,13 +16,15 @@ from builder.errors import BrochureError
 from builder.parallel import beside
 from builder.source.model import Document, Span
 from builder.source.texts import Text, source_key, texts
+from builder.typeset.compose import HYPHEN
 from builder.typeset.record import Printing, PrintRecord
 
 WHITE_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
                "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 """Every character str.isspace() calls white space (a test holds the list to it)."""
-FLAT = str.maketrans({**dict.fromkeys(WHITE_SPACE), "\ufffe": "-", "\x02": "-"})
-"""White space dropped, and a hyphen pdfium reports as a soft hyphen made a hyphen."""
+FLAT = str.maketrans({**dict.fromkeys(WHITE_SPACE), "\ufffe": "-", "\x02": "-", HYPHEN: "-"})
+"""White space dropped, and a hyphen at a line end made a hyphen: pdfium reports one as
+U+FFFE or U+0002, whether typed or added where the composer broke a word (a soft hyphen)."""
 
 
 def page_texts(pdf: bytes) -> list[str]:
@@ -63,8 +65,8 @@ def _page_texts(pdf: bytes, numbers: range) -> list[str]:
 
 
 def flatten(text: str) -> str:
-    """Text as compared between content and PDF: no white space, no **bold** markers, and a
-    hyphen that pdfium reports as a soft hyphen (U+FFFE or U+0002 at a line end) a hyphen."""
+    """Text as compared between the record and the PDF: no white space, no **bold** markers,
+    and every hyphen at a line end a hyphen (see FLAT)."""
     return text.translate(FLAT).replace("**", "")
 
 
@@ -103,7 +105,8 @@ def _lost_pieces(content: dict[tuple[int, str], Text], pdf: bytes, record: Print
     lost = []
     for number, pieces in drawn_pieces.items():
         whole, printing = "".join(pieces), record.printings[number]
-        if whole != printing.text and flatten(whole) != flatten(printing.text):
+        if whole != printing.text and flatten(whole.replace(HYPHEN, "")) != flatten(
+                printing.text):  # the composer's hyphens are not the content's
             lost.append(text_of(printing))
     pages = [flatten(page) for page in page_texts(pdf)]
     offsets = [0] * len(pages)

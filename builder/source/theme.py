@@ -96,6 +96,8 @@ Binding = Literal["saddle", "perfect"]
 Punctuation = Literal["quanjiao", "kaiming", "banjiao"]
 """Punctuation styles (ctex's punct=): builder.typeset.clreq.PUNCTUATION_STYLES."""
 StartBracket = Literal["half", "full"]
+Hyphenation = Literal["en_US", "en_GB", "off"]
+"""pyphen dictionaries for the Latin words in Chinese text."""
 
 
 def mm(low: float, high: float) -> dict[str, Any]:
@@ -187,6 +189,10 @@ class Design:
     line_start_bracket: StartBracket = "half"
     """An opening bracket or quote starting a line (or a paragraph, inside its indent):
     set half width (clreq 3.1.6.2) or full."""
+    hyphenation: Hyphenation = "en_US"
+    """A Latin word of six letters or more (not a name in capitals or camel case) may break
+    at its hyphenation points with a hyphen, where a line would otherwise be too loose or
+    part a number from its unit; 'off': Latin words never break."""
 
 
 @dataclass(frozen=True)

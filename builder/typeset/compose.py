@@ -13,6 +13,7 @@ space characters), so text extraction returns the characters exactly as written.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import string
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from weakref import WeakKeyDictionary, WeakSet
 
+import pyphen
 from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -47,7 +49,11 @@ from builder.typeset.clreq import (
 HAN_LATIN_GAP = 0.25      # em, natural gap between Han and Latin (clreq: up to ¼ em)
 HAN_LATIN_MIN = 0.125     # em, the gap may shrink to this
 HAN_LATIN_WEIGHT = 1.5    # a space between Latin words takes this many shares of the stretch
-                          # (a Han–Latin gap takes none: it stays at its ¼ em)
+                          # (a Han–Latin gap takes none beyond its first stretch)
+HAN_LATIN_MAX = 1 / 3     # em: a Han–Latin gap stretches this far (clreq: "up to ½ em, often
+                          # ⅓ em") once the Han gaps reach clreq.LOOSE_LIMIT, before they go on
+SPACE_MAX = 0.5           # em: and a Latin word space this far (clreq: up to ½ em)
+RESERVE_COST = 400.0      # badness of 1 em of that reserve stretch in a line
 COMPRESSION = 0.5         # em removed where two empty halves of marks meet
 LONELY_PENALTY = 200_000.0  # cost of a last line with one character (孤字): above a loose
                            # line (LOOSE_PENALTY) up to about 0.45 em a gap
@@ -60,6 +66,11 @@ KEPT_PENALTY = 5_000.0    # a break inside a number with its unit, a date or nam
 SHRINK_COST = 1600.0      # badness of a line squeezed by 1 em (¼ em: as 0.1 em a gap of
                           # stretch): compressing marks and Han–Latin gaps is used where it
                           # helps, not everywhere
+HYPHEN_PENALTY = 3_000.0  # a break inside a Latin word (with a hyphen): below KEPT_PENALTY and
+                          # a loose line, above any line within clreq.LOOSE_LIMIT
+HYPHEN = "\u00ad"        # drawn at such a break: the font's hyphen glyph, read back as a soft
+                          # hyphen (PDF 32000-1 14.8.2.2.3), so the word extracts whole
+HYPHEN_MIN_WORD = 6       # letters a word needs to be hyphenated (TeX: 2 before, 3 after)
 LOOSEST = 4.0             # em of stretch beyond which a line is costed only if nothing fits
 TJ_STEP = 80              # largest rightward TJ move in 1/1000 em written at once
 BASELINE_DROP = 0.88      # em from the top of a glyph's box to its baseline (draw_lines)
@@ -107,6 +118,8 @@ class TextStyle:
     half_start_bracket: bool = True
     """An opening bracket or quote that starts a line (or the paragraph, inside the
     indent) is set half width (clreq 3.1.6.2)."""
+    hyphenation: str = "en_US"
+    """The pyphen dictionary that breaks Latin words at a line end, or "off"."""
 
 
 @dataclass
@@ -123,6 +136,9 @@ class Atom:
     half-width opening mark (negative: a narrow glyph centred in a wider box)."""
     trimmed: bool = False
     """A mark set half width by the punctuation style (its empty half is gone)."""
+    hyphen: bool = False
+    """A syllable after the first of a hyphenated word: a line may end before it, with a
+    hyphen (HYPHEN_PENALTY)."""
 
 
 @dataclass
@@ -131,6 +147,8 @@ class Gap:
     shrink_latin: float = 0.0    # first to give: Han–Latin gaps down to ⅛ em
     shrink_mark: float = 0.0     # then: the empty half of a mark
     weight: float = 1.0          # shares of the line's stretch this gap takes (0: none)
+    reserve: float = 0.0         # stretch held back until Han gaps reach clreq.LOOSE_LIMIT:
+                                 # Han–Latin gaps up to ⅓ em, Latin word spaces up to ½ em
 
 
 @dataclass
@@ -197,6 +215,12 @@ def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
                 if kind == "space":
                     piece = " "
             position += len(piece) if kind != "space" else _space_run(text, position)
+            if kind == "latin" and style.hyphenation != "off" and len(piece) >= HYPHEN_MIN_WORD:
+                syllables = hyphenated(piece, style.hyphenation)
+                if len(syllables) > 1:
+                    atoms += [Atom(part, font, text_width(part, font, size), kind, color,
+                                   hyphen=number > 0) for number, part in enumerate(syllables)]
+                    continue
             width = widths.get(piece)
             if width is None:
                 width = text_width(piece, font, size)
@@ -208,6 +232,23 @@ def atomize(runs: Sequence[Run], style: TextStyle) -> list[Atom]:
             for atom in atoms[first + 1:]:
                 atom.bound = True
     return _collapse_spaces(atoms, style.size)
+
+
+@functools.cache
+def hyphenated(word: str, language: str) -> tuple[str, ...]:
+    """A word cut at its hyphenation points: plain ASCII words of lower-case letters after
+    the first (not a name written in capitals or camel case: ISO, PostgreSQL), two letters
+    at least before a cut and three after."""
+    if not (word.isascii() and word.isalpha() and word[1:].islower()):
+        return (word,)
+    dictionary = _dictionary(language)
+    cuts = [0, *dictionary.positions(word), len(word)]
+    return tuple(word[a:b] for a, b in zip(cuts, cuts[1:], strict=False))
+
+
+@functools.cache
+def _dictionary(language: str) -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang=language, left=2, right=3)
 
 
 _LATIN_START = frozenset("¥$€£#" + string.ascii_letters + string.digits)
@@ -265,6 +306,8 @@ def _collapse_spaces(atoms: list[Atom], size: float) -> list[Atom]:
 
 def gap_between(a: Atom, b: Atom, em: float) -> Gap:
     """The gap between two neighbouring atoms."""
+    if b.hyphen:  # two syllables of one word
+        return Gap(weight=0)
     last, first = a.text[-1], b.text[0]
     if a.text + b.text in UNBREAKABLE_PAIRS or (last == first and last in "—…"):
         return Gap(weight=0)
@@ -275,9 +318,9 @@ def gap_between(a: Atom, b: Atom, em: float) -> Gap:
         return Gap(weight=0)  # a half-width mark has no empty half left to give
     if {a.kind, b.kind} == {"han", "latin"}:  # ¼ em, shrinks to ⅛ em, never stretches
         return Gap(natural=HAN_LATIN_GAP * em, shrink_latin=(HAN_LATIN_GAP - HAN_LATIN_MIN) * em,
-                   weight=0)
-    if a.kind == "space" or b.kind == "space":
-        return Gap(weight=HAN_LATIN_WEIGHT)
+                   weight=0, reserve=(HAN_LATIN_MAX - HAN_LATIN_GAP) * em)
+    if a.kind == "space" or b.kind == "space":  # each side of a space (¼ em) takes half
+        return Gap(weight=HAN_LATIN_WEIGHT, reserve=(SPACE_MAX - HAN_LATIN_GAP) * em / 2)
     if last in BLANK_RIGHT and not a.trimmed:
         return Gap(shrink_mark=COMPRESSION * em)
     return Gap()
@@ -306,6 +349,8 @@ def may_break(a: Atom, b: Atom) -> bool:
         return False
     if a.text[-1] in INTERPUNCTS:  # 史蒂文· | 巴奈特: the interpunct never ends a line
         return False
+    if b.hyphen:
+        return True
     if a.kind == "piece" and b.kind == "piece":
         return True  # a word wider than the line, cut into characters (_split_wide_atoms)
     if b.kind == "space" or (a.kind == "latin" and b.kind == "latin"):
@@ -336,6 +381,7 @@ class _Sums:
     natural: list[float]
     shrink: list[float]
     slots: list[float]
+    reserve: list[float]
     letters: list[int]
 
 
@@ -349,12 +395,18 @@ class Composer:
         self.lead = [half if a.text[0] in BLANK_LEFT and not a.trimmed else 0.0 for a in atoms]
         """Per atom: the empty half cut from it when a line starts with it (an opening
         bracket or quote, clreq 3.1.6.2)."""
+        self.tail = [0.0] * (len(atoms) + 1)
+        """Per line end (atom index): the width of the hyphen a line ending there adds."""
+        for index, atom in enumerate(atoms):
+            if atom.hyphen:
+                self.tail[index] = text_width(HYPHEN, atoms[index - 1].font, self.em)
         gaps = [*self.gaps, Gap(weight=0)]  # after the last atom: nothing
         self.sums = _Sums(
             width=[*accumulate((a.width for a in atoms), initial=0.0)],
             natural=[*accumulate((g.natural for g in gaps), initial=0.0)],
             shrink=[*accumulate((g.shrink_latin + g.shrink_mark for g in gaps), initial=0.0)],
             slots=[*accumulate((g.weight for g in gaps), initial=0.0)],
+            reserve=[*accumulate((g.reserve for g in gaps), initial=0.0)],
             letters=[*accumulate((_is_letter(a) for a in atoms), initial=0)])
 
     def ink_end(self, start: int, end: int) -> int:
@@ -367,7 +419,7 @@ class Composer:
         end = self.ink_end(start, end)
         s, last = self.sums, end - 1
         natural = (s.width[end] - s.width[start] + s.natural[last] - s.natural[start]
-                   - self.lead[start])
+                   - self.lead[start] + self.tail[end])
         shrink = s.shrink[last] - s.shrink[start]
         if _hangs(self.atoms[last]):
             shrink += COMPRESSION * self.em  # a line-end mark may be set half width
@@ -387,15 +439,18 @@ class Composer:
         spare = measure - natural
         if spare <= 0.01:
             return 0.0
-        if slots == 0:
-            return 1e6 + spare  # a lone word cannot be justified: only as a last resort
-        each = spare / slots / self.em
+        reserve = self.sums.reserve[self.ink_end(start, end) - 1] - self.sums.reserve[start]
+        used, rest = _reserve_taken(spare, slots, reserve, self.em)
+        if rest > 0.01 and slots == 0:
+            return 1e6 + rest  # a lone word cannot be justified: only as a last resort
+        each = (spare - used) / slots / self.em if slots else 0.0
         loose = LOOSE_PENALTY * (each / LOOSE_LIMIT) ** 2 if each > LOOSE_LIMIT else 0.0
-        return 100 * (each / 0.1) ** 2 + loose
+        return 100 * (each / 0.1) ** 2 + RESERVE_COST * (used / self.em) ** 2 + loose
 
     def kept_penalties(self) -> dict[int, float]:
         """KEPT_PENALTY for each atom index a line may not well end before: inside a
-        number with its unit, a date or a name at its interpunct (clreq.kept_spans)."""
+        number with its unit, a date or a name at its interpunct (clreq.kept_spans);
+        HYPHEN_PENALTY inside a hyphenated word."""
         offsets = [*accumulate((len(atom.text) for atom in self.atoms), initial=0)]
         spans = kept_spans("".join(atom.text for atom in self.atoms))
         penalties: dict[int, float] = {}
@@ -405,6 +460,9 @@ class Composer:
                 if offsets[index] >= end:
                     break
                 penalties[index] = KEPT_PENALTY
+        for index, atom in enumerate(self.atoms):
+            if atom.hyphen:
+                penalties[index] = max(penalties.get(index, 0.0), HYPHEN_PENALTY)
         return penalties
 
     def breaks(self, width: float, first_width: float) -> list[int]:
@@ -421,7 +479,7 @@ class Composer:
         penalties = self.kept_penalties()
         for end in allowed:
             ink = end - 1 if atoms[end - 1].kind == "space" else end
-            reach = s.width[ink] + s.natural[ink - 1]
+            reach = s.width[ink] + s.natural[ink - 1] + self.tail[end]
             # starts whose line is at most 2 em too long and, unless last, at most
             # LOOSEST em too short: the only ones worth costing
             low = bisect_left(start_begins, reach - max(width, first_width) - 2 * em)
@@ -451,8 +509,9 @@ class Composer:
         start already costing as much as the best found is skipped (line costs are >= 0)."""
         last, em, s = end == len(self.atoms), self.em, self.sums
         ink = end - 1 if self.atoms[end - 1].kind == "space" else end  # see ink_end
-        width_end, natural_last = s.width[ink], s.natural[ink - 1]
+        width_end, natural_last = s.width[ink] + self.tail[end], s.natural[ink - 1]
         shrink_last, slots_last, letters_end = s.shrink[ink - 1], s.slots[ink - 1], s.letters[end]
+        reserves_last, reserves = s.reserve[ink - 1], s.reserve
         mark_end = _hangs(self.atoms[ink - 1])
         widths, naturals, shrinks, slots, letters = s.width, s.natural, s.shrink, s.slots, s.letters
         lead = self.lead
@@ -475,13 +534,16 @@ class Composer:
                 line = LONELY_PENALTY if letters_end - letters[start] <= 1 and start > 0 else 0.0
             elif measure - natural <= 0.01:
                 line = 0.0
-            elif slots_last - slots[start] == 0:
-                line = 1e6 + (measure - natural)
             else:
-                each = (measure - natural) / (slots_last - slots[start]) / em
-                line = 100 * (each / 0.1) ** 2
-                if each > LOOSE_LIMIT:
-                    line += LOOSE_PENALTY * (each / LOOSE_LIMIT) ** 2
+                spare, share = measure - natural, slots_last - slots[start]
+                used, rest = _reserve_taken(spare, share, reserves_last - reserves[start], em)
+                if share == 0:
+                    line = (1e6 + rest) if rest > 0.01 else RESERVE_COST * (used / em) ** 2
+                else:
+                    each = (spare - used) / share / em
+                    line = 100 * (each / 0.1) ** 2 + RESERVE_COST * (used / em) ** 2
+                    if each > LOOSE_LIMIT:
+                        line += LOOSE_PENALTY * (each / LOOSE_LIMIT) ** 2
             cost = before + line
             if cost < found_cost:
                 found_cost, found_start = cost, start
@@ -490,7 +552,7 @@ class Composer:
     def place(self, start: int, end: int, measure: float, indent: float, last: bool) -> Line:
         """Glyph positions for atoms[start:end] set to the measure."""
         natural, shrink, slots = self.measure(start, end)
-        gaps = [self.gaps[i] for i in range(start, end - 1)]
+        gaps = self.gaps[start:self.ink_end(start, end) - 1]  # not before a line-end space
         adjust = [g.natural for g in gaps]
         align = self.style.align
         offset = indent - self.lead[start]  # a line-start bracket's empty half is cut
@@ -509,6 +571,11 @@ class Composer:
                     excess -= pool * take
         elif align == "justify" and (not last or natural > measure - 0.01):
             spare = measure - natural
+            used, _rest = _reserve_taken(spare, slots, sum(g.reserve for g in gaps), self.em)
+            if used > 0:  # Han–Latin gaps and word spaces (clreq's order of stretch)
+                take = used / sum(g.reserve for g in gaps)
+                adjust = [a + g.reserve * take for a, g in zip(adjust, gaps, strict=True)]
+                spare -= used
             if spare > 0 and slots:
                 each = spare / slots
                 adjust = [a + each * g.weight for a, g in zip(adjust, gaps, strict=True)]
@@ -533,9 +600,20 @@ class Composer:
                     glyphs.append(Glyph(char, atom.font, x, advance, atom.color))
                     x += advance
                 x -= atom.width
-            x += atom.width + (adjust[index - start] if index < end - 1 else 0)
+            x += atom.width + (adjust[index - start] if index - start < len(adjust) else 0)
+        if self.tail[end]:  # a word broken here ends with a hyphen
+            before = self.atoms[end - 1]
+            glyphs.append(Glyph(HYPHEN, before.font, x, self.tail[end], before.color))
         cut = offset + self.lead[start] - glyphs[0].x if glyphs else 0.0
         return Line(glyphs=glyphs, width=measure + indent, last=last, cut=max(cut, 0.0))
+
+
+def _reserve_taken(spare: float, slots: float, reserve: float, em: float) -> tuple[float, float]:
+    """How much of a line's spare width its reserve stretch takes (Gap.reserve: once the
+    stretch shares reach clreq.LOOSE_LIMIT em), and what is left beyond both."""
+    rest = max(0.0, spare - LOOSE_LIMIT * em * slots)
+    used = min(rest, reserve)
+    return used, rest - used
 
 
 _CACHE: dict[tuple, list[Line]] = {}

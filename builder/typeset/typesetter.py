@@ -133,7 +133,8 @@ class Typesetter:
                 font=self.fonts.name(style), bold_font=self.fonts.names[(style.family, True)],
                 size=style.size, leading=style.leading, color=self.theme.color(style.color),
                 indent=style.indent, align=align, punctuation=self.theme.design.punctuation,
-                half_start_bracket=self.theme.design.line_start_bracket == "half")
+                half_start_bracket=self.theme.design.line_start_bracket == "half",
+                hyphenation=self.theme.design.hyphenation)
         return found
 
     def paragraph(self, text: str, role: str, align: str = "left", suffix: str = "",
