@@ -70,6 +70,10 @@ def test_kept_spans_cover_numbers_units_dates_and_names() -> None:
     assert breaks_kept("史蒂", "文·巴奈特") and not breaks_kept("史", "蒂文·巴奈特")
     assert not breaks_kept("2月7日", "上午")
     assert not breaks_kept("PM2.5", "浓度")  # 浓 is no unit
+    # a date ends at its day: the time after it is its own span
+    dated = "定于2026年1月18日14时开幕"
+    assert [dated[s:e] for s, e in kept_spans(dated)] == ["2026年1月18日", "14时"]
+    assert not breaks_kept("2026年1月18日", "14时") and breaks_kept("2026年1月", "18日14时")
 
 
 # ----------------------------------------------------------------------------- composer level
@@ -154,7 +158,7 @@ def test_narrow_column_breaks_a_long_name_at_its_own_spaces(style: TextStyle) ->
     for chars in (12, 13, 14, 15, 16):
         lines = set_lines(text, style, chars)
         texts = [line.text for line in lines]
-        assert "Barnett）" in "".join(texts), texts
+        assert "Barnett）" in "".join(texts).replace(compose.HYPHEN, ""), texts
         assert all(text[0] != "·" and text[-1] != "·" for text in texts), texts
         for line in lines[:-1]:  # justified to the measure: no line left short
             end = line.glyphs[-1].x + line.glyphs[-1].width
@@ -348,3 +352,36 @@ def test_a_built_hyphen_is_the_fonts_hyphen_and_reads_back_as_a_soft_hyphen(
             stringWidth("-", face, char["size"]), abs=0.01)
     assert "Standardiza" + compose.HYPHEN + "tion" in text
     assert "Standardization" in text.replace(compose.HYPHEN, "")
+
+
+def test_an_opening_bracket_gives_its_empty_half_to_a_squeezed_line(style: TextStyle) -> None:
+    """clreq's order of shrink takes brackets to ½ em: a line of 16 em set to 15.5 closes
+    the empty halves outside its brackets, （ left of its ink and ） right of it, and
+    before this the opening bracket had none to give."""
+    text = "甲乙丙丁戊己庚辛（壬癸）子丑寅卯"
+    composer = compose.Composer(compose.atomize(parse_emphasis(text), style), style)
+    natural, shrink, _slots = composer.measure(0, len(composer.atoms))
+    assert natural == pytest.approx(16 * SIZE) and shrink == pytest.approx(SIZE)
+    line = composer.place(0, len(composer.atoms), 15.5 * SIZE, 0.0, False)
+    glyphs = line.glyphs
+    opening = [g.char for g in glyphs].index("（")
+    closing = [g.char for g in glyphs].index("）")
+    before = glyphs[opening].x - glyphs[opening - 1].x - glyphs[opening - 1].width
+    after = glyphs[closing + 1].x - glyphs[closing].x - glyphs[closing].width
+    assert before == pytest.approx(-SIZE / 4, abs=0.01) and after == pytest.approx(-SIZE / 4,
+                                                                                 abs=0.01)
+    assert glyphs[-1].x + glyphs[-1].width == pytest.approx(15.5 * SIZE)
+
+
+def test_a_typed_space_between_han_and_latin_is_the_han_latin_gap(style: TextStyle) -> None:
+    """"标为 truncated" (a space typed) stretches as "标为truncated" does: ¼ em, at most ⅓ em
+    in a line whose Han gaps reach the limit, never a word space's share."""
+    for text in ("原稿在句中中断的段落标为 truncated，印出时带编辑标记再次检查全文。",
+                 "原稿在句中中断的段落标为truncated，印出时带编辑标记再次检查全文。"):
+        for chars in range(10, 20):
+            for line in set_lines(text, style, chars)[:-1]:
+                glyphs = [g for g in line.glyphs if g.char != " "]
+                for a, b in zip(glyphs, glyphs[1:], strict=False):
+                    if is_han(a.char) and b.char == "t":
+                        gap = (b.x - a.x - a.width) / SIZE
+                        assert gap <= 1 / 3 + 1e-6, (chars, line.text, gap)

@@ -93,8 +93,9 @@ _NUMBER = r"\d+(?:[.．,]\d+)*(?:[－\-–~～]\d+(?:[.．]\d+)?)?"
 _UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
 KEPT_TOGETHER = re.compile(
     rf"{_NUMBER}(?:[{MAGNITUDES}]*(?:{_UNIT})|[{MAGNITUDES}]+)"   # 69.3亿元, 2023－2025年, 1.2万
-    rf"(?:{_NUMBER}(?:[{MAGNITUDES}]*(?:{_UNIT})))*")            # 2月7日, 9时30分, 3时5分20秒
-"""Numbers with their units and dates: no line should break inside one."""
+    rf"(?:(?<![日号]){_NUMBER}(?:[{MAGNITUDES}]*(?:{_UNIT})))*")  # 2月7日, 9时30分, 3时5分20秒
+"""Numbers with their units and dates: no line should break inside one. A date ends at its
+day (2026年1月18日 | 14时: the time after it is a span of its own)."""
 NAME_REACH = 2
 """Characters of a transliterated name kept on each side of its interpunct: "史蒂 | 文·巴奈特"
 and "史蒂文· | 巴奈特" are both breaks in a name (译名 halves are mostly 2–4 characters)."""

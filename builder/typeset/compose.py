@@ -136,6 +136,8 @@ class Atom:
     half-width opening mark (negative: a narrow glyph centred in a wider box)."""
     trimmed: bool = False
     """A mark set half width by the punctuation style (its empty half is gone)."""
+    collapsed: bool = False
+    """A space next to Han or a mark, set as the Han–Latin gap (¼ em, to ⅓ em at most)."""
     hyphen: bool = False
     """A syllable after the first of a hyphenated word: a line may end before it, with a
     hyphen (HYPHEN_PENALTY)."""
@@ -300,7 +302,7 @@ def _collapse_spaces(atoms: list[Atom], size: float) -> list[Atom]:
             continue
         neighbours = (atoms[index - 1].kind, atoms[index + 1].kind)
         if "han" in neighbours or "mark" in neighbours:
-            atom.width = HAN_LATIN_GAP * size
+            atom.width, atom.collapsed = HAN_LATIN_GAP * size, True
     return atoms
 
 
@@ -319,14 +321,16 @@ def gap_between(a: Atom, b: Atom, em: float) -> Gap:
     if {a.kind, b.kind} == {"han", "latin"}:  # ¼ em, shrinks to ⅛ em, never stretches
         return Gap(natural=HAN_LATIN_GAP * em, shrink_latin=(HAN_LATIN_GAP - HAN_LATIN_MIN) * em,
                    weight=0, reserve=(HAN_LATIN_MAX - HAN_LATIN_GAP) * em)
+    if a.collapsed or b.collapsed:  # a typed space as the Han–Latin gap: stretches as one
+        return Gap(weight=0, reserve=(HAN_LATIN_MAX - HAN_LATIN_GAP) * em / 2)
     if a.kind == "space" or b.kind == "space":  # each side of a space (¼ em) takes half
         return Gap(weight=HAN_LATIN_WEIGHT, reserve=(SPACE_MAX - HAN_LATIN_GAP) * em / 2)
-    if last in BLANK_RIGHT and not a.trimmed:
-        return Gap(shrink_mark=COMPRESSION * em)
+    if (last in BLANK_RIGHT and not a.trimmed) or (first in BLANK_LEFT and not b.trimmed):
+        return Gap(shrink_mark=COMPRESSION * em)  # clreq: ，、； brackets → ½ em when squeezed
     return Gap()
 
 
-_GAPS: dict[tuple[str, str, str, str, float, bool, bool], Gap] = {}
+_GAPS: dict[tuple[str, str, str, str, float, bool, bool, bool], Gap] = {}
 
 
 def _shared_gap(a: Atom, b: Atom, em: float) -> Gap:
@@ -334,7 +338,7 @@ def _shared_gap(a: Atom, b: Atom, em: float) -> Gap:
     are shared, and never changed."""
     if len(a.text) != 1 or len(b.text) != 1:
         return gap_between(a, b, em)
-    key = (a.text, b.text, a.kind, b.kind, em, a.trimmed, b.trimmed)
+    key = (a.text, b.text, a.kind, b.kind, em, a.trimmed, b.trimmed, a.collapsed or b.collapsed)
     gap = _GAPS.get(key)
     if gap is None:
         gap = _memoized(_GAPS, key, lambda: gap_between(a, b, em))
