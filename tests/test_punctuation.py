@@ -269,6 +269,23 @@ def test_the_interpunct_never_starts_a_line_and_is_half_width(
     assert ink_centre - before.x1 - stretch(line) == pytest.approx(0.25 * BODY, abs=0.3)
 
 
+@pytest.mark.parametrize("language", ["zh-TW", "zh-Hant-HK"])
+def test_traditional_chinese_gives_the_interpunct_a_whole_em(tmp_path: Path,
+                                                             language: str) -> None:
+    """clreq: the interpunct is half width in Simplified Chinese only; a document whose
+    language is Taiwan's or Hong Kong's sets it in a full em, ink centred."""
+    source = document({"paragraph": QUOTED}, layout="plain")
+    source["meta"]["language"] = language
+    pdf = tmp_path / "hant.pdf"
+    build(write(tmp_path, source), pdf, profile="screen")
+    line = read_lines(pdf).containing("约翰·史")
+    dot = line.index(next(c for c in line if c.text == "·"))
+    before, after = line[dot - 1], line[dot + 1]
+    assert (after.x0 - before.x1 - 2 * stretch(line)) / BODY == pytest.approx(1.0, abs=0.03)
+    ink_centre = (line[dot].x0 + line[dot].x1) / 2
+    assert ink_centre - before.x1 - stretch(line) == pytest.approx(0.5 * BODY, abs=0.3)
+
+
 def test_without_the_rule_the_interpunct_would_start_a_line_and_is_reported(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Fault injection: the composer's line-start table without ·, and without the penalty

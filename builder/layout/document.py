@@ -591,7 +591,7 @@ class PageChrome:
     def __init__(self, document: Document, theme: Theme, fonts: Fonts,
                  state: LayoutState) -> None:
         self.document, self.theme, self.fonts, self.state = document, theme, fonts, state
-        self.type = Typesetter(theme, fonts)
+        self.type = Typesetter(theme, fonts, language=document.meta.language)
         """Sets the lines (¼ em Han–Latin gaps); not recorded: the chrome repeats the title
         and section names, and is drawn in forms after the last page."""
 
@@ -678,7 +678,7 @@ class StoryBuilder:
         """The top of the PDF page (where a part that starts a page is bookmarked)."""
         self.state, self.profile, self.record = state, profile, record
         self._images: ImageStore | None = None
-        self.type = Typesetter(theme, fonts, record)
+        self.type = Typesetter(theme, fonts, record, document.meta.language)
         self.pages = PageArt(document, theme, fonts, self.type, self.images)
 
     def images(self) -> ImageStore:

@@ -104,7 +104,8 @@ def cover_spread(document: Document, theme: Theme, fonts: Fonts, profile: Output
             store.append(image_store(document, theme, profile))
         return store[0]
 
-    art = PageArt(document, theme, fonts, Typesetter(theme, fonts, record), images)
+    art = PageArt(document, theme, fonts, Typesetter(theme, fonts, record, document.meta.language),
+                  images)
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=spread.media, invariant=1, pageCompression=1,
                     pdfVersion=pdf_version(profile), lang=document.meta.language,

@@ -52,8 +52,17 @@ def is_latin(char: str) -> bool:
 PUNCTUATION_STYLES = ("quanjiao", "kaiming", "banjiao")
 FULL_IN_KAIMING = "。？！"
 # [#id-middle-dots]: the interpunct between the parts of a foreign name (史蒂文·巴奈特) is set
-# half width in Simplified Chinese, its ink centred in half an em.
+# half width in Simplified Chinese, its ink centred in half an em; Traditional Chinese (Taiwan,
+# Hong Kong, Macao) gives it a full em, as it does every mark.
 INTERPUNCTS = "·・‧"
+FULL_INTERPUNCT_REGIONS = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
+
+
+def half_width_interpunct(language: str) -> bool:
+    """Whether a document in `language` (a BCP 47 tag) sets the interpunct half width."""
+    tag = language.strip().lower().replace("_", "-")
+    return not any(tag == region or tag.startswith(region + "-")
+                   for region in FULL_INTERPUNCT_REGIONS)
 
 
 def half_width(char: str, style: str) -> bool:

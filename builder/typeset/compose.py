@@ -120,6 +120,8 @@ class TextStyle:
     indent) is set half width (clreq 3.1.6.2)."""
     hyphenation: str = "en_US"
     """The pyphen dictionary that breaks Latin words at a line end, or "off"."""
+    half_interpunct: bool = True
+    """The interpunct takes ½ em (Simplified Chinese), else 1 em (clreq.half_width_interpunct)."""
 
 
 @dataclass
@@ -261,10 +263,12 @@ _KINDS: dict[str, str] = {"\u3000": "other"}
 
 def _set_mark_width(atom: Atom, style: TextStyle) -> None:
     """A mark's width in the paragraph's punctuation style: half width cuts its empty half
-    (the ink half stays); an interpunct takes half an em with its ink in the middle."""
+    (the ink half stays); an interpunct takes half an em (a whole one in Traditional Chinese)
+    with its ink in the middle."""
     char, half = atom.text, 0.5 * style.size
     if char in INTERPUNCTS:
-        atom.shift, atom.width, atom.trimmed = (atom.width - half) / 2, half, True
+        box = half if style.half_interpunct else style.size
+        atom.shift, atom.width, atom.trimmed = (atom.width - box) / 2, box, True
     elif (char in BLANK_RIGHT or char in BLANK_LEFT) and half_width(char, style.punctuation):
         atom.shift = atom.width - half if char in BLANK_LEFT else 0.0
         atom.width, atom.trimmed = half, True

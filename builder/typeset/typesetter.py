@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from builder.engine.platypus import Flowable
 from builder.source.theme import Theme
+from builder.typeset.clreq import half_width_interpunct
 from builder.typeset.compose import (
     BASELINE_DROP,
     Line,
@@ -113,9 +114,12 @@ class ComposedParagraph(Flowable):
 class Typesetter:
     """Makes paragraph flowables in the theme's styles."""
 
-    def __init__(self, theme: Theme, fonts: Fonts, record: PrintRecord | None = None) -> None:
+    def __init__(self, theme: Theme, fonts: Fonts, record: PrintRecord | None = None,
+                 language: str = "zh-CN") -> None:
         self.theme = theme
         self.fonts = fonts
+        self.language = language
+        """The document's language (BCP 47): the interpunct's width follows it."""
         self.record = record
         """The layout's record of what it printed; paragraphs drawn are entered in it."""
         self._styles: dict[tuple[str, str, str | None, float], TextStyle] = {}
@@ -134,7 +138,8 @@ class Typesetter:
                 size=style.size, leading=style.leading, color=self.theme.color(style.color),
                 indent=style.indent, align=align, punctuation=self.theme.design.punctuation,
                 half_start_bracket=self.theme.design.line_start_bracket == "half",
-                hyphenation=self.theme.design.hyphenation)
+                hyphenation=self.theme.design.hyphenation,
+                half_interpunct=half_width_interpunct(self.language))
         return found
 
     def paragraph(self, text: str, role: str, align: str = "left", suffix: str = "",
