@@ -385,3 +385,18 @@ def test_a_typed_space_between_han_and_latin_is_the_han_latin_gap(style: TextSty
                     if is_han(a.char) and b.char == "t":
                         gap = (b.x - a.x - a.width) / SIZE
                         assert gap <= 1 / 3 + 1e-6, (chars, line.text, gap)
+
+
+def test_hyphenation_is_tried_only_where_a_line_is_strained(style: TextStyle,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """At 30 em NAMES sets without a loose line or a parted number: no dictionary is asked
+    (the whole build of most documents never reads one); at 14 em it is, and used."""
+    asked: list[str] = []
+    monkeypatch.setattr(compose, "hyphenated", lambda word, language: asked.append(word)
+                        or (word[:3], word[3:]))
+    wide = set_lines(NAMES, style, 30)
+    assert asked == [] and not any(compose.HYPHEN in line.text for line in wide)
+    narrow = set_lines(NAMES, style, 14)
+    assert "International" in asked
+    assert any(line.text.endswith(compose.HYPHEN) for line in narrow)

@@ -20,15 +20,18 @@ import string
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary, WeakSet
 
-import pyphen
 from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from builder.engine.private import set_fill_overprint, subset_glyph
+
+if TYPE_CHECKING:
+    import pyphen
 from builder.typeset import tags
 from builder.typeset.clreq import (
     BLANK_LEFT,
@@ -252,6 +255,8 @@ def hyphenated(word: str, language: str) -> tuple[str, ...]:
 
 @functools.cache
 def _dictionary(language: str) -> pyphen.Pyphen:
+    import pyphen  # 25 ms, and 80 ms to read a dictionary: only when a word needs it
+
     return pyphen.Pyphen(lang=language, left=2, right=3)
 
 
@@ -403,6 +408,9 @@ class Composer:
         self.lead = [half if a.text[0] in BLANK_LEFT and not a.trimmed else 0.0 for a in atoms]
         """Per atom: the empty half cut from it when a line starts with it (an opening
         bracket or quote, clreq 3.1.6.2)."""
+        self.cost = math.inf
+        """The total cost of the last breaks() found, with its penalties (paid)."""
+        self.paid = 0.0
         self.tail = [0.0] * (len(atoms) + 1)
         """Per line end (atom index): the width of the hyphen a line ending there adds."""
         for index, atom in enumerate(atoms):
@@ -506,6 +514,8 @@ class Composer:
         while end > 0:
             ends.append(end)
             end = previous[end]
+        self.cost = costs[count]
+        self.paid = sum(penalties.get(end, 0.0) for end in ends)
         return ends[::-1]
 
     def _cheapest(self, starts: list[int], end: int, width: float, first_width: float,
@@ -646,13 +656,40 @@ def _memoized(cache: dict, key: tuple, make: Callable[[], object]):
 
 
 def _compose(runs: Sequence[Run], style: TextStyle, width: float) -> list[Line]:
+    """Set the runs without hyphenation; only where that leaves a line looser than the limit
+    or parts a number from its unit are they set again with it, and the cheaper setting
+    kept (most paragraphs never load a hyphenation dictionary)."""
+    plain = _without_hyphenation(style)
+    lines, cost, strained = _set(runs, plain, width)
+    if strained and plain is not style and any(_HYPHENATABLE.search(r.text) for r in runs):
+        hyphenated, hyphenated_cost, _strained = _set(runs, style, width)
+        if hyphenated_cost < cost:
+            return hyphenated
+    return lines
+
+
+@functools.cache
+def _without_hyphenation(style: TextStyle) -> TextStyle:
+    return style if style.hyphenation == "off" else replace(style, hyphenation="off")
+
+
+_HYPHENATABLE = re.compile(rf"[A-Za-z][a-z]{{{HYPHEN_MIN_WORD - 1},}}")
+"""A word hyphenated() may cut."""
+
+
+def _set(runs: Sequence[Run], style: TextStyle, width: float
+         ) -> tuple[list[Line], float, bool]:
+    """The lines, their total cost (with penalties), and whether a line is looser than
+    clreq.LOOSE_LIMIT (or cannot be justified) or a break parts a kept span."""
     atoms = atomize(runs, style)
     if not atoms:
-        return []
+        return [], 0.0, False
     indent = style.indent * style.size
     composer = Composer(atoms, style)
+    cost = math.inf
     try:
         ends = composer.breaks(width, width - indent)
+        cost = composer.cost
     except OverflowError:  # a word wider than the line: cut it, keep the other rules
         composer = Composer(_split_wide_atoms(atoms, width, style), style)
         try:
@@ -660,12 +697,15 @@ def _compose(runs: Sequence[Run], style: TextStyle, width: float) -> list[Line]:
         except OverflowError:
             ends = _greedy(composer, width, width - indent)
     lines, start = [], 0
+    strained = cost == math.inf or composer.paid > 0
     for number, end in enumerate(ends):
-        first = number == 0
-        lines.append(composer.place(start, end, width - (indent if first else 0),
-                                    indent if first else 0, end == len(composer.atoms)))
+        first, last = number == 0, end == len(composer.atoms)
+        measure = width - (indent if first else 0)
+        if not strained and not last:
+            strained = composer.line_cost(start, end, measure, last) >= LOOSE_PENALTY
+        lines.append(composer.place(start, end, measure, indent if first else 0, last))
         start = end
-    return lines
+    return lines, cost, strained
 
 
 def _split_wide_atoms(atoms: list[Atom], width: float, style: TextStyle) -> list[Atom]:
