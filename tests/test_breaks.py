@@ -400,3 +400,14 @@ def test_hyphenation_is_tried_only_where_a_line_is_strained(style: TextStyle,
     narrow = set_lines(NAMES, style, 14)
     assert "International" in asked
     assert any(line.text.endswith(compose.HYPHEN) for line in narrow)
+
+
+def test_an_ascii_symbol_stays_with_the_word_after_it(style: TextStyle) -> None:
+    """"例如 <b> 与 &" broke after "<" in newsletter A5 (the scaffold's text): no width
+    parts a symbol from the letters that follow it."""
+    text = "需要强调的文字可以写成加粗，其他字符都原样印出，例如 <b> 与 &。再如 (a) 与 +86。"
+    for chars in range(8, 24):
+        lines = [line.text.strip() for line in set_lines(text, style, chars)]
+        for before, after in zip(lines, lines[1:], strict=False):
+            assert not (before.endswith(("<", "(", "+")) and after[:1].isalnum()), \
+                (chars, before, after)

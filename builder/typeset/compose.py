@@ -368,6 +368,8 @@ def may_break(a: Atom, b: Atom) -> bool:
         return True  # a word wider than the line, cut into characters (_split_wide_atoms)
     if b.kind == "space" or (a.kind == "latin" and b.kind == "latin"):
         return False
+    if a.kind == "other" and b.kind == "latin" and a.text.isascii():
+        return False  # <b>, (a), +86: an ASCII symbol stays with the word after it (UAX #14)
     return not (a.kind == "latin" and b.kind == "other" or a.kind == "other" == b.kind)
 
 
