@@ -225,3 +225,37 @@ def test_report_row_and_rule(pdfs: dict[str, Path], tmp_path: Path,
     # the rule can be asked for (or waived) whatever the file says
     assert not analyze_pdf(pdfs["off"], grid=True).ok
     assert analyze_pdf(claimed, grid=False).ok
+
+
+def contents_entries(pdf: Path, size: float) -> list[float]:
+    """Baselines (pt from the page top) of the contents entries' page numbers, page 2."""
+    with pdfplumber.open(pdf) as document:
+        chars = document.pages[1].chars
+    return sorted({round(c["bottom"], 2) for c in chars
+                   if c["text"].isdigit() and abs(c["size"] - size) < 0.01})
+
+
+def test_contents_entries_take_whole_lines_of_the_grid(pdfs: dict[str, Path]) -> None:
+    """The contents page keeps a grid of its own: each entry (with its headline) takes
+    whole body lines, so the entries step by multiples of the body leading; without the
+    grid they step by their own heights (51 and 36 pt in the default theme)."""
+    theme = load_theme(theme_path("default"))
+    step, size = theme.style("body").leading, theme.style("contents_number").size
+    on = contents_entries(pdfs["content"], size)
+    steps = [b - a for a, b in zip(on, on[1:], strict=False)]
+    assert len(on) == 7 and all(abs(s / step - round(s / step)) < 0.01 for s in steps), steps
+    off = contents_entries(pdfs["off"], size)
+    assert any(abs(s / step - round(s / step)) > 0.05
+               for s in (b - a for a, b in zip(off, off[1:], strict=False)))
+
+
+@pytest.mark.parametrize("theme_name", ["report", "default"])
+def test_the_contents_grid_never_costs_a_page(tmp_path: Path, theme_name: str) -> None:
+    """On 32开 the report theme's contents runs over onto a second page: then the entries
+    are set as without the grid, and the page count is the same with the grid or without."""
+    off = tmp_path / "off.yaml"
+    off.write_text(f"name: nogrid\nextends: {theme_name}\ndesign:\n  grid: false\n",
+                   encoding="utf-8")
+    pages = [build(DEFAULT_CONTENT, tmp_path / f"{n}.pdf", t, page_size="32开").pages
+             for n, t in (("on", theme_name), ("off", str(off)))]
+    assert pages[0] == pages[1]

@@ -129,14 +129,7 @@ class GridSnap(Spacer):
         self.spaceAfter = box.getSpaceAfter() if box is not None else 0.0
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        frame = private.placing_frame(self)
-        pad = 0.0
-        if frame is not None and not str(getattr(frame, "id", "")).startswith("BalancedColumns"):
-            gap = 0.0 if private.frame_at_top(frame) else self.gap
-            pad = (private.frame_y(frame) - gap - self.inset - self.anchor) % self.step
-            if pad > self.step - GRID_FUZZ:
-                pad = 0.0
-            pad += gap
+        pad = _grid_pad(self, self.step, self.anchor, self.inset, self.gap)
         if self.box is None:
             self.height = min(pad, max(0.0, available_height))
             return self.width, self.height
@@ -148,6 +141,18 @@ class GridSnap(Spacer):
     def draw(self) -> None:
         if self.box is not None:
             self.box.drawOn(self.canv, 0, 0)
+
+
+def _grid_pad(flowable: Flowable, step: float, anchor: float, inset: float = 0.0,
+              gap: float = 0.0) -> float:
+    """The space from where the frame placing `flowable` stands down to its next line of the
+    grid (GridSnap), at least `gap` unless at the frame's top; none outside a page frame."""
+    frame = private.placing_frame(flowable)
+    if frame is None or str(getattr(frame, "id", "")).startswith("BalancedColumns"):
+        return 0.0
+    gap = 0.0 if private.frame_at_top(frame) else gap
+    pad = (private.frame_y(frame) - gap - inset - anchor) % step
+    return (0.0 if pad > step - GRID_FUZZ else pad) + gap
 
 
 class GridBlock(Flowable):
@@ -177,6 +182,44 @@ class GridBlock(Flowable):
             y -= flowable.getSpaceBefore() + height
             flowable.drawOn(self.canv, 0, y)
             y -= flowable.getSpaceAfter()
+
+
+class GridRows(Flowable):
+    """Rows (contents entries) each in whole lines of the grid, as GridBlock holds one,
+    from the next line of the grid (as GridSnap pads), when all of them fit so in the room
+    left; else the rows as they are, split between rows as they would be without it: the
+    grid never costs a page."""
+
+    def __init__(self, rows: list[Flowable], step: float, anchor: float) -> None:
+        super().__init__()
+        self.rows, self.step, self.anchor = rows, step, anchor
+        self.pitches: list[float] = []
+        self.pad = 0.0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        canv = getattr(self, "canv", None)
+        natural = [row.wrapOn(canv, available_width, available_height)[1]
+                   + row.getSpaceBefore() + row.getSpaceAfter() for row in self.rows]
+        gridded = [-(-(height - GRID_FUZZ) // self.step) * self.step for height in natural]
+        last = self.rows[-1]
+        under = gridded[-1] - last.height - last.getSpaceBefore()  # space after: dropped
+        pad = _grid_pad(self, self.step, self.anchor)              # at a frame's foot
+        if pad + sum(gridded) - under <= available_height + GRID_FUZZ:
+            self.pad, self.pitches, self.spaceAfter = pad, gridded, under
+        else:
+            self.pad, self.pitches, self.spaceAfter = 0.0, natural, last.getSpaceAfter()
+        self.width = available_width
+        self.height = self.pad + sum(self.pitches) - self.spaceAfter
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        return list(self.rows) if len(self.rows) > 1 else []
+
+    def draw(self) -> None:
+        top = self.height - self.pad
+        for row, pitch in zip(self.rows, self.pitches, strict=True):
+            row.drawOn(self.canv, 0, top - row.getSpaceBefore() - row.height)
+            top -= pitch
 
 
 class Rule(Flowable):

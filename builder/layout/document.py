@@ -39,6 +39,7 @@ from builder.errors import BrochureError
 from builder.layout.blocks import (
     FigureFrame,
     GridBlock,
+    GridRows,
     GridSnap,
     LeadBox,
     QuoteBlock,
@@ -717,10 +718,13 @@ class StoryBuilder:
             flow += [LeadBox(self.type.paragraph(meta.lead, "lead", "justify",
                                                  sources=((meta, "lead"),)), theme),
                      Spacer(1, theme.decor.contents_lead_after)]
-        flow += [ContentsEntry(self.document, index, theme, self.type, self.state,
-                               self.profile.links)
-                 for index in range(len(self.document.parts))]
-        return flow
+        entries: list[Flowable] = [ContentsEntry(self.document, index, theme, self.type,
+                                                 self.state, self.profile.links)
+                                   for index in range(len(self.document.parts))]
+        if theme.design.grid:  # whole body lines each, from a line of the grid (GridRows)
+            step = theme.style("body").leading
+            entries = [GridRows(entries, step, self.grid_top)]
+        return flow + entries
 
     def opener(self, part: Part) -> str:
         """How `part` opens: 'page', 'band' or 'auto' (section parts), else 'inline'."""
