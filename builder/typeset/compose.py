@@ -411,13 +411,16 @@ class Composer:
         """Per atom: the empty half cut from it when a line starts with it (an opening
         bracket or quote, clreq 3.1.6.2)."""
         self.cost = math.inf
-        """The total cost of the last breaks() found, with its penalties (paid)."""
-        self.paid = 0.0
+        """The total cost of the last breaks() found, with its penalties (paid), and the
+        cost of its worst line but the last."""
+        self.paid = self.worst = 0.0
         self.tail = [0.0] * (len(atoms) + 1)
         """Per line end (atom index): the width of the hyphen a line ending there adds."""
-        for index, atom in enumerate(atoms):
-            if atom.hyphen:
-                self.tail[index] = text_width(HYPHEN, atoms[index - 1].font, self.em)
+        self.hyphens = [i for i, a in enumerate(atoms) if a.hyphen] \
+            if style.hyphenation != "off" else []
+        """The atoms a line may end before with a hyphen (none unless hyphenated)."""
+        for index in self.hyphens:
+            self.tail[index] = text_width(HYPHEN, atoms[index - 1].font, self.em)
         gaps = [*self.gaps, Gap(weight=0)]  # after the last atom: nothing
         self.sums = _Sums(
             width=[*accumulate((a.width for a in atoms), initial=0.0)],
@@ -478,9 +481,8 @@ class Composer:
                 if offsets[index] >= end:
                     break
                 penalties[index] = KEPT_PENALTY
-        for index, atom in enumerate(self.atoms):
-            if atom.hyphen:
-                penalties[index] = max(penalties.get(index, 0.0), HYPHEN_PENALTY)
+        for index in self.hyphens:
+            penalties[index] = max(penalties.get(index, 0.0), HYPHEN_PENALTY)
         return penalties
 
     def breaks(self, width: float, first_width: float) -> list[int]:
@@ -518,6 +520,8 @@ class Composer:
             end = previous[end]
         self.cost = costs[count]
         self.paid = sum(penalties.get(end, 0.0) for end in ends)
+        self.worst = max(costs[end] - costs[previous[end]] - penalties.get(end, 0.0)
+                         for end in ends[1:]) if len(ends) > 1 else 0.0  # but the last line
         return ends[::-1]
 
     def _cheapest(self, starts: list[int], end: int, width: float, first_width: float,
@@ -532,6 +536,7 @@ class Composer:
         width_end, natural_last = s.width[ink] + self.tail[end], s.natural[ink - 1]
         shrink_last, slots_last, letters_end = s.shrink[ink - 1], s.slots[ink - 1], s.letters[end]
         reserves_last, reserves = s.reserve[ink - 1], s.reserve
+        limit = LOOSE_LIMIT * em  # stretch a share takes before the reserve is used
         mark_end = _hangs(self.atoms[ink - 1])
         widths, naturals, shrinks, slots, letters = s.width, s.natural, s.shrink, s.slots, s.letters
         lead = self.lead
@@ -556,14 +561,20 @@ class Composer:
                 line = 0.0
             else:
                 spare, share = measure - natural, slots_last - slots[start]
-                used, rest = _reserve_taken(spare, share, reserves_last - reserves[start], em)
-                if share == 0:
-                    line = (1e6 + rest) if rest > 0.01 else RESERVE_COST * (used / em) ** 2
-                else:
-                    each = (spare - used) / share / em
-                    line = 100 * (each / 0.1) ** 2 + RESERVE_COST * (used / em) ** 2
-                    if each > LOOSE_LIMIT:
-                        line += LOOSE_PENALTY * (each / LOOSE_LIMIT) ** 2
+                rest = spare - limit * share
+                if rest <= 0.0:  # within the limit: the Han gaps take it all (most lines)
+                    each = spare / share / em
+                    line = 100 * (each / 0.1) ** 2
+                else:  # as _reserve_taken
+                    used = min(rest, reserves_last - reserves[start])
+                    if share == 0:
+                        line = (1e6 + rest - used) if rest - used > 0.01 \
+                            else RESERVE_COST * (used / em) ** 2
+                    else:
+                        each = (spare - used) / share / em
+                        line = 100 * (each / 0.1) ** 2 + RESERVE_COST * (used / em) ** 2
+                        if each > LOOSE_LIMIT:
+                            line += LOOSE_PENALTY * (each / LOOSE_LIMIT) ** 2
             cost = before + line
             if cost < found_cost:
                 found_cost, found_start = cost, start
@@ -699,14 +710,12 @@ def _set(runs: Sequence[Run], style: TextStyle, width: float
         except OverflowError:
             ends = _greedy(composer, width, width - indent)
     lines, start = [], 0
-    strained = cost == math.inf or composer.paid > 0
     for number, end in enumerate(ends):
-        first, last = number == 0, end == len(composer.atoms)
-        measure = width - (indent if first else 0)
-        if not strained and not last:
-            strained = composer.line_cost(start, end, measure, last) >= LOOSE_PENALTY
-        lines.append(composer.place(start, end, measure, indent if first else 0, last))
+        first = number == 0
+        lines.append(composer.place(start, end, width - (indent if first else 0),
+                                    indent if first else 0, end == len(composer.atoms)))
         start = end
+    strained = cost == math.inf or composer.paid > 0 or composer.worst >= LOOSE_PENALTY
     return lines, cost, strained
 
 
