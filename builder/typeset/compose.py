@@ -5,7 +5,9 @@ space). Between two atoms lies a gap whose natural width, shrink and stretch fol
 ¼ em between Han and Latin, −½ em between two marks whose empty halves meet (compression).
 Breaks are allowed only where the prohibition rules allow them; the breaks of a whole
 paragraph are chosen together (dynamic programming) so that every line but the last is
-justified to the measure and the last line never holds a single character.
+justified to the measure and the last line never holds a single character. Where that leaves
+a line too loose or a number parted from its unit, the paragraph is set again with its Latin
+words hyphenated, and the cheaper setting kept.
 
 Glyphs are drawn one text object per line, with TJ position adjustments (never inserted
 space characters), so text extraction returns the characters exactly as written.
@@ -29,9 +31,6 @@ from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from builder.engine.private import set_fill_overprint, subset_glyph
-
-if TYPE_CHECKING:
-    import pyphen
 from builder.typeset import tags
 from builder.typeset.clreq import (
     BLANK_LEFT,
@@ -49,10 +48,13 @@ from builder.typeset.clreq import (
     kept_spans,
 )
 
+if TYPE_CHECKING:
+    import pyphen
+
 HAN_LATIN_GAP = 0.25      # em, natural gap between Han and Latin (clreq: up to ¼ em)
 HAN_LATIN_MIN = 0.125     # em, the gap may shrink to this
 HAN_LATIN_WEIGHT = 1.5    # a space between Latin words takes this many shares of the stretch
-                          # (a Han–Latin gap takes none beyond its first stretch)
+                          # (a Han–Latin gap takes none: only its reserve, HAN_LATIN_MAX)
 HAN_LATIN_MAX = 1 / 3     # em: a Han–Latin gap stretches this far (clreq: "up to ½ em, often
                           # ⅓ em") once the Han gaps reach clreq.LOOSE_LIMIT, before they go on
 SPACE_MAX = 0.5           # em: and a Latin word space this far (clreq: up to ½ em)
@@ -327,7 +329,7 @@ def gap_between(a: Atom, b: Atom, em: float) -> Gap:
         if not (a.trimmed or b.trimmed):  # two full-width marks: compressed, 1.5 em
             return Gap(natural=-COMPRESSION * em, weight=0)
         return Gap(weight=0)  # a half-width mark has no empty half left to give
-    if {a.kind, b.kind} == {"han", "latin"}:  # ¼ em, shrinks to ⅛ em, never stretches
+    if {a.kind, b.kind} == {"han", "latin"}:  # ¼ em, shrinks to ⅛ em, stretches as reserve
         return Gap(natural=HAN_LATIN_GAP * em, shrink_latin=(HAN_LATIN_GAP - HAN_LATIN_MIN) * em,
                    weight=0, reserve=(HAN_LATIN_MAX - HAN_LATIN_GAP) * em)
     if a.collapsed or b.collapsed:  # a typed space as the Han–Latin gap: stretches as one
@@ -602,9 +604,10 @@ class Composer:
                     excess -= pool * take
         elif align == "justify" and (not last or natural > measure - 0.01):
             spare = measure - natural
-            used, _rest = _reserve_taken(spare, slots, sum(g.reserve for g in gaps), self.em)
+            reserve = sum(g.reserve for g in gaps)
+            used, _rest = _reserve_taken(spare, slots, reserve, self.em)
             if used > 0:  # Han–Latin gaps and word spaces (clreq's order of stretch)
-                take = used / sum(g.reserve for g in gaps)
+                take = used / reserve
                 adjust = [a + g.reserve * take for a, g in zip(adjust, gaps, strict=True)]
                 spare -= used
             if spare > 0 and slots:
