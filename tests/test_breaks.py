@@ -411,3 +411,24 @@ def test_an_ascii_symbol_stays_with_the_word_after_it(style: TextStyle) -> None:
         for before, after in zip(lines, lines[1:], strict=False):
             assert not (before.endswith(("<", "(", "+")) and after[:1].isalnum()), \
                 (chars, before, after)
+
+
+def test_a_line_ending_at_a_word_space_keeps_the_space_in_the_text(
+        built: dict[str, Path]) -> None:
+    """A line that breaks at the space between two Latin words (Text | Layout) draws that
+    space after its ink: the PDF's text, as a screen reader or a copy reads it, keeps the
+    words apart (they ran together as "ChineseText" and "SteveBarnett" before)."""
+    source = DENSE.read_text(encoding="utf-8")
+    pairs = set(re.findall(r"(?<![A-Za-z])([A-Za-z]+) ([A-Za-z]+)", source))
+    assert len(pairs) >= 5
+    line_end_spaces = 0
+    for theme, pdf in built.items():
+        with pdfplumber.open(pdf) as document:
+            chars = [c for page in document.pages for c in page.chars]
+        text = "".join(c["text"] for c in chars).replace(compose.HYPHEN, "")
+        for first, second in pairs:
+            assert first + second not in text, (theme, first, second)
+        line_end_spaces += sum(1 for a, b, c in zip(chars, chars[1:], chars[2:], strict=False)
+                               if b["text"] == " " and a["text"].isalpha()
+                               and c["text"].isalpha() and abs(c["top"] - b["top"]) > 1)
+    assert line_end_spaces, "no line of these builds ends at a word space"

@@ -177,6 +177,9 @@ class Line:
     cut: float = 0.0
     """The empty part of the first glyph's box left of the line's ink: a line-start
     bracket's cut half (the glyph is drawn that far left of where the line starts)."""
+    space: bool = False
+    """The line ends at a space of the text (Text | Layout): draw_lines writes it after the
+    ink, so that the text read from the PDF (and by a screen reader) keeps the two words."""
 
     @property
     def text(self) -> str:
@@ -639,7 +642,8 @@ class Composer:
             before = self.atoms[end - 1]
             glyphs.append(Glyph(HYPHEN, before.font, x, self.tail[end], before.color))
         cut = offset + self.lead[start] - glyphs[0].x if glyphs else 0.0
-        return Line(glyphs=glyphs, width=measure + indent, last=last, cut=max(cut, 0.0))
+        return Line(glyphs=glyphs, width=measure + indent, last=last, cut=max(cut, 0.0),
+                    space=self.ink_end(start, end) != end)
 
 
 def _reserve_taken(spare: float, slots: float, reserve: float, em: float) -> tuple[float, float]:
@@ -809,6 +813,9 @@ def _draw_lines(canvas, lines: Sequence[Line], style: TextStyle, x: float, top: 
         if not glyphs:
             baseline -= leading
             continue
+        if line.space:  # the space the line breaks at: no ink, but the words stay apart
+            end = glyphs[-1]
+            glyphs = [*glyphs, Glyph(" ", end.font, end.x + end.width, 0.0, end.color)]
         parts = [f"BT 1 0 0 1 {x + glyphs[0].x:.3f} {baseline:.3f} Tm"]
         pen = glyphs[0].x
         current_font, current_color = None, style.color
