@@ -55,8 +55,8 @@ HAN_LATIN_GAP = 0.25      # em, natural gap between Han and Latin (clreq: up to 
 HAN_LATIN_MIN = 0.125     # em, the gap may shrink to this
 HAN_LATIN_WEIGHT = 1.5    # a space between Latin words takes this many shares of the stretch
                           # (a Han–Latin gap takes none: only its reserve, HAN_LATIN_MAX)
-HAN_LATIN_MAX = 1 / 3     # em: a Han–Latin gap stretches this far (clreq: "up to ½ em, often
-                          # ⅓ em") once the Han gaps reach clreq.LOOSE_LIMIT, before they go on
+HAN_LATIN_MAX = 0.5       # em: a Han–Latin gap stretches this far (clreq: "up to ½ em") once
+                          # the Han gaps reach clreq.LOOSE_LIMIT, before they go on
 SPACE_MAX = 0.5           # em: and a Latin word space this far (clreq: up to ½ em)
 RESERVE_COST = 400.0      # badness of 1 em of that reserve stretch in a line
 COMPRESSION = 0.5         # em removed where two empty halves of marks meet
@@ -144,7 +144,7 @@ class Atom:
     trimmed: bool = False
     """A mark set half width by the punctuation style (its empty half is gone)."""
     collapsed: bool = False
-    """A space next to Han or a mark, set as the Han–Latin gap (¼ em, to ⅓ em at most)."""
+    """A space next to Han or a mark, set as the Han–Latin gap (¼ em, to ½ em at most)."""
     hyphen: bool = False
     """A syllable after the first of a hyphenated word: a line may end before it, with a
     hyphen (HYPHEN_PENALTY)."""
@@ -157,7 +157,7 @@ class Gap:
     shrink_mark: float = 0.0     # then: the empty half of a mark
     weight: float = 1.0          # shares of the line's stretch this gap takes (0: none)
     reserve: float = 0.0         # stretch held back until Han gaps reach clreq.LOOSE_LIMIT:
-                                 # Han–Latin gaps up to ⅓ em, Latin word spaces up to ½ em
+                                 # Han–Latin gaps and Latin word spaces up to ½ em
 
 
 @dataclass
