@@ -200,6 +200,16 @@ class TypographyReport:
     pause_marks: dict[str, int] = field(default_factory=lambda: {"full": 0, "half": 0})
     stop_marks: dict[str, int] = field(default_factory=lambda: {"full": 0, "half": 0})
 
+    #: line breaks splitting a number from its unit, a date, or a name at its interpunct
+    #: (clreq.KEPT_TOGETHER); on the line before the break, ``text`` = "end | start"
+    kept_breaks: list[Finding] = field(default_factory=list)
+    #: the non-final line with the widest justification stretch (``value``, em per Han gap)
+    loosest_line: Finding | None = None
+    #: non-final lines stretched beyond clreq.LOOSE_LIMIT em per gap
+    loose_lines: list[Finding] = field(default_factory=list)
+    #: non-final lines ending SHORT_LINE_EM or more short of the edge (the worst ragged lines)
+    short_lines: list[Finding] = field(default_factory=list)
+
     @property
     def punctuation_style(self) -> str | None:
         """The punctuation style most marks are measured in: quanjiao (全角式), kaiming
@@ -211,15 +221,6 @@ class TypographyReport:
         if pauses["full"] > pauses["half"]:
             return "quanjiao"
         return "kaiming" if stops["full"] > stops["half"] else "banjiao"
-    #: line breaks splitting a number from its unit, a date, or a name at its interpunct
-    #: (clreq.KEPT_TOGETHER); on the line before the break, ``text`` = "end | start"
-    kept_breaks: list[Finding] = field(default_factory=list)
-    #: the non-final line with the widest justification stretch (``value``, em per Han gap)
-    loosest_line: Finding | None = None
-    #: non-final lines stretched beyond clreq.LOOSE_LIMIT em per gap
-    loose_lines: list[Finding] = field(default_factory=list)
-    #: non-final lines ending SHORT_LINE_EM or more short of the edge (the worst ragged lines)
-    short_lines: list[Finding] = field(default_factory=list)
 
     @property
     def flush_share(self) -> float | None:
@@ -697,9 +698,10 @@ def analyze_pdf(path: Path, body_size: float | None = None,
             if (is_han(ca) and is_latin(cb)) or (is_latin(ca) and is_han(cb)):
                 gaps.append((b.x0 - a.x1) / max(a.size, b.size))
             if ca in FULL_WIDTH_MARKS and cb in FULL_WIDTH_MARKS:
-                advance = _pair_advance(glyphs, index, _stretch(line),
-                                        _half_marks(line, half_style))
-                net = advance - _stretch(line)
+                stretch = _stretch(line)
+                advance = _pair_advance(glyphs, index, stretch,
+                                        _half_marks(line, half_style, stretch))
+                net = advance - stretch
                 pairs.append(advance)
                 net_pairs.append(net)
                 if net > PAIR_TARGET_EM + 0.01:
@@ -748,13 +750,20 @@ def _pair_advance(glyphs: list[_Glyph], index: int, stretch: float, half: bool) 
     return (end - a.x0) / size
 
 
-def _half_marks(line: _Line, default: bool) -> bool:
+def _half_marks(line: _Line, default: bool, stretch: float) -> bool:
     """Whether a line's pause marks (，、：；) are set half width (开明式, 半角式), as measured
-    on the line, else as the document's (`default`)."""
+    on the line (whose justification `stretch` is given), else as the document's
+    (`default`)."""
     for a, b in zip(line.glyphs, line.glyphs[1:], strict=False):
         if a.text[-1] in PAUSE_MARKS and is_han(b.text[0]):
-            return (b.x0 - a.x0) / a.size - _stretch(line) <= 0.75
+            return not _set_full(a, b, stretch)
     return default
+
+
+def _set_full(mark: _Glyph, after: _Glyph, stretch: float) -> bool:
+    """Whether a mark followed by a Han character is set full width: the advance from the
+    mark to it, less the line's stretch (em), is about 1 em full and ½ em half (above ¾)."""
+    return (after.x0 - mark.x0) / mark.size - stretch > 0.75
 
 
 def _line_starts(report: TypographyReport, body_text: BodyText) -> None:
@@ -794,7 +803,7 @@ def _mark_advances(report: TypographyReport, body: list[_Line]) -> None:
             mark = a.text[-1]
             if (mark in PAUSE_MARKS or mark in FULL_IN_KAIMING) and is_han(b.text[0]):
                 stretch = _stretch(line) if stretch is None else stretch
-                width = "full" if (b.x0 - a.x0) / a.size - stretch > 0.75 else "half"
+                width = "full" if _set_full(a, b, stretch) else "half"
                 (report.stop_marks if mark in FULL_IN_KAIMING else report.pause_marks)[width] += 1
 
 

@@ -155,6 +155,11 @@ def _grid_pad(flowable: Flowable, step: float, anchor: float, inset: float = 0.0
     return (0.0 if pad > step - GRID_FUZZ else pad) + gap
 
 
+def _whole_lines(height: float, step: float) -> float:
+    """`height` rounded up to whole lines of the grid (within GRID_FUZZ of one: that one)."""
+    return -(-(height - GRID_FUZZ) // step) * step
+
+
 class GridBlock(Flowable):
     """Flowables kept together in whole lines of the grid: the height rounds up to a
     multiple of `step`, the extra space goes under the last one (a heading or a quote in
@@ -171,8 +176,7 @@ class GridBlock(Flowable):
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         heights = self._heights(available_width, available_height)
         total = sum(heights) + sum(f.getSpaceBefore() + f.getSpaceAfter() for f in self.flow)
-        lines = -(-(total - GRID_FUZZ) // self.step)
-        self.width, self.height = available_width, max(lines, 0) * self.step
+        self.width, self.height = available_width, max(_whole_lines(total, self.step), 0.0)
         self.heights = heights
         return self.width, self.height
 
@@ -200,7 +204,7 @@ class GridRows(Flowable):
         canv = getattr(self, "canv", None)
         natural = [row.wrapOn(canv, available_width, available_height)[1]
                    + row.getSpaceBefore() + row.getSpaceAfter() for row in self.rows]
-        gridded = [-(-(height - GRID_FUZZ) // self.step) * self.step for height in natural]
+        gridded = [_whole_lines(height, self.step) for height in natural]
         last = self.rows[-1]
         under = gridded[-1] - last.height - last.getSpaceBefore()  # space after: dropped
         pad = _grid_pad(self, self.step, self.anchor)              # at a frame's foot

@@ -674,9 +674,11 @@ class StoryBuilder:
         self.noted = False
         """Whether the note on the truncation mark is placed."""
         self.page_top = Sheet.of(theme).media[1]
+        """The top of the PDF page (where a part that starts a page is bookmarked)."""
         self.grid_top = Sheet.of(theme).slug + theme.page_height - theme.margin_top
         """The baseline grid's anchor (design.grid): the body frame's top on the PDF page."""
-        """The top of the PDF page (where a part that starts a page is bookmarked)."""
+        self.grid_step = theme.style("body").leading
+        """The baseline grid's step: the body leading."""
         self.state, self.profile, self.record = state, profile, record
         self._images: ImageStore | None = None
         self.type = Typesetter(theme, fonts, record, document.meta.language)
@@ -722,8 +724,7 @@ class StoryBuilder:
                                                  self.state, self.profile.links)
                                    for index in range(len(self.document.parts))]
         if theme.design.grid:  # whole body lines each, from a line of the grid (GridRows)
-            step = theme.style("body").leading
-            entries = [GridRows(entries, step, self.grid_top)]
+            entries = [GridRows(entries, self.grid_step, self.grid_top)]
         return flow + entries
 
     def opener(self, part: Part) -> str:
@@ -853,14 +854,14 @@ class StoryBuilder:
         """`flow` (body text) after a GridSnap when the theme sets the body on the grid."""
         if not self.theme.design.grid:
             return flow
-        return [GridSnap(self.theme.style("body").leading, self.grid_top), *flow]
+        return [GridSnap(self.grid_step, self.grid_top), *flow]
 
     def in_column(self, flow: list[Flowable]) -> list[Flowable]:
         """A heading's or a quote's flowables in balanced columns, in whole lines of the grid
         (its page break condition stays in front) when the theme sets one."""
         if not self.theme.design.grid:
             return flow
-        step = self.theme.style("body").leading
+        step = self.grid_step
         breaks = [f for f in flow if isinstance(f, CondPageBreak)]
         kept: list[Flowable] = []
         for flowable in flow:
@@ -921,7 +922,7 @@ class StoryBuilder:
             if not self.theme.design.grid:
                 return [quote]
             quote.spaceBefore = 0.0  # the snap leaves the space, its text on the grid
-            return [GridSnap(self.theme.style("body").leading, self.grid_top,
+            return [GridSnap(self.grid_step, self.grid_top,
                              inset=quote.padding, gap=gap, box=quote)]
         if isinstance(block, Figure):
             width = self.theme.text_width * FIGURE_WIDTHS[block.width] \
